@@ -1,0 +1,99 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { JobState, ScriptKey } from '../lib/enums';
+import { Job } from '../db/entities';
+import { PermanentJobError } from '../services/job-errors';
+import { JobService } from '../services/job-service';
+import { type ReconcileOutcome, RotationService } from '../services/rotation-service';
+import type { VaultSecrets } from '../services/vault-secrets';
+
+export interface VaultJobDependencies {
+  orm: MikroORM;
+  secrets: VaultSecrets;
+  /** The worker node these activities run on, recorded on each job. */
+  nodeName: string;
+}
+
+export interface JobRef {
+  jobId: string;
+}
+
+export interface JobPlan {
+  /** False when the job ended before a worker reached it (for example cancelled). */
+  runnable: boolean;
+  script: ScriptKey;
+}
+
+export interface FinishJobInput extends JobRef {
+  state: JobState;
+  result: string;
+}
+
+/** Permanent failures must not be retried; everything else is (network blips, a restarting database). */
+async function permanentFailuresAreFinal<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof PermanentJobError) throw ApplicationFailure.nonRetryable(error.message, 'PermanentJobError');
+    throw error;
+  }
+}
+
+/** Activities of a vault task job. Each forks its own EntityManager: activities run concurrently. */
+export function createVaultJobActivities({ orm, secrets, nodeName }: VaultJobDependencies) {
+  const jobs = () => new JobService(orm.em.fork(), secrets);
+  const rotation = () => new RotationService(orm.em.fork(), secrets);
+  const heartbeat = () => Context.current().heartbeat();
+
+  return {
+    async startJob({ jobId }: JobRef): Promise<JobPlan> {
+      const em = orm.em.fork();
+      const job = await em.findOneOrFail(Job, { id: jobId }, { populate: ['task'] });
+      const runnable = await new JobService(em, secrets).markRunning(jobId, nodeName);
+      const script = job.task?.getEntity().script;
+      if (!script) throw ApplicationFailure.nonRetryable('The task of this job was removed', 'PermanentJobError');
+      return { runnable, script };
+    },
+
+    async preparePendingPassword({ jobId }: JobRef): Promise<void> {
+      await rotation().preparePendingPassword(jobId);
+      await jobs().recordStep(jobId, 'Generated a new password and stored it encrypted as pending');
+    },
+
+    async changePasswordOnHost({ jobId }: JobRef): Promise<number> {
+      return permanentFailuresAreFinal(async () => {
+        const { exitCode, alreadyChanged } = await rotation().changePasswordOnHost(jobId, heartbeat);
+        await jobs().recordStep(jobId, alreadyChanged ? 'The host already had the new password' : 'Changed the password on the host');
+        return exitCode;
+      });
+    },
+
+    async verifyPendingPassword({ jobId }: JobRef): Promise<void> {
+      await permanentFailuresAreFinal(() => rotation().verifyPendingPassword(jobId));
+      await jobs().recordStep(jobId, 'Logged in with the new password');
+    },
+
+    async promotePendingPassword({ jobId }: JobRef): Promise<void> {
+      await rotation().promotePendingPassword(jobId);
+      await jobs().recordStep(jobId, 'The new password is now current; the previous one is kept in history');
+    },
+
+    async verifyCurrentPassword({ jobId }: JobRef): Promise<void> {
+      await permanentFailuresAreFinal(() => rotation().verifyCurrentPassword(jobId));
+      await jobs().recordStep(jobId, 'Logged in with the password the vault holds');
+    },
+
+    /** After a failed or cancelled rotation: keep whichever password the host accepts. */
+    async reconcileRecordPassword({ jobId }: JobRef): Promise<ReconcileOutcome> {
+      const em = orm.em.fork();
+      const job = await em.findOneOrFail(Job, { id: jobId });
+      const outcome = await new RotationService(em, secrets).reconcile(job.record.id);
+      await jobs().recordStep(jobId, `Reconciled the vault with the host: ${outcome.toLowerCase().replace(/_/g, ' ')}`);
+      return outcome;
+    },
+
+    async finishJob({ jobId, state, result }: FinishJobInput): Promise<void> {
+      await jobs().finish(jobId, state, result);
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { User } from '../db/entities';
+import { type Actor, actorOf } from '../services/audit-service';
+import { AuthService } from '../services/auth-service';
+import { UnauthenticatedError } from '../services/errors';
+import type { JobLauncher } from '../services/job-launcher';
+import { JobService } from '../services/job-service';
+import { RecordService } from '../services/record-service';
+import type { VaultSecrets } from '../services/vault-secrets';
+
+/** What the API process shares between requests. */
+export interface ApiDependencies {
+  orm: MikroORM;
+  secrets: VaultSecrets;
+  launcher: JobLauncher;
+}
+
+/** Per request: the caller, a forked EntityManager (its own identity map) and the services over it. */
+export interface StewardContext {
+  user: User | null;
+  /** Set by login, so the HTTP layer can also hand the browser a session cookie (for the codec endpoint). */
+  sessionToken?: string;
+  em: EntityManager;
+  services: {
+    auth: AuthService;
+    records: RecordService;
+    jobs: JobService;
+  };
+}
+
+export function createContext(deps: ApiDependencies, user: User | null, em: EntityManager): StewardContext {
+  return {
+    user,
+    em,
+    services: {
+      auth: new AuthService(em),
+      records: new RecordService(em, deps.secrets),
+      jobs: new JobService(em, deps.secrets, deps.launcher),
+    },
+  };
+}
+
+/** The signed-in caller as an audit actor; resolvers reach this only behind @Authorized. */
+export function currentActor(context: StewardContext): Actor {
+  if (!context.user) throw new UnauthenticatedError();
+  return actorOf(context.user);
+}
+
+export function currentUser(context: StewardContext): User {
+  if (!context.user) throw new UnauthenticatedError();
+  return context.user;
+}

@@ -1,0 +1,56 @@
+import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError } from 'graphql';
+import { OptimisticLockError, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { DomainError } from '../services/errors';
+
+const PUBLIC_CODES = new Set([
+  'FORBIDDEN',
+  'UNAUTHENTICATED',
+  'NOT_FOUND',
+  'BAD_USER_INPUT',
+  'CONFLICT',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+
+interface ValidationFailure {
+  property: string;
+  constraints?: Record<string, string>;
+  children?: ValidationFailure[];
+}
+
+function describeValidation(failures: ValidationFailure[], prefix = ''): string[] {
+  return failures.flatMap((failure) => [
+    ...Object.values(failure.constraints ?? {}).map((message) => `${prefix}${message}`),
+    ...describeValidation(failure.children ?? [], `${prefix}${failure.property}.`),
+  ]);
+}
+
+/**
+ * Maps domain errors to their codes and masks everything unexpected, so no stack trace, SQL or
+ * secret reaches a client. The original goes to the server log.
+ */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+  const base = { locations: formatted.locations, path: formatted.path };
+  if (original instanceof DomainError) {
+    return { ...base, message: original.message, extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) } };
+  }
+  if (original instanceof OptimisticLockError) {
+    return { ...base, message: 'Someone else changed this first; reload it and try again', extensions: { code: 'CONFLICT' } };
+  }
+  if (original instanceof UniqueConstraintViolationException) {
+    return { ...base, message: 'That name is already taken', extensions: { code: 'CONFLICT' } };
+  }
+  const code = formatted.extensions?.code;
+  if (typeof code === 'string' && PUBLIC_CODES.has(code)) {
+    const validationErrors = formatted.extensions?.validationErrors as ValidationFailure[] | undefined;
+    const message = validationErrors ? `Invalid input: ${describeValidation(validationErrors).join('; ')}` : formatted.message;
+    return { ...base, message, extensions: { code } };
+  }
+  console.error('Unexpected error while serving GraphQL:', original);
+  return { ...base, message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+}

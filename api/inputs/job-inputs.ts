@@ -1,0 +1,47 @@
+import { IsOptional, IsUUID } from 'class-validator';
+import { Field, ID, InputType } from 'type-graphql';
+import { JobState, JobType } from '../../lib/enums';
+
+@InputType()
+export class RunOnDemandTaskInput {
+  @Field(() => ID)
+  @IsUUID()
+  recordId!: string;
+
+  @Field(() => ID, { description: 'A task of the record with the On Demand policy event.' })
+  @IsUUID()
+  taskId!: string;
+}
+
+@InputType({ description: 'Every given condition must hold.' })
+export class JobFilterInput {
+  @Field(() => ID, { nullable: true })
+  @IsOptional()
+  @IsUUID()
+  recordId?: string;
+
+  @Field(() => ID, { nullable: true })
+  @IsOptional()
+  @IsUUID()
+  taskId?: string;
+
+  @Field(() => [JobState], { nullable: true })
+  @IsOptional()
+  states?: JobState[];
+
+  @Field(() => [JobType], { nullable: true })
+  @IsOptional()
+  types?: JobType[];
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  nodeName?: string;
+
+  @Field(() => Date, { nullable: true, description: 'Created at or after this instant.' })
+  @IsOptional()
+  createdAfter?: Date;
+
+  @Field(() => Date, { nullable: true, description: 'Created before this instant.' })
+  @IsOptional()
+  createdBefore?: Date;
+}

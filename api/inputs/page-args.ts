@@ -1,0 +1,19 @@
+import { Max, Min } from 'class-validator';
+import { ArgsType, Field, Int } from 'type-graphql';
+import { MAX_PAGE_SIZE } from '../../services/pagination';
+
+@ArgsType()
+export class PageArgs {
+  @Field(() => Int, { nullable: true, description: `Page size, 1–${MAX_PAGE_SIZE} (default 25).` })
+  @Min(1)
+  @Max(MAX_PAGE_SIZE)
+  first?: number;
+
+  @Field(() => String, { nullable: true, description: 'The endCursor of the previous page.' })
+  after?: string;
+}
+
+/** Connections cost their page size times what each node asks for. */
+export function connectionComplexity({ args, childComplexity }: { args: { first?: number }; childComplexity: number }): number {
+  return (args.first ?? 25) * Math.max(childComplexity, 1);
+}

@@ -1,0 +1,66 @@
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Job, JobEvent, Role, Task, User, VaultRecord } from '../../db/entities';
+import { type StewardContext, currentActor } from '../context';
+import { JobFilterInput, RunOnDemandTaskInput } from '../inputs/job-inputs';
+import { connectionComplexity, PageArgs } from '../inputs/page-args';
+import { toConnection } from '../types/connection';
+import { JobConnection } from '../types/connections';
+import { JobDetails, RunOnDemandTaskPayload } from '../types/payloads';
+
+@Resolver(() => Job)
+export class JobResolver {
+  @Authorized()
+  @Query(() => JobConnection, { description: 'Job History across every record, newest first.', complexity: connectionComplexity })
+  async jobs(
+    @Args(() => PageArgs) page: PageArgs,
+    @Arg('filter', () => JobFilterInput, { nullable: true }) filter: JobFilterInput | undefined,
+    @Ctx() context: StewardContext,
+  ) {
+    return toConnection(await context.services.jobs.listJobs(filter ?? {}, page));
+  }
+
+  @Authorized()
+  @Query(() => Job)
+  job(@Arg('id', () => ID) id: string, @Ctx() context: StewardContext): Promise<Job> {
+    return context.services.jobs.getJob(id);
+  }
+
+  @Authorized()
+  @FieldResolver(() => VaultRecord)
+  record(@Root() job: Job): Promise<VaultRecord> {
+    return job.record.loadOrFail();
+  }
+
+  @Authorized()
+  @FieldResolver(() => Task, { nullable: true, description: 'Null once the task is removed; taskName stays.' })
+  async task(@Root() job: Job): Promise<Task | null> {
+    return (await job.task?.load()) ?? null;
+  }
+
+  @Authorized()
+  @FieldResolver(() => User, { nullable: true, description: 'Who asked for it, for On Demand and Manual Run jobs.' })
+  async requestedBy(@Root() job: Job): Promise<User | null> {
+    return (await job.requestedBy?.load()) ?? null;
+  }
+
+  @Authorized()
+  @FieldResolver(() => [JobEvent], { description: 'The timeline: scheduled, queued, started, each step, and how it ended.' })
+  async events(@Root() job: Job): Promise<JobEvent[]> {
+    return (await job.events.load()).getItems();
+  }
+
+  @Authorized()
+  @FieldResolver(() => JobDetails)
+  details(@Root() job: Job): JobDetails {
+    return { exitCode: job.exitCode ?? null, output: job.output ?? null };
+  }
+
+  @Authorized(Role.SYSTEM_ADMINISTRATOR)
+  @Mutation(() => RunOnDemandTaskPayload, { description: 'Runs an On Demand task on a record now.' })
+  async runOnDemandTask(
+    @Arg('input', () => RunOnDemandTaskInput) input: RunOnDemandTaskInput,
+    @Ctx() context: StewardContext,
+  ): Promise<RunOnDemandTaskPayload> {
+    return { job: await context.services.jobs.runOnDemand(currentActor(context), input.recordId, input.taskId) };
+  }
+}

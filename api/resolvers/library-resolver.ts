@@ -1,0 +1,26 @@
+import { Args, Authorized, Ctx, Query, Resolver } from 'type-graphql';
+import { AuditEvent } from '../../db/entities';
+import { Role } from '../../lib/enums';
+import { paginateNewestFirst } from '../../services/pagination';
+import { SCRIPT_LIBRARY } from '../../services/script-library';
+import type { StewardContext } from '../context';
+import { connectionComplexity, PageArgs } from '../inputs/page-args';
+import { toConnection } from '../types/connection';
+import { AuditEventConnection } from '../types/connections';
+import { Script } from '../types/payloads';
+
+@Resolver()
+export class LibraryResolver {
+  @Authorized()
+  @Query(() => [Script], { description: 'The built-in script library.' })
+  scripts(): Script[] {
+    return Object.values(SCRIPT_LIBRARY);
+  }
+
+  @Authorized(Role.SYSTEM_ADMINISTRATOR)
+  @Query(() => AuditEventConnection, { description: 'The append-only audit log, newest first.', complexity: connectionComplexity })
+  async auditEvents(@Args(() => PageArgs) page: PageArgs, @Ctx() context: StewardContext) {
+    const result = await paginateNewestFirst(context.em, AuditEvent, {}, page);
+    return toConnection(result);
+  }
+}

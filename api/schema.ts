@@ -1,0 +1,26 @@
+import 'reflect-metadata';
+import './types/enums';
+import { type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
+import { DateTimeISOResolver } from 'graphql-scalars';
+import { buildSchema } from 'type-graphql';
+import { authChecker } from './auth-checker';
+import { AuthResolver } from './resolvers/auth-resolver';
+import { JobResolver } from './resolvers/job-resolver';
+import { LibraryResolver } from './resolvers/library-resolver';
+import { RecordResolver } from './resolvers/record-resolver';
+import { RecordTypeResolver } from './resolvers/record-type-resolver';
+
+export function buildStewardSchema(): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers: [AuthResolver, RecordTypeResolver, RecordResolver, JobResolver, LibraryResolver],
+    authChecker,
+    authMode: 'error',
+    validate: { forbidUnknownValues: false },
+    scalarsMap: [{ type: Date, scalar: DateTimeISOResolver }],
+  });
+}
+
+/** The SDL committed as schema.graphql, sorted so it diffs cleanly. */
+export function printStewardSchema(schema: GraphQLSchema): string {
+  return `${printSchema(lexicographicSortSchema(schema))}\n`;
+}

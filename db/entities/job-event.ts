@@ -1,0 +1,29 @@
+import { Field, ID, ObjectType } from 'type-graphql';
+import { Entity, Enum, ManyToOne, type Opt, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
+import { JobEventKind } from '../../lib/enums';
+import { Job } from './job';
+
+/** A timestamped entry in a job's timeline. */
+@Entity({ tableName: 'job_events' })
+@ObjectType({ description: 'A timestamped entry in a job timeline.' })
+export class JobEvent {
+  /** Serial, so events recorded within the same millisecond keep their order. */
+  @Field(() => ID)
+  @PrimaryKey({ type: 'bigint', autoincrement: true })
+  id!: string;
+
+  @ManyToOne(() => Job, { ref: true, deleteRule: 'cascade' })
+  job!: Ref<Job>;
+
+  @Field(() => JobEventKind)
+  @Enum({ items: () => JobEventKind })
+  kind!: JobEventKind;
+
+  @Field(() => Date)
+  @Property({ type: 'datetime' })
+  at: Opt<Date> = new Date();
+
+  @Field(() => String)
+  @Property({ type: 'text' })
+  message!: string;
+}

@@ -1,0 +1,74 @@
+import { Field, ObjectType } from 'type-graphql';
+import { Collection, Entity, Enum, Index, ManyToOne, OneToMany, type Opt, Property, type Ref, Unique } from '@mikro-orm/core';
+import { JobState, JobType } from '../../lib/enums';
+import { BaseEntity } from './base';
+import { JobEvent } from './job-event';
+import { Task } from './task';
+import { User } from './user';
+import { VaultRecord } from './vault-record';
+
+/** One run of a task against a record. Each job is one Temporal workflow, `job-<id>`. */
+@Entity({ tableName: 'jobs' })
+@Index({ properties: ['createdAt', 'id'] })
+@ObjectType({ description: 'One run of a task against a record: one Temporal workflow.' })
+export class Job extends BaseEntity {
+  @ManyToOne(() => VaultRecord, { ref: true, deleteRule: 'cascade' })
+  @Index()
+  record!: Ref<VaultRecord>;
+
+  @ManyToOne(() => Task, { ref: true, nullable: true, deleteRule: 'set null' })
+  task?: Ref<Task> | null;
+
+  /** Kept so history still reads well after the task is removed. */
+  @Field(() => String)
+  @Property({ type: 'string', length: 128 })
+  taskName!: string;
+
+  @Field(() => JobType)
+  @Enum({ items: () => JobType })
+  type!: JobType;
+
+  @Field(() => JobState)
+  @Enum({ items: () => JobState })
+  @Index()
+  state: Opt<JobState> = JobState.SCHEDULED;
+
+  @Field(() => String, { description: 'The node that runs (or ran) it.' })
+  @Property({ type: 'string', length: 64 })
+  nodeName!: string;
+
+  @Field(() => String, { description: 'The Temporal workflow ID, job-<id>.' })
+  @Property({ type: 'string', length: 128 })
+  @Unique()
+  workflowId!: string;
+
+  @Field(() => Date)
+  @Property({ type: 'datetime' })
+  scheduledFor: Opt<Date> = new Date();
+
+  @Field(() => Date, { nullable: true })
+  @Property({ type: 'datetime', nullable: true })
+  startedAt?: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  @Property({ type: 'datetime', nullable: true })
+  finishedAt?: Date | null;
+
+  /** One line saying how the job ended. */
+  @Field(() => String, { nullable: true })
+  @Property({ type: 'text', nullable: true })
+  result?: string | null;
+
+  @Property({ type: 'integer', nullable: true })
+  exitCode?: number | null;
+
+  /** Script output with every secret the job touched redacted. */
+  @Property({ type: 'text', nullable: true })
+  output?: string | null;
+
+  @ManyToOne(() => User, { ref: true, nullable: true, deleteRule: 'set null' })
+  requestedBy?: Ref<User> | null;
+
+  @OneToMany(() => JobEvent, (event) => event.job, { orderBy: { id: 'asc' } })
+  events = new Collection<JobEvent>(this);
+}

@@ -1,0 +1,25 @@
+import { Field, ObjectType } from 'type-graphql';
+import { Entity, Enum, type Opt, Property, Unique } from '@mikro-orm/core';
+import { Role } from '../../lib/enums';
+import { BaseEntity } from './base';
+
+@Entity({ tableName: 'users' })
+@ObjectType({ description: 'A person or integration that signs in to Steward.' })
+export class User extends BaseEntity {
+  @Field(() => String)
+  @Property({ type: 'string', length: 64 })
+  @Unique()
+  username!: string;
+
+  /** argon2id hash; never leaves the server. */
+  @Property({ type: 'string', hidden: true, lazy: true })
+  passwordHash!: string;
+
+  @Field(() => [Role])
+  @Enum({ items: () => Role, array: true, default: [] })
+  roles: Opt<Role[]> = [];
+
+  hasRole(role: Role): boolean {
+    return this.roles.includes(role);
+  }
+}

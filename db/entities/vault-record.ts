@@ -1,0 +1,57 @@
+import { Field, Int, ObjectType } from 'type-graphql';
+import { Entity, ManyToOne, type Opt, Property, type Ref, Unique } from '@mikro-orm/core';
+import { BaseEntity } from './base';
+import { RecordType } from './record-type';
+
+/** A vault record: one account on one managed host. */
+@Entity({ tableName: 'records' })
+@ObjectType('Record', { description: 'One account on one managed host. Its password is revealed only by unlockRecord.' })
+export class VaultRecord extends BaseEntity {
+  @ManyToOne(() => RecordType, { ref: true, deleteRule: 'restrict' })
+  recordType!: Ref<RecordType>;
+
+  @Field(() => String)
+  @Property({ type: 'string', length: 128 })
+  @Unique()
+  name!: string;
+
+  @Field(() => String)
+  @Property({ type: 'string', length: 253 })
+  host!: string;
+
+  @Field(() => Int)
+  @Property({ type: 'integer' })
+  port: Opt<number> = 22;
+
+  @Field(() => String)
+  @Property({ type: 'string', length: 64 })
+  username!: string;
+
+  /** The current password (the secured field), sealed with AES-256-GCM. */
+  @Property({ type: 'text', hidden: true, lazy: true })
+  encryptedPassword!: string;
+
+  /** A generated password saved before the host is touched, until it is verified and promoted. */
+  @Property({ type: 'text', nullable: true, hidden: true, lazy: true })
+  encryptedPendingPassword?: string | null;
+
+  @Property({ type: 'datetime', nullable: true })
+  pendingPasswordSince?: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  @Property({ type: 'datetime', nullable: true })
+  passwordChangedAt?: Date | null;
+
+  /** The SSH host-key fingerprint this record trusts, in OpenSSH form (SHA256:...). */
+  @Field(() => String)
+  @Property({ type: 'string', length: 128 })
+  hostKeyFingerprint!: string;
+
+  @Field(() => String)
+  @Property({ type: 'string', length: 64, default: 'UTC' })
+  timeZone: Opt<string> = 'UTC';
+
+  @Field(() => Int)
+  @Property({ type: 'integer', version: true })
+  version!: Opt<number>;
+}

@@ -1,0 +1,44 @@
+import path from 'node:path';
+import { DataloaderType } from '@mikro-orm/core';
+import { Migrator } from '@mikro-orm/migrations';
+import { defineConfig, type Options, PostgreSqlDriver } from '@mikro-orm/postgresql';
+import {
+  ApiToken,
+  AuditEvent,
+  BaseEntity,
+  Job,
+  JobEvent,
+  PasswordHistoryEntry,
+  RecordType,
+  Task,
+  User,
+  VaultRecord,
+} from './entities';
+import { migrations } from './migrations';
+
+/** The one ORM configuration used by the API, the workers, the migration command and the tests. */
+export function ormConfig(databaseUrl: string, overrides: Partial<Options> = {}): Options {
+  return defineConfig({
+    driver: PostgreSqlDriver,
+    clientUrl: databaseUrl,
+    entities: [BaseEntity, User, ApiToken, RecordType, Task, VaultRecord, PasswordHistoryEntry, Job, JobEvent, AuditEvent],
+    extensions: [Migrator],
+    // Resolvers load relations through batched loaders instead of one query per row.
+    dataloader: DataloaderType.ALL,
+    forceUtcTimezone: true,
+    allowGlobalContext: false,
+    debug: false,
+    migrations: {
+      tableName: 'mikro_orm_migrations',
+      // Listed explicitly so compiled and ts-node runs find the same migrations.
+      migrationsList: migrations,
+      path: path.join(__dirname, 'migrations'),
+      pathTs: path.join(__dirname, 'migrations'),
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+      emit: 'ts',
+    },
+    ...overrides,
+  });
+}

@@ -1,0 +1,16 @@
+/** Integration tests share one Temporal dev server, one sshd and one test database, started in globalSetup. */
+module.exports = {
+  preset: 'ts-jest',
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  globalSetup: '<rootDir>/test/harness/global-setup.ts',
+  globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
+  setupFiles: ['reflect-metadata'],
+  testTimeout: 120000,
+  // The Temporal SDK's native runtime keeps the process alive after the last test.
+  forceExit: true,
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
+  },
+};

@@ -1,0 +1,182 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AuditOutcome, Job, PasswordHistoryEntry, VaultRecord } from '../db/entities';
+import { canLogin, HostKeyMismatchError, SshAuthenticationError, type SshTarget, withSshSession } from '../lib/ssh';
+import { AuditService, SYSTEM_ACTOR } from './audit-service';
+import { PermanentJobError } from './job-errors';
+import { generatePassword } from './password-policy';
+import { redact } from './redaction';
+import { unixPasswordChangeCommand } from './script-library';
+import type { VaultSecrets } from './vault-secrets';
+
+export type ReconcileOutcome = 'NOTHING_PENDING' | 'PROMOTED_PENDING' | 'KEPT_CURRENT' | 'NEITHER_WORKS';
+
+export interface HostChangeResult {
+  exitCode: number;
+  alreadyChanged: boolean;
+}
+
+/**
+ * The steps of a password rotation. The vault always keeps a password that works on the host:
+ * the new one is stored as pending before the host is touched and becomes current only after
+ * a login with it succeeds; reconcile settles a rotation that stopped half-way.
+ */
+export class RotationService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly secrets: VaultSecrets,
+  ) {}
+
+  /** Step 1–2: generate by policy and store sealed as pending. */
+  async preparePendingPassword(jobId: string): Promise<void> {
+    const record = await this.recordOfJob(jobId);
+    if (record.encryptedPendingPassword) await this.reconcile(record.id);
+    await this.em.refresh(record, { populate: ['encryptedPendingPassword'] });
+    record.encryptedPendingPassword = this.secrets.seal(record.id, generatePassword());
+    record.pendingPasswordSince = new Date();
+    await this.em.flush();
+  }
+
+  /** Step 3: change it on the host, secrets on stdin. Safe to retry: a change already made is detected. */
+  async changePasswordOnHost(jobId: string, onProgress: () => void): Promise<HostChangeResult> {
+    const { job, record, current, pending } = await this.loadRotation(jobId);
+    if (await this.tryLogin(record, pending)) {
+      await this.saveDetails(job, 0, 'The host already accepts the new password; nothing to change.');
+      return { exitCode: 0, alreadyChanged: true };
+    }
+    const { command, stdin } = unixPasswordChangeCommand(current, pending);
+    const result = await this.guard(() =>
+      withSshSession(this.target(record, current), (session) => session.exec(command, { stdin, onProgress })),
+    );
+    const exitCode = result.exitCode ?? -1;
+    const output = redact([result.stdout, result.stderr].filter(Boolean).join('\n').trim(), [current, pending]);
+    await this.saveDetails(job, exitCode, output);
+    if (exitCode !== 0) throw new PermanentJobError(`passwd on ${record.host} exited with code ${exitCode}`);
+    return { exitCode, alreadyChanged: false };
+  }
+
+  /** Step 4: log in with the new password. */
+  async verifyPendingPassword(jobId: string): Promise<void> {
+    const { record, pending } = await this.loadRotation(jobId);
+    if (!(await this.tryLogin(record, pending))) {
+      throw new PermanentJobError(`${record.host} does not accept the new password for ${record.username}`);
+    }
+  }
+
+  /** The Verify Password script: does the host accept the password the vault holds? */
+  async verifyCurrentPassword(jobId: string): Promise<void> {
+    const job = await this.em.findOneOrFail(Job, { id: jobId });
+    const record = await this.em.findOneOrFail(VaultRecord, { id: job.record.id }, { populate: ['encryptedPassword'], refresh: true });
+    if (!(await this.tryLogin(record, this.secrets.open(record.id, record.encryptedPassword)))) {
+      throw new PermanentJobError(`${record.host} refused the password the vault holds for ${record.username}`);
+    }
+  }
+
+  /** Step 5: pending becomes current; the previous password goes to history. */
+  async promotePendingPassword(jobId: string): Promise<void> {
+    const job = await this.em.findOneOrFail(Job, { id: jobId });
+    await this.em.transactional(async (em) => {
+      const record = await em.findOneOrFail(VaultRecord, { id: job.record.id }, {
+        populate: ['encryptedPassword', 'encryptedPendingPassword'],
+      });
+      if (!record.encryptedPendingPassword) return; // promoted by an earlier attempt of this step
+      em.create(PasswordHistoryEntry, { record, encryptedPassword: record.encryptedPassword, retiredAt: new Date(), jobId });
+      record.encryptedPassword = record.encryptedPendingPassword;
+      record.encryptedPendingPassword = null;
+      record.pendingPasswordSince = null;
+      record.passwordChangedAt = new Date();
+      new AuditService(em).add({
+        actor: SYSTEM_ACTOR,
+        action: 'rotatePassword',
+        target: { type: 'Record', id: record.id },
+        outcome: AuditOutcome.SUCCESS,
+        details: { jobId },
+      });
+    });
+  }
+
+  /**
+   * Settles a rotation that stopped half-way: whichever of pending and current the host
+   * accepts becomes (or stays) current.
+   */
+  async reconcile(recordId: string): Promise<ReconcileOutcome> {
+    const record = await this.em.findOneOrFail(VaultRecord, { id: recordId }, {
+      populate: ['encryptedPassword', 'encryptedPendingPassword'],
+      refresh: true,
+    });
+    if (!record.encryptedPendingPassword) return 'NOTHING_PENDING';
+    const pending = this.secrets.open(record.id, record.encryptedPendingPassword);
+    if (await this.tryLogin(record, pending)) {
+      await this.promoteRecord(record);
+      return 'PROMOTED_PENDING';
+    }
+    const current = this.secrets.open(record.id, record.encryptedPassword);
+    if (await this.tryLogin(record, current)) {
+      record.encryptedPendingPassword = null;
+      record.pendingPasswordSince = null;
+      await this.em.flush();
+      return 'KEPT_CURRENT';
+    }
+    return 'NEITHER_WORKS';
+  }
+
+  private async promoteRecord(record: VaultRecord): Promise<void> {
+    this.em.create(PasswordHistoryEntry, { record, encryptedPassword: record.encryptedPassword, retiredAt: new Date() });
+    record.encryptedPassword = record.encryptedPendingPassword!;
+    record.encryptedPendingPassword = null;
+    record.pendingPasswordSince = null;
+    record.passwordChangedAt = new Date();
+    new AuditService(this.em).add({
+      actor: SYSTEM_ACTOR,
+      action: 'reconcilePassword',
+      target: { type: 'Record', id: record.id },
+      outcome: AuditOutcome.SUCCESS,
+      details: { kept: 'pending' },
+    });
+    await this.em.flush();
+  }
+
+  private async loadRotation(jobId: string) {
+    const job = await this.em.findOneOrFail(Job, { id: jobId });
+    const record = await this.em.findOneOrFail(VaultRecord, { id: job.record.id }, {
+      populate: ['encryptedPassword', 'encryptedPendingPassword'],
+      refresh: true,
+    });
+    if (!record.encryptedPendingPassword) throw new PermanentJobError('No pending password is stored for this rotation');
+    return {
+      job,
+      record,
+      current: this.secrets.open(record.id, record.encryptedPassword),
+      pending: this.secrets.open(record.id, record.encryptedPendingPassword),
+    };
+  }
+
+  private async recordOfJob(jobId: string): Promise<VaultRecord> {
+    const job = await this.em.findOneOrFail(Job, { id: jobId });
+    return this.em.findOneOrFail(VaultRecord, { id: job.record.id }, { populate: ['encryptedPendingPassword'] });
+  }
+
+  private async tryLogin(record: VaultRecord, password: string): Promise<boolean> {
+    return this.guard(() => canLogin(this.target(record, password)));
+  }
+
+  /** Host-key and credential problems do not heal by retrying. */
+  private async guard<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof HostKeyMismatchError) throw new PermanentJobError(error.message);
+      if (error instanceof SshAuthenticationError) throw new PermanentJobError('The host refused the password the vault holds');
+      throw error;
+    }
+  }
+
+  private target(record: VaultRecord, password: string): SshTarget {
+    return { host: record.host, port: record.port, username: record.username, password, hostKeyFingerprint: record.hostKeyFingerprint };
+  }
+
+  private async saveDetails(job: Job, exitCode: number, output: string): Promise<void> {
+    job.exitCode = exitCode;
+    job.output = output;
+    await this.em.flush();
+  }
+}

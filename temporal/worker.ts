@@ -1,0 +1,33 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { taskQueueForNode } from '../lib/config';
+import { VaultSecrets } from '../services/vault-secrets';
+import { stewardDataConverter } from './data-converter';
+
+export interface StewardWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  nodeName: string;
+  masterKey: Buffer;
+  orm: MikroORM;
+  /** A prebuilt workflow bundle (tests build one once); otherwise the workflows are bundled at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+/** A worker for one node: it serves that node's task queue only. */
+export async function createStewardWorker(options: StewardWorkerOptions): Promise<Worker> {
+  const workflowSource = options.workflowBundle
+    ? { workflowBundle: options.workflowBundle }
+    : { workflowsPath: require.resolve('../workflows') };
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: taskQueueForNode(options.nodeName),
+    ...workflowSource,
+    activities: createActivities({ orm: options.orm, secrets: new VaultSecrets(options.masterKey), nodeName: options.nodeName }),
+    dataConverter: stewardDataConverter(options.masterKey),
+  });
+}
+
+export { NativeConnection };

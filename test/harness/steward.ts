@@ -1,0 +1,119 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Client } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import { startApiServer, type RunningApiServer } from '../../api/http-server';
+import { openDatabase } from '../../db/database';
+import { LOCAL_NODE } from '../../lib/config';
+import { Role } from '../../lib/enums';
+import { AuthService } from '../../services/auth-service';
+import { SYSTEM_ACTOR } from '../../services/audit-service';
+import { VaultSecrets } from '../../services/vault-secrets';
+import { connectTemporalClient } from '../../temporal/connection';
+import { TemporalJobLauncher } from '../../temporal/job-launcher';
+import { createStewardWorker, NativeConnection } from '../../temporal/worker';
+import { TEST_MASTER_KEY, testEnvironment } from './test-env';
+
+export interface GraphqlResult<T = Record<string, any>> {
+  data?: T | null;
+  errors?: { message: string; path?: string[]; extensions?: { code?: string } }[];
+}
+
+/** A running Steward — API, worker for the local node, Temporal client — against the shared test services. */
+export interface StewardStack {
+  orm: MikroORM;
+  client: Client;
+  api: RunningApiServer;
+  masterKey: Buffer;
+  graphql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphqlResult<T>>;
+  /** Creates a user with the given roles and returns a bearer token for them. */
+  signIn(roles: Role[]): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+export async function startStewardStack(options: { worker?: boolean } = {}): Promise<StewardStack> {
+  const env = testEnvironment();
+  const masterKey = Buffer.from(TEST_MASTER_KEY, 'base64');
+  const orm = await openDatabase(env.databaseUrl);
+  const client = await connectTemporalClient({ address: env.temporalAddress, namespace: 'default', masterKey });
+  const api = await startApiServer({
+    orm,
+    secrets: new VaultSecrets(masterKey),
+    launcher: new TemporalJobLauncher(client),
+    port: 0,
+    masterKey,
+    codecOrigins: ['http://localhost:8233'],
+  });
+
+  let worker: Worker | undefined;
+  let workerRun: Promise<void> | undefined;
+  let workerConnection: NativeConnection | undefined;
+  if (options.worker !== false) {
+    workerConnection = await NativeConnection.connect({ address: env.temporalAddress });
+    worker = await createStewardWorker({
+      connection: workerConnection,
+      namespace: 'default',
+      nodeName: LOCAL_NODE,
+      masterKey,
+      orm,
+      workflowBundle: { codePath: env.workflowBundlePath },
+    });
+    workerRun = worker.run();
+  }
+
+  const graphql = async <T>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphqlResult<T>> => {
+    const response = await fetch(api.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    return (await response.json()) as GraphqlResult<T>;
+  };
+
+  return {
+    orm,
+    client,
+    api,
+    masterKey,
+    graphql,
+    async signIn(roles) {
+      const username = uniqueName('user');
+      const password = randomBytes(18).toString('base64url');
+      await new AuthService(orm.em.fork()).createUser(SYSTEM_ACTOR, username, password, roles);
+      const result = await graphql<{ login: { token: string } }>(
+        'mutation ($input: LoginInput!) { login(input: $input) { token } }',
+        { input: { username, password } },
+      );
+      if (!result.data) throw new Error(`login failed: ${JSON.stringify(result.errors)}`);
+      return result.data.login.token;
+    },
+    async stop() {
+      if (worker) {
+        worker.shutdown();
+        await workerRun;
+        await workerConnection?.close();
+      }
+      await api.close();
+      await client.connection.close();
+      await orm.close();
+    },
+  };
+}
+
+export const ADMIN_ROLES = [Role.SYSTEM_ADMINISTRATOR, Role.OPERATOR];
+
+/** Polls until `check` returns a value, or fails after the timeout with the last seen state. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 60_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

@@ -1,0 +1,90 @@
+import { generatePassword } from '../../services/password-policy';
+import { createTestUser } from './sshd';
+import { type StewardStack, uniqueName } from './steward';
+import { testEnvironment } from './test-env';
+
+export const JOB_FIELDS = `
+  id workflowId state type nodeName taskName scheduledFor startedAt finishedAt result
+  details { exitCode output }
+  events { kind at message }
+  record { id name }
+`;
+
+export interface RotatableRecord {
+  recordId: string;
+  taskId: string;
+  username: string;
+  initialPassword: string;
+  removeUser(): Promise<void>;
+}
+
+/** A real account on the test sshd, and a record (of a new type with an On Demand reset task) that holds it. */
+export async function createRotatableRecord(
+  stack: StewardStack,
+  token: string,
+  overrides: { hostKeyFingerprint?: string } = {},
+): Promise<RotatableRecord> {
+  const env = testEnvironment();
+  const initialPassword = generatePassword();
+  const account = await createTestUser(initialPassword);
+  const type = await stack.graphql<{ createRecordType: { recordType: { id: string; tasks: { id: string }[] } } }>(
+    `mutation ($input: CreateRecordTypeInput!) { createRecordType(input: $input) { recordType { id tasks { id } } } }`,
+    {
+      input: {
+        name: uniqueName('linux'),
+        tasks: [{ name: 'Rotate password', script: 'PASSWORD_RESET_REMOTE_UNIX', policyEvents: ['ON_DEMAND'] }],
+      },
+    },
+    token,
+  );
+  if (!type.data) throw new Error(JSON.stringify(type.errors));
+  const record = await stack.graphql<{ createRecord: { record: { id: string } } }>(
+    `mutation ($input: CreateRecordInput!) { createRecord(input: $input) { record { id } } }`,
+    {
+      input: {
+        recordTypeId: type.data.createRecordType.recordType.id,
+        name: uniqueName(account.username),
+        host: env.sshdHost,
+        port: env.sshdPort,
+        username: account.username,
+        password: initialPassword,
+        hostKeyFingerprint: overrides.hostKeyFingerprint ?? env.sshdFingerprint,
+        timeZone: 'Europe/Berlin',
+      },
+    },
+    token,
+  );
+  if (!record.data) throw new Error(JSON.stringify(record.errors));
+  return {
+    recordId: record.data.createRecord.record.id,
+    taskId: type.data.createRecordType.recordType.tasks[0]!.id,
+    username: account.username,
+    initialPassword,
+    removeUser: account.remove,
+  };
+}
+
+export async function runOnDemand(stack: StewardStack, token: string, recordId: string, taskId: string) {
+  const result = await stack.graphql<{ runOnDemandTask: { job: { id: string; state: string; workflowId: string } } }>(
+    `mutation ($input: RunOnDemandTaskInput!) { runOnDemandTask(input: $input) { job { id state workflowId } } }`,
+    { input: { recordId, taskId } },
+    token,
+  );
+  if (!result.data) throw new Error(JSON.stringify(result.errors));
+  return result.data.runOnDemandTask.job;
+}
+
+export async function unlock(stack: StewardStack, token: string, recordId: string): Promise<string> {
+  const result = await stack.graphql<{ unlockRecord: { password: string } }>(
+    `mutation ($input: UnlockRecordInput!) { unlockRecord(input: $input) { password } }`,
+    { input: { recordId, reason: 'test' } },
+    token,
+  );
+  if (!result.data) throw new Error(JSON.stringify(result.errors));
+  return result.data.unlockRecord.password;
+}
+
+export function sshTarget(username: string, password: string, hostKeyFingerprint?: string) {
+  const env = testEnvironment();
+  return { host: env.sshdHost, port: env.sshdPort, username, password, hostKeyFingerprint: hostKeyFingerprint ?? env.sshdFingerprint };
+}

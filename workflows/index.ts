@@ -1,0 +1,2 @@
+/** The workflows a Steward worker serves. */
+export * from './vault-task-job';
