@@ -22,16 +22,25 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** A fresh database for this run, migrated the way production is. */
-async function freshDatabase(): Promise<string> {
-  const url = new URL(process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL);
-  url.pathname = '/steward_test';
+async function onMaintenanceDatabase(url: URL, statement: string): Promise<void> {
   const admin = new URL(url);
   admin.pathname = '/postgres';
   const client = new Client({ connectionString: admin.toString() });
   await client.connect();
-  await client.query('drop database if exists steward_test with (force)');
-  await client.end();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A fresh database for this run (runs side by side do not share one), migrated the way production is. */
+async function freshDatabase(): Promise<string> {
+  const url = new URL(process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL);
+  const name = `steward_test_${process.pid}`;
+  url.pathname = `/${name}`;
+  await onMaintenanceDatabase(url, `drop database if exists ${name} with (force)`);
+  registerTeardown(() => onMaintenanceDatabase(url, `drop database if exists ${name} with (force)`));
   // The same command production runs; a child process also keeps MikroORM's global metadata out of jest's realm.
   const migrate = spawnSync(
     process.execPath,
