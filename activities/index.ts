@@ -1,13 +1,16 @@
+import { createJobEngineActivities, type JobEngineDependencies } from './job-engine-activities';
 import { createVaultJobActivities, type VaultJobDependencies } from './vault-job-activities';
 
-export type ActivityDependencies = VaultJobDependencies;
+export type ActivityDependencies = VaultJobDependencies & JobEngineDependencies;
 
 /** Every activity a Steward worker serves, closed over its dependencies. */
 export function createActivities(deps: ActivityDependencies) {
   return {
+    ...createJobEngineActivities(deps),
     ...createVaultJobActivities(deps),
   };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
-export type { FinishJobInput, JobPlan, JobRef } from './vault-job-activities';
+export type { AccountLockRequest, JobPlan } from './job-engine-activities';
+export type { FinishJobInput, JobRef, StartedJob } from './vault-job-activities';

@@ -1,6 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { JobState, ScriptKey } from '../lib/enums';
+import { JobEventKind, JobState, ScriptKey } from '../lib/enums';
 import { Job } from '../db/entities';
 import { PermanentJobError } from '../services/job-errors';
 import { JobService } from '../services/job-service';
@@ -18,7 +18,7 @@ export interface JobRef {
   jobId: string;
 }
 
-export interface JobPlan {
+export interface StartedJob {
   /** False when the job ended before a worker reached it (for example cancelled). */
   runnable: boolean;
   script: ScriptKey;
@@ -30,7 +30,7 @@ export interface FinishJobInput extends JobRef {
 }
 
 /** Permanent failures must not be retried; everything else is (network blips, a restarting database). */
-async function permanentFailuresAreFinal<T>(work: () => Promise<T>): Promise<T> {
+export async function permanentFailuresAreFinal<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
@@ -39,14 +39,30 @@ async function permanentFailuresAreFinal<T>(work: () => Promise<T>): Promise<T> 
   }
 }
 
+/** Heartbeats on a timer, so a long quiet command on the host is not mistaken for a dead worker. */
+async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
+  const context = Context.current();
+  const timer = setInterval(() => context.heartbeat(), 5_000);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 /** Activities of a vault task job. Each forks its own EntityManager: activities run concurrently. */
 export function createVaultJobActivities({ orm, secrets, nodeName }: VaultJobDependencies) {
   const jobs = () => new JobService(orm.em.fork(), secrets);
   const rotation = () => new RotationService(orm.em.fork(), secrets);
   const heartbeat = () => Context.current().heartbeat();
+  /** A retried step leaves a trace in Job History. */
+  const noteRetry = async (jobId: string, step: string) => {
+    const { attempt } = Context.current().info;
+    if (attempt > 1) await jobs().recordEvent(jobId, JobEventKind.RETRIED, `${step}: attempt ${attempt}`);
+  };
 
   return {
-    async startJob({ jobId }: JobRef): Promise<JobPlan> {
+    async startJob({ jobId }: JobRef): Promise<StartedJob> {
       const em = orm.em.fork();
       const job = await em.findOneOrFail(Job, { id: jobId }, { populate: ['task'] });
       const runnable = await new JobService(em, secrets).markRunning(jobId, nodeName);
@@ -61,14 +77,16 @@ export function createVaultJobActivities({ orm, secrets, nodeName }: VaultJobDep
     },
 
     async changePasswordOnHost({ jobId }: JobRef): Promise<number> {
+      await noteRetry(jobId, 'Changing the password on the host');
       return permanentFailuresAreFinal(async () => {
-        const { exitCode, alreadyChanged } = await rotation().changePasswordOnHost(jobId, heartbeat);
+        const { exitCode, alreadyChanged } = await heartbeating(() => rotation().changePasswordOnHost(jobId, heartbeat));
         await jobs().recordStep(jobId, alreadyChanged ? 'The host already had the new password' : 'Changed the password on the host');
         return exitCode;
       });
     },
 
     async verifyPendingPassword({ jobId }: JobRef): Promise<void> {
+      await noteRetry(jobId, 'Verifying the new password');
       await permanentFailuresAreFinal(() => rotation().verifyPendingPassword(jobId));
       await jobs().recordStep(jobId, 'Logged in with the new password');
     },

@@ -32,7 +32,13 @@ export async function serveCodec(codec: PayloadCodec, operation: 'encode' | 'dec
     res.writeHead(400, { 'content-type': 'text/plain' }).end('expected {"payloads": [...]}');
     return;
   }
-  const converted = await codec[operation](payloads.map(fromJson));
+  let converted: Payload[];
+  try {
+    converted = await codec[operation](payloads.map(fromJson));
+  } catch {
+    res.writeHead(400, { 'content-type': 'text/plain' }).end(`a payload could not be ${operation}d with this server's key`);
+    return;
+  }
   res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ payloads: converted.map(toJson) }));
 }
 

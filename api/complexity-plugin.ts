@@ -8,13 +8,19 @@ export function complexityLimit(schema: GraphQLSchema, maximum: number): ApolloS
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document }) {
-          const complexity = getComplexity({
-            schema,
-            query: document,
-            operationName: request.operationName,
-            variables: request.variables,
-            estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
-          });
+          let complexity: number;
+          try {
+            complexity = getComplexity({
+              schema,
+              query: document,
+              operationName: request.operationName,
+              variables: request.variables,
+              estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
+            });
+          } catch {
+            // Variables of the wrong type: GraphQL refuses the operation with BAD_USER_INPUT before anything runs.
+            return;
+          }
           if (complexity > maximum) {
             throw new GraphQLError(`This query costs ${complexity}, over the limit of ${maximum}; ask for smaller pages or fewer fields`, {
               extensions: { code: 'BAD_USER_INPUT' },

@@ -4,7 +4,10 @@ import { type Actor, actorOf } from '../services/audit-service';
 import { AuthService } from '../services/auth-service';
 import { UnauthenticatedError } from '../services/errors';
 import type { JobLauncher } from '../services/job-launcher';
+import { FallbackService } from '../services/fallback-service';
+import { JobActionsService } from '../services/job-actions-service';
 import { JobService } from '../services/job-service';
+import { NodeService } from '../services/node-service';
 import { RecordService } from '../services/record-service';
 import type { VaultSecrets } from '../services/vault-secrets';
 
@@ -18,24 +21,34 @@ export interface ApiDependencies {
 /** Per request: the caller, a forked EntityManager (its own identity map) and the services over it. */
 export interface StewardContext {
   user: User | null;
-  /** Set by login, so the HTTP layer can also hand the browser a session cookie (for the codec endpoint). */
-  sessionToken?: string;
+  /**
+   * Shared by reference with the HTTP layer (Apollo copies the context object per operation):
+   * login puts its token here so the response can also set the browser's session cookie.
+   */
+  session: { token?: string };
   em: EntityManager;
   services: {
     auth: AuthService;
     records: RecordService;
     jobs: JobService;
+    jobActions: JobActionsService;
+    fallback: FallbackService;
+    nodes: NodeService;
   };
 }
 
 export function createContext(deps: ApiDependencies, user: User | null, em: EntityManager): StewardContext {
   return {
     user,
+    session: {},
     em,
     services: {
       auth: new AuthService(em),
       records: new RecordService(em, deps.secrets),
       jobs: new JobService(em, deps.secrets, deps.launcher),
+      jobActions: new JobActionsService(em, deps.secrets, deps.launcher),
+      fallback: new FallbackService(em, deps.secrets, deps.launcher),
+      nodes: new NodeService(em),
     },
   };
 }

@@ -29,6 +29,18 @@ function describeValidation(failures: ValidationFailure[], prefix = ''): string[
   ]);
 }
 
+const VARIABLE_ERROR = /^Variable "(\$[^"]+)" got invalid value [\s\S]*?(?: at "([^"]+)")?; ([\s\S]*)$/;
+const SAFE_EXPLANATION = /^(Field "[^"]+" is not defined by type "[^"]+"|Field "[^"]+" of required type "[^"]+" was not provided|Expected value of type "[^"]+"|\w+ cannot represent [a-z -]+value)/;
+
+/** GraphQL's own message repeats the submitted value, which may be a password: keep only where and why. */
+function withoutEchoedValue(message: string): string {
+  const match = VARIABLE_ERROR.exec(message);
+  if (!match) return message;
+  const [, variable, path, explanation] = match;
+  const why = SAFE_EXPLANATION.exec(explanation ?? '')?.[1];
+  return `Variable "${variable}" got an invalid value${path ? ` at "${path}"` : ''}${why ? `: ${why}` : ''}`;
+}
+
 /**
  * Maps domain errors to their codes and masks everything unexpected, so no stack trace, SQL or
  * secret reaches a client. The original goes to the server log.
@@ -48,7 +60,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && PUBLIC_CODES.has(code)) {
     const validationErrors = formatted.extensions?.validationErrors as ValidationFailure[] | undefined;
-    const message = validationErrors ? `Invalid input: ${describeValidation(validationErrors).join('; ')}` : formatted.message;
+    const message = validationErrors ? `Invalid input: ${describeValidation(validationErrors).join('; ')}` : withoutEchoedValue(formatted.message);
     return { ...base, message, extensions: { code } };
   }
   console.error('Unexpected error while serving GraphQL:', original);

@@ -83,8 +83,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
       },
     });
     for (const [name, value] of response.headers) res.setHeader(name, value);
-    if (context?.sessionToken) {
-      res.setHeader('set-cookie', `${SESSION_COOKIE}=${context.sessionToken}; HttpOnly; SameSite=Lax; Path=/codec; Max-Age=43200`);
+    if (context?.session.token) {
+      res.setHeader('set-cookie', `${SESSION_COOKIE}=${context.session.token}; HttpOnly; SameSite=Lax; Path=/codec; Max-Age=43200`);
     }
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {

@@ -5,6 +5,7 @@ import { DateTimeISOResolver } from 'graphql-scalars';
 import { buildSchema } from 'type-graphql';
 import { authChecker } from './auth-checker';
 import { AuthResolver } from './resolvers/auth-resolver';
+import { FallbackSettingsResolver, NodeResolver } from './resolvers/engine-settings-resolver';
 import { JobResolver } from './resolvers/job-resolver';
 import { LibraryResolver } from './resolvers/library-resolver';
 import { RecordResolver } from './resolvers/record-resolver';
@@ -12,7 +13,7 @@ import { RecordTypeResolver } from './resolvers/record-type-resolver';
 
 export function buildStewardSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [AuthResolver, RecordTypeResolver, RecordResolver, JobResolver, LibraryResolver],
+    resolvers: [AuthResolver, RecordTypeResolver, RecordResolver, JobResolver, LibraryResolver, NodeResolver, FallbackSettingsResolver],
     authChecker,
     authMode: 'error',
     validate: { forbidUnknownValues: false },

@@ -10,9 +10,11 @@ import {
   JobEvent,
   PasswordHistoryEntry,
   RecordType,
+  ServerSettings,
   Task,
   User,
   VaultRecord,
+  WorkerNode,
 } from './entities';
 import { migrations } from './migrations';
 
@@ -21,7 +23,7 @@ export function ormConfig(databaseUrl: string, overrides: Partial<Options> = {})
   return defineConfig({
     driver: PostgreSqlDriver,
     clientUrl: databaseUrl,
-    entities: [BaseEntity, User, ApiToken, RecordType, Task, VaultRecord, PasswordHistoryEntry, Job, JobEvent, AuditEvent],
+    entities: [BaseEntity, User, ApiToken, RecordType, Task, VaultRecord, PasswordHistoryEntry, Job, JobEvent, AuditEvent, WorkerNode, ServerSettings],
     extensions: [Migrator],
     // Resolvers load relations through batched loaders instead of one query per row.
     dataloader: DataloaderType.ALL,

@@ -1,24 +1,35 @@
 /** A worker process for one node (STEWARD_NODE, default `local`): it serves that node's task queue. */
 import 'reflect-metadata';
 import { openDatabase } from '../db/database';
-import { loadConfig, taskQueueForNode } from '../lib/config';
+import { LOCAL_NODE, loadConfig, taskQueueForNode } from '../lib/config';
+import { NodeService } from '../services/node-service';
+import { ensureJobReconciliationSchedule } from '../temporal/maintenance';
+import { connectTemporalClient } from '../temporal/connection';
 import { createStewardWorker, NativeConnection } from '../temporal/worker';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const orm = await openDatabase(config.databaseUrl);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const client = await connectTemporalClient({ address: config.temporalAddress, namespace: config.temporalNamespace, masterKey: config.masterKey });
   const worker = await createStewardWorker({
     connection,
     namespace: config.temporalNamespace,
     nodeName: config.nodeName,
     masterKey: config.masterKey,
     orm,
+    client,
   });
+  const nodes = new NodeService(orm.em.fork());
+  await nodes.reportSeen(config.nodeName);
+  const reporting = setInterval(() => void nodes.reportSeen(config.nodeName).catch((error: unknown) => console.error(error)), 30_000);
+  if (config.nodeName === LOCAL_NODE) await ensureJobReconciliationSchedule(client, taskQueueForNode(LOCAL_NODE));
   console.log(`worker for node "${config.nodeName}" serving task queue ${taskQueueForNode(config.nodeName)}`);
   // The SDK shuts the worker down gracefully on SIGINT and SIGTERM.
   await worker.run();
+  clearInterval(reporting);
   await connection.close();
+  await client.connection.close();
   await orm.close();
 }
 

@@ -10,6 +10,7 @@ import {
   JobType,
   PolicyEvent,
   Task,
+  type VaultRecord,
 } from '../db/entities';
 import { type Actor, AuditService } from './audit-service';
 import { BadInputError, ConflictError, NotFoundError } from './errors';
@@ -18,6 +19,19 @@ import { type Page, type PageRequest, paginateNewestFirst } from './pagination';
 import { RecordService } from './record-service';
 import { assertId } from './validation';
 import type { VaultSecrets } from './vault-secrets';
+
+export interface NewJob {
+  record: VaultRecord;
+  task: Task;
+  type: JobType;
+  scheduledFor: Date;
+  /** The first entry of the job's timeline: why it exists. */
+  reason: string;
+  requestedBy?: Actor | null;
+  fallbackOf?: Job | null;
+  fallbackCycle?: number | null;
+  audit?: { actor: Actor; action: string };
+}
 
 export interface JobFilter {
   recordId?: string | null;
@@ -45,37 +59,76 @@ export class JobService {
 
   /** Runs an On Demand task on a record now. */
   async runOnDemand(actor: Actor, recordId: string, taskId: string): Promise<Job> {
+    const { record, task } = await this.recordTask(recordId, taskId);
+    if (!task.policyEvents.includes(PolicyEvent.ON_DEMAND)) {
+      throw new BadInputError(`Task "${task.name}" is not an On Demand task`, 'taskId');
+    }
+    return this.createAndLaunch({
+      record,
+      task,
+      type: JobType.ON_DEMAND,
+      scheduledFor: new Date(),
+      requestedBy: actor,
+      reason: `Requested on demand by ${actor.name}`,
+      audit: { actor, action: 'runOnDemandTask' },
+    });
+  }
+
+  /** Schedules one run of a task on a record at a given time; it shows in Job History as Scheduled until then. */
+  async scheduleRun(actor: Actor, recordId: string, taskId: string, runAt: Date): Promise<Job> {
+    const now = Date.now();
+    if (runAt.getTime() < now - 60_000) throw new BadInputError('runAt is in the past', 'runAt');
+    if (runAt.getTime() > now + 366 * 86_400_000) throw new BadInputError('runAt is more than a year ahead', 'runAt');
+    const { record, task } = await this.recordTask(recordId, taskId);
+    return this.createAndLaunch({
+      record,
+      task,
+      type: JobType.SCHEDULED,
+      scheduledFor: runAt,
+      requestedBy: actor,
+      reason: `Scheduled by ${actor.name} for ${runAt.toISOString()}`,
+      audit: { actor, action: 'scheduleTaskRun' },
+    });
+  }
+
+  /** Creates a job (Scheduled) and starts its workflow, which waits until `scheduledFor`. */
+  async createAndLaunch(spec: NewJob): Promise<Job> {
+    const job = await this.em.transactional(async (em) => {
+      const created = em.create(Job, {
+        record: spec.record,
+        task: spec.task,
+        taskName: spec.task.name,
+        type: spec.type,
+        nodeName: spec.task.executionNode,
+        workflowId: '',
+        requestedBy: spec.requestedBy?.id ?? null,
+        scheduledFor: spec.scheduledFor,
+        fallbackOf: spec.fallbackOf ?? null,
+        fallbackCycle: spec.fallbackCycle ?? null,
+      });
+      created.workflowId = `job-${created.id}`;
+      em.create(JobEvent, { job: created, kind: JobEventKind.SCHEDULED, message: spec.reason, at: new Date() });
+      if (spec.audit) {
+        new AuditService(em).add({
+          actor: spec.audit.actor,
+          action: spec.audit.action,
+          target: { type: 'Job', id: created.id },
+          outcome: AuditOutcome.SUCCESS,
+          details: { recordId: spec.record.id, taskId: spec.task.id, scheduledFor: spec.scheduledFor.toISOString() },
+        });
+      }
+      return created;
+    });
+    await this.launch(job, spec.record, spec.task);
+    return job;
+  }
+
+  private async recordTask(recordId: string, taskId: string): Promise<{ record: VaultRecord; task: Task }> {
     const records = new RecordService(this.em, this.secrets);
     const record = await records.getRecord(recordId);
     const task = (await records.tasksOf(record)).find((candidate) => candidate.id === taskId);
     if (!task) throw new NotFoundError('Task', `${taskId} of record ${record.name}`);
-    if (!task.policyEvents.includes(PolicyEvent.ON_DEMAND)) {
-      throw new BadInputError(`Task "${task.name}" is not an On Demand task`, 'taskId');
-    }
-    const job = await this.em.transactional(async (em) => {
-      const created = em.create(Job, {
-        record,
-        task,
-        taskName: task.name,
-        type: JobType.ON_DEMAND,
-        nodeName: task.executionNode,
-        workflowId: '',
-        requestedBy: actor.id,
-        scheduledFor: new Date(),
-      });
-      created.workflowId = `job-${created.id}`;
-      em.create(JobEvent, { job: created, kind: JobEventKind.SCHEDULED, message: `Requested on demand by ${actor.name}`, at: new Date() });
-      new AuditService(em).add({
-        actor,
-        action: 'runOnDemandTask',
-        target: { type: 'Job', id: created.id },
-        outcome: AuditOutcome.SUCCESS,
-        details: { recordId: record.id, taskId: task.id },
-      });
-      return created;
-    });
-    await this.launch(job, record, task);
-    return job;
+    return { record, task };
   }
 
   async getJob(id: string): Promise<Job> {
@@ -116,8 +169,12 @@ export class JobService {
   }
 
   async recordStep(jobId: string, message: string): Promise<void> {
+    await this.recordEvent(jobId, JobEventKind.STEP, message);
+  }
+
+  async recordEvent(jobId: string, kind: JobEventKind, message: string): Promise<void> {
     const job = await this.em.findOneOrFail(Job, { id: jobId });
-    this.addEvent(job, JobEventKind.STEP, message);
+    this.addEvent(job, kind, message);
     await this.em.flush();
   }
 
@@ -133,7 +190,7 @@ export class JobService {
     await this.em.flush();
   }
 
-  private async launch(job: Job, record: Parameters<JobLauncher['launch']>[1], task: Task): Promise<void> {
+  private async launch(job: Job, record: VaultRecord, task: Task): Promise<void> {
     if (!this.launcher) throw new ConflictError('This process cannot start jobs');
     try {
       const queue = await this.launcher.launch(job, record, task);
@@ -145,7 +202,7 @@ export class JobService {
     }
   }
 
-  private addEvent(job: Job, kind: JobEventKind, message: string): void {
+  addEvent(job: Job, kind: JobEventKind, message: string): void {
     this.em.create(JobEvent, { job, kind, message, at: new Date() });
   }
 }

@@ -14,6 +14,8 @@ import {
   assertUsername,
 } from './validation';
 import type { VaultSecrets } from './vault-secrets';
+import { LOCAL_NODE } from '../lib/config';
+import { NodeService } from './node-service';
 
 export interface TaskSpec {
   name: string;
@@ -53,6 +55,8 @@ export class RecordService {
   async createRecordType(actor: Actor, spec: RecordTypeSpec): Promise<RecordType> {
     assertNotBlank(spec.name, 'name');
     spec.tasks.forEach(assertTaskSpec);
+    const nodes = new NodeService(this.em);
+    for (const task of spec.tasks) await nodes.assertRegistered(task.executionNode ?? LOCAL_NODE);
     return this.writeOrConflict(`A record type named "${spec.name}" already exists`, () =>
       this.em.transactional(async (em) => {
         const recordType = em.create(RecordType, { name: spec.name.trim(), description: spec.description ?? undefined });

@@ -1,15 +1,15 @@
+import { isIPv6 } from 'node:net';
 import { BadInputError, NotFoundError } from './errors';
 
 const HOSTNAME = /^(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*$/;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-const IPV6 = /^[0-9A-Fa-f:]+(%[A-Za-z0-9]+)?$/;
 const UNIX_USERNAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/;
 const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
 const NODE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /** Checks shared by every service that takes hosts, accounts and zones from users. */
 export function assertHost(host: string): void {
-  const ok = IPV4.test(host) || (host.includes(':') && IPV6.test(host)) || (HOSTNAME.test(host) && !/^[\d.]+$/.test(host));
+  const ok = IPV4.test(host) || isIPv6(host) || (HOSTNAME.test(host) && !/^[\d.]+$/.test(host));
   if (!ok) throw new BadInputError(`"${host}" is not a valid host name or IP address`, 'host');
 }
 
@@ -47,7 +47,7 @@ export function assertNotBlank(value: string, field: string): void {
   if (!value.trim()) throw new BadInputError(`${field} must not be empty`, field);
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** An ID that is not even well-formed names nothing that exists. */
 export function assertId(id: string, what: string): void {

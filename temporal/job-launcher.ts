@@ -1,11 +1,11 @@
-import type { Client } from '@temporalio/client';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Job, Task, VaultRecord } from '../db/entities';
 import { taskQueueForNode } from '../lib/config';
 import { JobState } from '../lib/enums';
-import type { JobLauncher } from '../services/job-launcher';
+import type { JobLauncher, WorkflowStatus } from '../services/job-launcher';
 import { SCRIPT_LIBRARY } from '../services/script-library';
-import { vaultTaskJob } from '../workflows';
+import { runNowSignal, vaultTaskJob } from '../workflows';
 import { JOB_STATE, JOB_TYPE, NODE_NAME, RECORD_ID, TASK_ID } from './search-attributes';
 
 /** Starts each job as its own workflow, named by its business ID and described for the Temporal UI. */
@@ -36,5 +36,25 @@ export class TemporalJobLauncher implements JobLauncher {
       ].join('\n\n'),
     });
     return taskQueue;
+  }
+
+  async runNow(job: Job): Promise<void> {
+    await this.client.workflow.getHandle(job.workflowId).signal(runNowSignal);
+  }
+
+  async cancel(job: Job): Promise<void> {
+    await this.client.workflow.getHandle(job.workflowId).cancel();
+  }
+
+  async status(job: Job): Promise<WorkflowStatus> {
+    try {
+      const description = await this.client.workflow.getHandle(job.workflowId).describe();
+      const name = description.status.name;
+      // A paused or not yet known workflow is still open.
+      return name === 'UNSPECIFIED' || name === 'PAUSED' || name === 'UNKNOWN' ? 'RUNNING' : name;
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return 'NOT_FOUND';
+      throw error;
+    }
   }
 }

@@ -1,9 +1,11 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { taskQueueForNode } from '../lib/config';
 import { VaultSecrets } from '../services/vault-secrets';
 import { stewardDataConverter } from './data-converter';
+import { TemporalJobLauncher } from './job-launcher';
 
 export interface StewardWorkerOptions {
   connection: NativeConnection;
@@ -11,6 +13,8 @@ export interface StewardWorkerOptions {
   nodeName: string;
   masterKey: Buffer;
   orm: MikroORM;
+  /** For activities that talk to Temporal: the account locks, fallback jobs, reconciliation. */
+  client: Client;
   /** A prebuilt workflow bundle (tests build one once); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -25,7 +29,13 @@ export async function createStewardWorker(options: StewardWorkerOptions): Promis
     namespace: options.namespace,
     taskQueue: taskQueueForNode(options.nodeName),
     ...workflowSource,
-    activities: createActivities({ orm: options.orm, secrets: new VaultSecrets(options.masterKey), nodeName: options.nodeName }),
+    activities: createActivities({
+      orm: options.orm,
+      secrets: new VaultSecrets(options.masterKey),
+      nodeName: options.nodeName,
+      client: options.client,
+      launcher: new TemporalJobLauncher(options.client),
+    }),
     dataConverter: stewardDataConverter(options.masterKey),
   });
 }

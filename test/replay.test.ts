@@ -5,7 +5,7 @@ import { stewardDataConverter } from '../temporal/data-converter';
 import { TEST_MASTER_KEY, testEnvironment } from './harness/test-env';
 
 /**
- * Recorded job histories (from `RECORD_HISTORIES=1 npx jest test/rotation.e2e.test.ts`) must replay
+ * Recorded job histories (from `RECORD_HISTORIES=<name> npm test -- test/rotation.e2e.test.ts`) must replay
  * against today's workflow code: a change that breaks determinism for running jobs fails here.
  * Such a change needs `patched()`.
  */

@@ -124,8 +124,9 @@ describe('an On Demand password rotation, end to end', () => {
     }
     expect(decoded.join('\n')).toContain(jobs.data!.jobs.edges[0]!.node.id);
 
+    // RECORD_HISTORIES=<name> keeps this history for the replay test as test/histories/vault-task-job-<name>.json.
     if (process.env.RECORD_HISTORIES) {
-      writeFileSync(path.join(__dirname, 'histories', 'vault-task-job-password-reset.json'), rawHistory);
+      writeFileSync(path.join(__dirname, 'histories', `vault-task-job-${process.env.RECORD_HISTORIES}.json`), rawHistory);
     }
   });
 });

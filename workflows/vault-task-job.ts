@@ -1,14 +1,21 @@
 import {
   ApplicationFailure,
   CancellationScope,
+  condition,
+  defineSignal,
+  getExternalWorkflowHandle,
   isCancellation,
+  patched,
   proxyActivities,
   setCurrentDetails,
+  setHandler,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import { JobState, ScriptKey } from '../lib/enums';
-import { JOB_STATE } from '../temporal/search-attributes';
+import type { Activities, JobPlan } from '../activities';
+import { JobState, JobType, ScriptKey } from '../lib/enums';
+import { JOB_STATE, JOB_TYPE } from '../temporal/search-attributes';
+import { accountGrantedSignal, releaseAccountSignal } from './account-lock';
 
 export interface VaultTaskJobInput {
   jobId: string;
@@ -17,6 +24,12 @@ export interface VaultTaskJobInput {
 export interface VaultTaskJobResult {
   state: JobState;
 }
+
+/** Run sends a Scheduled job to the queue now. */
+export const runNowSignal = defineSignal('runNow');
+
+/** Jobs started before scheduling, account locks and fallback existed run the old path. */
+const JOB_ENGINE_PATCH = 'scheduled-start-account-lock-fallback';
 
 /** Database bookkeeping: quick, and safe to retry for a long time. */
 const bookkeeping = proxyActivities<Activities>({
@@ -27,7 +40,7 @@ const bookkeeping = proxyActivities<Activities>({
 /** SSH work on the host: heartbeats, and stops retrying on a permanent failure. */
 const onHost = proxyActivities<Activities>({
   startToCloseTimeout: '3 minutes',
-  heartbeatTimeout: '30 seconds',
+  heartbeatTimeout: '20 seconds',
   retry: {
     initialInterval: '5 seconds',
     backoffCoefficient: 2,
@@ -54,8 +67,22 @@ async function resetPassword(jobId: string): Promise<void> {
   await bookkeeping.promotePendingPassword({ jobId });
 }
 
-/** One run of a vault task against a record. Its workflow ID is `job-<jobId>`. */
-export async function vaultTaskJob({ jobId }: VaultTaskJobInput): Promise<VaultTaskJobResult> {
+/** A failed reconcile must not hide the original failure; the next rotation reconciles again. */
+async function settleVault(jobId: string): Promise<void> {
+  try {
+    await onHost.reconcileRecordPassword({ jobId });
+  } catch {
+    setCurrentDetails('Could not reach the host to reconcile; the next rotation will');
+  }
+}
+
+function failureMessage(error: unknown): string {
+  const failure = error as { cause?: { message?: string }; message?: string };
+  return failure.cause?.message ?? failure.message ?? 'Failed';
+}
+
+/** Marks the job Running, runs its script, and records how it ended. */
+async function runJob(jobId: string, options: { scheduleFallback: boolean }): Promise<VaultTaskJobResult> {
   const plan = await bookkeeping.startJob({ jobId });
   if (!plan.runnable) return { state: JobState.CANCELLED };
   enterState(JobState.RUNNING, 'Running');
@@ -69,6 +96,7 @@ export async function vaultTaskJob({ jobId }: VaultTaskJobInput): Promise<VaultT
       const state = cancelled ? JobState.CANCELLED : JobState.ERROR;
       await bookkeeping.finishJob({ jobId, state, result: cancelled ? 'Cancelled' : failureMessage(error) });
       enterState(state, cancelled ? 'Cancelled' : 'Failed');
+      if (!cancelled && options.scheduleFallback) await bookkeeping.scheduleFallback({ jobId });
     });
     if (cancelled) throw error;
     throw ApplicationFailure.nonRetryable(failureMessage(error), 'JobFailed');
@@ -78,16 +106,52 @@ export async function vaultTaskJob({ jobId }: VaultTaskJobInput): Promise<VaultT
   return { state: JobState.COMPLETED };
 }
 
-/** A failed reconcile must not hide the original failure; the next rotation reconciles again. */
-async function settleVault(jobId: string): Promise<void> {
+/** Waits, as a durable timer, until the job is due or someone presses Run. */
+async function waitUntilDue(plan: JobPlan, runNowRequested: () => boolean): Promise<void> {
+  const waitMs = Date.parse(plan.scheduledFor) - Date.now();
+  if (waitMs <= 0) return;
+  setCurrentDetails(`Scheduled for ${plan.scheduledFor}`);
+  await condition(runNowRequested, waitMs);
+}
+
+/** Holds the account's lock while `work` runs, so no two jobs change one account at once. */
+async function withAccountLock<T>(jobId: string, plan: JobPlan, granted: () => boolean, work: () => Promise<T>): Promise<T> {
+  const holder = workflowInfo().workflowId;
   try {
-    await onHost.reconcileRecordPassword({ jobId });
-  } catch {
-    setCurrentDetails('Could not reach the host to reconcile; the next rotation will');
+    setCurrentDetails(`Waiting for ${plan.account}, which another job may be changing`);
+    await bookkeeping.requestAccountLock({ jobId, lockWorkflowId: plan.lockWorkflowId, account: plan.account });
+    await condition(granted);
+    return await work();
+  } finally {
+    await CancellationScope.nonCancellable(() => getExternalWorkflowHandle(plan.lockWorkflowId).signal(releaseAccountSignal, { holder }));
   }
 }
 
-function failureMessage(error: unknown): string {
-  const failure = error as { cause?: { message?: string }; message?: string };
-  return failure.cause?.message ?? failure.message ?? 'Failed';
+/** One run of a vault task against a record. Its workflow ID is `job-<jobId>`. */
+export async function vaultTaskJob({ jobId }: VaultTaskJobInput): Promise<VaultTaskJobResult> {
+  if (!patched(JOB_ENGINE_PATCH)) return runJob(jobId, { scheduleFallback: false });
+
+  let runNowRequested = false;
+  let accountGranted = false;
+  setHandler(runNowSignal, () => {
+    runNowRequested = true;
+    upsertSearchAttributes([{ key: JOB_TYPE, value: JobType.MANUAL_RUN }]);
+  });
+  setHandler(accountGrantedSignal, () => {
+    accountGranted = true;
+  });
+
+  const plan = await bookkeeping.getJobPlan({ jobId });
+  if (!plan.runnable) return { state: JobState.CANCELLED };
+  try {
+    await waitUntilDue(plan, () => runNowRequested);
+    return await withAccountLock(jobId, plan, () => accountGranted, () => runJob(jobId, { scheduleFallback: true }));
+  } catch (error) {
+    // Cancelled before it started: nothing on the host to settle.
+    if (isCancellation(error)) {
+      await CancellationScope.nonCancellable(() => bookkeeping.finishJob({ jobId, state: JobState.CANCELLED, result: 'Cancelled' }));
+      enterState(JobState.CANCELLED, 'Cancelled');
+    }
+    throw error;
+  }
 }

@@ -15,5 +15,7 @@ export class PageArgs {
 
 /** Connections cost their page size times what each node asks for. */
 export function connectionComplexity({ args, childComplexity }: { args: { first?: number }; childComplexity: number }): number {
-  return (args.first ?? 25) * Math.max(childComplexity, 1);
+  // Clamped, so an out-of-range page size cannot lower the cost; validation refuses it anyway.
+  const pageSize = Math.min(Math.max(args.first ?? 25, 1), MAX_PAGE_SIZE);
+  return pageSize * Math.max(childComplexity, 1);
 }

@@ -11,7 +11,7 @@ export class AuthResolver {
   @Mutation(() => LoginPayload, { description: 'Exchanges a username and password for a bearer token.' })
   async login(@Arg('input', () => LoginInput) input: LoginInput, @Ctx() context: StewardContext): Promise<LoginPayload> {
     const { token, apiToken } = await context.services.auth.login(input.username, input.password);
-    context.sessionToken = token;
+    context.session.token = token;
     return { token, user: apiToken.user.getEntity() };
   }
 

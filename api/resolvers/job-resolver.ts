@@ -5,7 +5,8 @@ import { JobFilterInput, RunOnDemandTaskInput } from '../inputs/job-inputs';
 import { connectionComplexity, PageArgs } from '../inputs/page-args';
 import { toConnection } from '../types/connection';
 import { JobConnection } from '../types/connections';
-import { JobDetails, RunOnDemandTaskPayload } from '../types/payloads';
+import { JobActionInput, ScheduleTaskRunInput } from '../inputs/engine-inputs';
+import { JobDetails, JobPayload, RunOnDemandTaskPayload } from '../types/payloads';
 
 @Resolver(() => Job)
 export class JobResolver {
@@ -53,6 +54,34 @@ export class JobResolver {
   @FieldResolver(() => JobDetails)
   details(@Root() job: Job): JobDetails {
     return { exitCode: job.exitCode ?? null, output: job.output ?? null };
+  }
+
+  @Authorized()
+  @FieldResolver(() => Job, { nullable: true, description: 'For Fallback jobs: the failed job whose cycle this is.' })
+  async fallbackOf(@Root() job: Job): Promise<Job | null> {
+    return (await job.fallbackOf?.load()) ?? null;
+  }
+
+  @Authorized(Role.SYSTEM_ADMINISTRATOR)
+  @Mutation(() => JobPayload, { description: 'Schedules one run of a task on a record at a given time.' })
+  async scheduleTaskRun(@Arg('input', () => ScheduleTaskRunInput) input: ScheduleTaskRunInput, @Ctx() context: StewardContext): Promise<JobPayload> {
+    return { job: await context.services.jobs.scheduleRun(currentActor(context), input.recordId, input.taskId, input.runAt) };
+  }
+
+  @Authorized(Role.SYSTEM_ADMINISTRATOR)
+  @Mutation(() => JobPayload, {
+    description: 'Sends a Scheduled job of the local node to the queue now. Refused for jobs of remote nodes and for jobs that are not Scheduled.',
+  })
+  async runJob(@Arg('input', () => JobActionInput) input: JobActionInput, @Ctx() context: StewardContext): Promise<JobPayload> {
+    return { job: await context.services.jobActions.run(currentActor(context), input.jobId) };
+  }
+
+  @Authorized(Role.SYSTEM_ADMINISTRATOR)
+  @Mutation(() => JobPayload, {
+    description: 'Cancels a Scheduled job, or stops a Running one (the vault is settled first). Refused for jobs that already ended.',
+  })
+  async cancelJob(@Arg('input', () => JobActionInput) input: JobActionInput, @Ctx() context: StewardContext): Promise<JobPayload> {
+    return { job: await context.services.jobActions.cancel(currentActor(context), input.jobId) };
   }
 
   @Authorized(Role.SYSTEM_ADMINISTRATOR)

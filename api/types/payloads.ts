@@ -1,6 +1,6 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { ScriptKey } from '../../lib/enums';
-import { ApiToken, Job, RecordType, User, VaultRecord } from '../../db/entities';
+import { ApiToken, Job, RecordType, ServerSettings, User, VaultRecord, WorkerNode } from '../../db/entities';
 
 @ObjectType()
 export class LoginPayload {
@@ -75,4 +75,22 @@ export class Script {
 
   @Field(() => Boolean)
   rotatesPassword!: boolean;
+}
+
+@ObjectType()
+export class JobPayload {
+  @Field(() => Job)
+  job!: Job;
+}
+
+@ObjectType()
+export class RegisterNodePayload {
+  @Field(() => WorkerNode)
+  node!: WorkerNode;
+}
+
+@ObjectType()
+export class UpdateFallbackSettingsPayload {
+  @Field(() => ServerSettings)
+  settings!: ServerSettings;
 }

@@ -9,3 +9,5 @@ export * from './password-history';
 export * from './job';
 export * from './job-event';
 export * from './audit-event';
+export * from './node';
+export * from './server-settings';

@@ -1,4 +1,4 @@
-import { Field, ObjectType } from 'type-graphql';
+import { Field, Int, ObjectType } from 'type-graphql';
 import { Collection, Entity, Enum, Index, ManyToOne, OneToMany, type Opt, Property, type Ref, Unique } from '@mikro-orm/core';
 import { JobState, JobType } from '../../lib/enums';
 import { BaseEntity } from './base';
@@ -68,6 +68,18 @@ export class Job extends BaseEntity {
 
   @ManyToOne(() => User, { ref: true, nullable: true, deleteRule: 'set null' })
   requestedBy?: Ref<User> | null;
+
+  /** For a Fallback job: the failed job that started its cycle, and which cycle this is (1, 2, …). */
+  @ManyToOne(() => Job, { ref: true, nullable: true, deleteRule: 'set null' })
+  fallbackOf?: Ref<Job> | null;
+
+  @Field(() => Int, { nullable: true, description: 'For Fallback jobs: which cycle (1 = the first re-run).' })
+  @Property({ type: 'integer', nullable: true })
+  fallbackCycle?: number | null;
+
+  /** On the job that started a fallback cycle: set when a person's Cancel or Run ended the cycle. */
+  @Property({ type: 'datetime', nullable: true })
+  fallbackCancelledAt?: Date | null;
 
   @OneToMany(() => JobEvent, (event) => event.job, { orderBy: { id: 'asc' } })
   events = new Collection<JobEvent>(this);

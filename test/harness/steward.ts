@@ -61,6 +61,7 @@ export async function startStewardStack(options: { worker?: boolean } = {}): Pro
       nodeName: LOCAL_NODE,
       masterKey,
       orm,
+      client,
       workflowBundle: { codePath: env.workflowBundlePath },
     });
     workerRun = worker.run();

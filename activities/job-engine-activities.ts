@@ -1,0 +1,92 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { Context } from '@temporalio/activity';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import { Job, VaultRecord } from '../db/entities';
+import { JobEventKind, ScriptKey } from '../lib/enums';
+import { FallbackService } from '../services/fallback-service';
+import type { JobLauncher } from '../services/job-launcher';
+import { JobReconciler } from '../services/job-reconciler';
+import { JobService } from '../services/job-service';
+import type { VaultSecrets } from '../services/vault-secrets';
+import { accountHolderQuery, accountLock, acquireAccountSignal } from '../workflows/account-lock';
+import type { JobRef } from './vault-job-activities';
+
+export interface JobEngineDependencies {
+  orm: MikroORM;
+  secrets: VaultSecrets;
+  client: Client;
+  launcher: JobLauncher;
+}
+
+export interface JobPlan {
+  /** False when the job ended before a worker reached it (for example cancelled). */
+  runnable: boolean;
+  script: ScriptKey;
+  /** When the job is due, ISO 8601. */
+  scheduledFor: string;
+  /** The account the job changes, `user@host:port`, and the workflow that serializes jobs on it. */
+  account: string;
+  lockWorkflowId: string;
+}
+
+export interface AccountLockRequest extends JobRef {
+  account: string;
+  lockWorkflowId: string;
+}
+
+/** Activities every job uses: planning, the per-account lock, fallback and reconciliation. */
+export function createJobEngineActivities({ orm, secrets, client, launcher }: JobEngineDependencies) {
+  const jobs = () => new JobService(orm.em.fork(), secrets, launcher);
+
+  return {
+    async getJobPlan({ jobId }: JobRef): Promise<JobPlan> {
+      const em = orm.em.fork();
+      const job = await em.findOneOrFail(Job, { id: jobId }, { populate: ['task'] });
+      const record = await em.findOneOrFail(VaultRecord, { id: job.record.id });
+      const account = `${record.username}@${record.host}:${record.port}`;
+      return {
+        runnable: job.state === 'SCHEDULED',
+        script: job.task?.getEntity().script ?? ScriptKey.VERIFY_PASSWORD,
+        scheduledFor: job.scheduledFor.toISOString(),
+        account,
+        lockWorkflowId: `account-lock-${account}`,
+      };
+    },
+
+    /** Joins the account's queue (starting its lock workflow if needed) and says in Job History whom it waits for. */
+    async requestAccountLock({ jobId, account, lockWorkflowId }: AccountLockRequest): Promise<void> {
+      const { workflowId } = await jobs().getJob(jobId);
+      const { taskQueue } = Context.current().info;
+      const handle = await client.workflow.signalWithStart(accountLock, {
+        workflowId: lockWorkflowId,
+        taskQueue,
+        args: [{ account }],
+        signal: acquireAccountSignal,
+        signalArgs: [{ holder: workflowId }],
+        staticSummary: `Serializes jobs on ${account}`,
+      });
+      const holder = await handle.query(accountHolderQuery).catch(() => null);
+      if (holder && holder !== workflowId) {
+        await jobs().recordEvent(jobId, JobEventKind.STEP, `Waiting for ${holder}, which is changing the same account (${account})`);
+      }
+    },
+
+    async isWorkflowOpen({ workflowId }: { workflowId: string }): Promise<boolean> {
+      try {
+        const { status } = await client.workflow.getHandle(workflowId).describe();
+        return status.name === 'RUNNING';
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return false;
+        throw error;
+      }
+    },
+
+    async scheduleFallback({ jobId }: JobRef): Promise<string | null> {
+      return new FallbackService(orm.em.fork(), secrets, launcher).scheduleAfterFailure(jobId);
+    },
+
+    async reconcileJobsWithTemporal(): Promise<number> {
+      return new JobReconciler(orm.em.fork(), secrets, launcher).reconcileOpenJobs();
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import { IsDate, IsOptional, IsUUID, Length, Max, Min } from 'class-validator';
+import { Field, ID, InputType, Int } from 'type-graphql';
+
+@InputType({ description: 'A job to act on.' })
+export class JobActionInput {
+  @Field(() => ID)
+  @IsUUID()
+  jobId!: string;
+}
+
+@InputType()
+export class ScheduleTaskRunInput {
+  @Field(() => ID)
+  @IsUUID()
+  recordId!: string;
+
+  @Field(() => ID)
+  @IsUUID()
+  taskId!: string;
+
+  @Field(() => Date, { description: 'When the job is due; within the next year.' })
+  @IsDate()
+  runAt!: Date;
+}
+
+@InputType()
+export class RegisterNodeInput {
+  @Field(() => String, { description: 'Lowercase letters, digits and "-"; its workers serve the task queue steward.<name>.' })
+  @Length(1, 63)
+  name!: string;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Length(0, 500)
+  description?: string;
+}
+
+@InputType()
+export class UpdateFallbackSettingsInput {
+  @Field(() => Boolean)
+  enabled!: boolean;
+
+  @Field(() => Int, { description: 'Seconds between a failure and its Fallback job (1 s to 30 days).' })
+  @Min(1)
+  @Max(30 * 86_400)
+  frequencySeconds!: number;
+
+  @Field(() => Int, { description: 'Fallback jobs at most per failure (1–100).' })
+  @Min(1)
+  @Max(100)
+  cycles!: number;
+
+  @Field(() => Int, { description: 'The version you read; if someone changed the settings since, CONFLICT.' })
+  version!: number;
+}

@@ -1,0 +1,26 @@
+import { Entity, type Opt, PrimaryKey, Property } from '@mikro-orm/core';
+import { Field, Int, ObjectType } from 'type-graphql';
+
+/** Server-wide settings: one row, id 1. */
+@Entity({ tableName: 'server_settings' })
+@ObjectType('FallbackSettings', { description: 'How failed jobs are re-run as Fallback jobs.' })
+export class ServerSettings {
+  @PrimaryKey({ type: 'integer' })
+  id: Opt<number> = 1;
+
+  @Field(() => Boolean, { description: 'Whether failed jobs are re-run.' })
+  @Property({ type: 'boolean', default: false })
+  fallbackEnabled: Opt<boolean> = false;
+
+  @Field(() => Int, { description: 'Seconds between a failure and its Fallback job.' })
+  @Property({ type: 'integer', default: 3600 })
+  fallbackFrequencySeconds: Opt<number> = 3600;
+
+  @Field(() => Int, { description: 'How many Fallback jobs at most follow one failure.' })
+  @Property({ type: 'integer', default: 3 })
+  fallbackCycles: Opt<number> = 3;
+
+  @Field(() => Int, { description: 'Optimistic-lock version; send it back when updating.' })
+  @Property({ type: 'integer', version: true })
+  version!: Opt<number>;
+}

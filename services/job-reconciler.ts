@@ -1,0 +1,38 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { FINAL_JOB_STATES, Job, JobState } from '../db/entities';
+import type { JobLauncher, WorkflowStatus } from './job-launcher';
+import { JobService } from './job-service';
+import type { VaultSecrets } from './vault-secrets';
+
+/** How a closed workflow whose code could not record the ending (terminated, timed out, lost) ends its job. */
+const FINAL_STATE_FOR: Partial<Record<WorkflowStatus, { state: JobState; result: string }>> = {
+  TERMINATED: { state: JobState.CANCELLED, result: 'Terminated in Temporal' },
+  CANCELLED: { state: JobState.CANCELLED, result: 'Cancelled in Temporal' },
+  TIMED_OUT: { state: JobState.ERROR, result: 'Timed out in Temporal' },
+  FAILED: { state: JobState.ERROR, result: 'Failed in Temporal' },
+  COMPLETED: { state: JobState.COMPLETED, result: 'Completed' },
+  NOT_FOUND: { state: JobState.ERROR, result: 'Its workflow no longer exists in Temporal' },
+};
+
+/** Brings Job History in line with Temporal for jobs whose workflows ended without telling Steward. */
+export class JobReconciler {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly secrets: VaultSecrets,
+    private readonly launcher: JobLauncher,
+  ) {}
+
+  /** Returns how many jobs changed state. Jobs younger than `graceMs` are left alone: their workflow may be starting. */
+  async reconcileOpenJobs(graceMs = 10_000): Promise<number> {
+    const open = await this.em.find(Job, { state: { $nin: [...FINAL_JOB_STATES] }, createdAt: { $lt: new Date(Date.now() - graceMs) } });
+    const jobs = new JobService(this.em, this.secrets);
+    let changed = 0;
+    for (const job of open) {
+      const ending = FINAL_STATE_FOR[await this.launcher.status(job)];
+      if (!ending) continue;
+      await jobs.finish(job.id, ending.state, ending.result);
+      changed++;
+    }
+    return changed;
+  }
+}
