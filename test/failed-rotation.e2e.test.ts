@@ -1,16 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { canLogin } from '../lib/ssh';
-import { ADMIN_ROLES, eventually, type StewardStack, startStewardStack } from './harness/steward';
+import { ADMIN_ROLES, type StewardStack, startStewardStack } from './harness/steward';
 import { testEnvironment } from './harness/test-env';
-import { createRotatableRecord, JOB_FIELDS, type RotatableRecord, runOnDemand, sshTarget, unlock } from './harness/vault-fixtures';
-
-async function finishedJob(stack: StewardStack, token: string, id: string): Promise<any> {
-  return eventually(async () => {
-    const result = await stack.graphql<{ job: any }>(`query ($id: ID!) { job(id: $id) { ${JOB_FIELDS} } }`, { id }, token);
-    return ['COMPLETED', 'ERROR', 'CANCELLED'].includes(result.data?.job.state) ? result.data!.job : undefined;
-  }, 90_000, 'the job to finish');
-}
+import { createRotatableRecord, finishedJob, type RotatableRecord, runOnDemand, sshTarget, unlock } from './harness/vault-fixtures';
 
 async function pendingPasswordOf(stack: StewardStack, recordId: string): Promise<string | null> {
   const [row] = await stack.orm.em.fork().getConnection().execute<{ encrypted_pending_password: string | null }[]>(

@@ -8,15 +8,15 @@ export class ServerSettings {
   @PrimaryKey({ type: 'integer' })
   id: Opt<number> = 1;
 
-  @Field(() => Boolean, { description: 'Whether failed jobs are re-run.' })
+  @Field(() => Boolean, { name: 'enabled', description: 'Whether failed jobs are re-run.' })
   @Property({ type: 'boolean', default: false })
   fallbackEnabled: Opt<boolean> = false;
 
-  @Field(() => Int, { description: 'Seconds between a failure and its Fallback job.' })
+  @Field(() => Int, { name: 'frequencySeconds', description: 'Seconds between a failure and its Fallback job.' })
   @Property({ type: 'integer', default: 3600 })
   fallbackFrequencySeconds: Opt<number> = 3600;
 
-  @Field(() => Int, { description: 'How many Fallback jobs at most follow one failure.' })
+  @Field(() => Int, { name: 'cycles', description: 'How many Fallback jobs at most follow one failure.' })
   @Property({ type: 'integer', default: 3 })
   fallbackCycles: Opt<number> = 3;
 

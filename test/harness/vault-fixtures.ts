@@ -1,6 +1,6 @@
 import { generatePassword } from '../../services/password-policy';
 import { createTestUser } from './sshd';
-import { type StewardStack, uniqueName } from './steward';
+import { eventually, type StewardStack, uniqueName } from './steward';
 import { testEnvironment } from './test-env';
 
 export const JOB_FIELDS = `
@@ -22,7 +22,7 @@ export interface RotatableRecord {
 export async function createRotatableRecord(
   stack: StewardStack,
   token: string,
-  overrides: { hostKeyFingerprint?: string } = {},
+  overrides: { hostKeyFingerprint?: string; executionNode?: string; script?: string; policyEvents?: string[] } = {},
 ): Promise<RotatableRecord> {
   const env = testEnvironment();
   const initialPassword = generatePassword();
@@ -32,7 +32,14 @@ export async function createRotatableRecord(
     {
       input: {
         name: uniqueName('linux'),
-        tasks: [{ name: 'Rotate password', script: 'PASSWORD_RESET_REMOTE_UNIX', policyEvents: ['ON_DEMAND'] }],
+        tasks: [
+          {
+            name: 'Rotate password',
+            script: overrides.script ?? 'PASSWORD_RESET_REMOTE_UNIX',
+            policyEvents: overrides.policyEvents ?? ['ON_DEMAND'],
+            executionNode: overrides.executionNode ?? 'local',
+          },
+        ],
       },
     },
     token,
@@ -87,4 +94,28 @@ export async function unlock(stack: StewardStack, token: string, recordId: strin
 export function sshTarget(username: string, password: string, hostKeyFingerprint?: string) {
   const env = testEnvironment();
   return { host: env.sshdHost, port: env.sshdPort, username, password, hostKeyFingerprint: hostKeyFingerprint ?? env.sshdFingerprint };
+}
+
+export async function getJob(stack: StewardStack, token: string, id: string): Promise<any> {
+  const result = await stack.graphql<{ job: any }>(`query ($id: ID!) { job(id: $id) { ${JOB_FIELDS} } }`, { id }, token);
+  if (!result.data) throw new Error(JSON.stringify(result.errors));
+  return result.data.job;
+}
+
+/** Polls Job History until the job reaches a final state. */
+export async function finishedJob(stack: StewardStack, token: string, id: string, timeoutMs = 90_000): Promise<any> {
+  return eventually(async () => {
+    const job = await getJob(stack, token, id);
+    return ['COMPLETED', 'ERROR', 'CANCELLED'].includes(job.state) ? job : undefined;
+  }, timeoutMs, `job ${id} to finish`);
+}
+
+export async function scheduleRun(stack: StewardStack, token: string, recordId: string, taskId: string, runAt: Date) {
+  const result = await stack.graphql<{ scheduleTaskRun: { job: { id: string; state: string; workflowId: string } } }>(
+    `mutation ($input: ScheduleTaskRunInput!) { scheduleTaskRun(input: $input) { job { id state workflowId } } }`,
+    { input: { recordId, taskId, runAt: runAt.toISOString() } },
+    token,
+  );
+  if (!result.data) throw new Error(JSON.stringify(result.errors));
+  return result.data.scheduleTaskRun.job;
 }
