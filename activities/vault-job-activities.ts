@@ -3,13 +3,16 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { JobEventKind, JobState, ScriptKey } from '../lib/enums';
 import { Job } from '../db/entities';
 import { PermanentJobError } from '../services/job-errors';
+import type { JobLauncher } from '../services/job-launcher';
 import { JobService } from '../services/job-service';
+import { TaskScheduler } from '../services/task-scheduler';
 import { type ReconcileOutcome, RotationService } from '../services/rotation-service';
 import type { VaultSecrets } from '../services/vault-secrets';
 
 export interface VaultJobDependencies {
   orm: MikroORM;
   secrets: VaultSecrets;
+  launcher: JobLauncher;
   /** The worker node these activities run on, recorded on each job. */
   nodeName: string;
 }
@@ -51,7 +54,7 @@ async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
 }
 
 /** Activities of a vault task job. Each forks its own EntityManager: activities run concurrently. */
-export function createVaultJobActivities({ orm, secrets, nodeName }: VaultJobDependencies) {
+export function createVaultJobActivities({ orm, secrets, nodeName, launcher }: VaultJobDependencies) {
   const jobs = () => new JobService(orm.em.fork(), secrets);
   const rotation = () => new RotationService(orm.em.fork(), secrets);
   const heartbeat = () => Context.current().heartbeat();
@@ -66,6 +69,8 @@ export function createVaultJobActivities({ orm, secrets, nodeName }: VaultJobDep
       const em = orm.em.fork();
       const job = await em.findOneOrFail(Job, { id: jobId }, { populate: ['task'] });
       const runnable = await new JobService(em, secrets).markRunning(jobId, nodeName);
+      // A recurring occurrence that starts makes the next one visible in Job History.
+      if (runnable) await new TaskScheduler(em, secrets, launcher).continueRecurrence(job);
       const script = job.task?.getEntity().script;
       if (!script) throw ApplicationFailure.nonRetryable('The task of this job was removed', 'PermanentJobError');
       return { runnable, script };

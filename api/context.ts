@@ -8,6 +8,9 @@ import { FallbackService } from '../services/fallback-service';
 import { JobActionsService } from '../services/job-actions-service';
 import { JobService } from '../services/job-service';
 import { NodeService } from '../services/node-service';
+import { RecordAccess } from '../services/record-access';
+import { RecordLifecycle } from '../services/record-lifecycle';
+import { TaskService } from '../services/task-service';
 import { RecordService } from '../services/record-service';
 import type { VaultSecrets } from '../services/vault-secrets';
 
@@ -34,6 +37,9 @@ export interface StewardContext {
     jobActions: JobActionsService;
     fallback: FallbackService;
     nodes: NodeService;
+    tasks: TaskService;
+    lifecycle: RecordLifecycle;
+    access: RecordAccess;
   };
 }
 
@@ -49,6 +55,9 @@ export function createContext(deps: ApiDependencies, user: User | null, em: Enti
       jobActions: new JobActionsService(em, deps.secrets, deps.launcher),
       fallback: new FallbackService(em, deps.secrets, deps.launcher),
       nodes: new NodeService(em),
+      tasks: new TaskService(em, deps.secrets, deps.launcher),
+      lifecycle: new RecordLifecycle(em, deps.secrets, deps.launcher),
+      access: new RecordAccess(em),
     },
   };
 }

@@ -8,12 +8,13 @@ import { AuthResolver } from './resolvers/auth-resolver';
 import { FallbackSettingsResolver, NodeResolver } from './resolvers/engine-settings-resolver';
 import { JobResolver } from './resolvers/job-resolver';
 import { LibraryResolver } from './resolvers/library-resolver';
-import { RecordResolver } from './resolvers/record-resolver';
+import { RecordGrantResolver, RecordResolver } from './resolvers/record-resolver';
 import { RecordTypeResolver } from './resolvers/record-type-resolver';
+import { TaskResolver } from './resolvers/task-resolver';
 
 export function buildStewardSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [AuthResolver, RecordTypeResolver, RecordResolver, JobResolver, LibraryResolver, NodeResolver, FallbackSettingsResolver],
+    resolvers: [AuthResolver, RecordTypeResolver, RecordResolver, JobResolver, LibraryResolver, NodeResolver, FallbackSettingsResolver, TaskResolver, RecordGrantResolver],
     authChecker,
     authMode: 'error',
     validate: { forbidUnknownValues: false },

@@ -9,6 +9,7 @@ import {
   Job,
   JobEvent,
   PasswordHistoryEntry,
+  RecordGrant,
   RecordType,
   ServerSettings,
   Task,
@@ -23,7 +24,7 @@ export function ormConfig(databaseUrl: string, overrides: Partial<Options> = {})
   return defineConfig({
     driver: PostgreSqlDriver,
     clientUrl: databaseUrl,
-    entities: [BaseEntity, User, ApiToken, RecordType, Task, VaultRecord, PasswordHistoryEntry, Job, JobEvent, AuditEvent, WorkerNode, ServerSettings],
+    entities: [BaseEntity, User, ApiToken, RecordType, Task, VaultRecord, PasswordHistoryEntry, Job, JobEvent, AuditEvent, WorkerNode, ServerSettings, RecordGrant],
     extensions: [Migrator],
     // Resolvers load relations through batched loaders instead of one query per row.
     dataloader: DataloaderType.ALL,

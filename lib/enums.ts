@@ -16,7 +16,52 @@ export enum ScriptKey {
 
 /** What makes a task run. */
 export enum PolicyEvent {
+  /** Listed in the record's executable tasks; a person runs it. */
   ON_DEMAND = 'ON_DEMAND',
+  /** After the record is created or updated. */
+  AFTER_RECORD_CHANGE = 'AFTER_RECORD_CHANGE',
+  /** `minutesAfterUnlock` minutes after the secured field is unlocked. */
+  AFTER_UNLOCK = 'AFTER_UNLOCK',
+  /** On `dayOfMonth` every month (the last day in shorter months). */
+  EVERY_DAY_OF_MONTH = 'EVERY_DAY_OF_MONTH',
+  /** On each of `weekdays`. */
+  EVERY_WEEKDAY = 'EVERY_WEEKDAY',
+  /** Every `intervalDays` days from `anchorDate`. */
+  EVERY_N_DAYS = 'EVERY_N_DAYS',
+  /** On a random day `minDays` to `maxDays` days after the previous run. */
+  EVERY_X_TO_Y_DAYS = 'EVERY_X_TO_Y_DAYS',
+}
+
+/** The policy events that recur on a calendar, at the task's time of day in the record's time zone. */
+export const RECURRING_EVENTS: readonly PolicyEvent[] = [
+  PolicyEvent.EVERY_DAY_OF_MONTH,
+  PolicyEvent.EVERY_WEEKDAY,
+  PolicyEvent.EVERY_N_DAYS,
+  PolicyEvent.EVERY_X_TO_Y_DAYS,
+];
+
+/** Days of the week, as the occurrence rules name them. */
+export enum Weekday {
+  SUNDAY = 'SUNDAY',
+  MONDAY = 'MONDAY',
+  TUESDAY = 'TUESDAY',
+  WEDNESDAY = 'WEDNESDAY',
+  THURSDAY = 'THURSDAY',
+  FRIDAY = 'FRIDAY',
+  SATURDAY = 'SATURDAY',
+}
+
+export enum RecordPermission {
+  /** Edit the record's own tasks (Make Unique, Reset, add, edit, remove). */
+  TASK_CONTROL_MANAGE = 'TASK_CONTROL_MANAGE',
+  /** Run the record's On Demand tasks. */
+  EXECUTE = 'EXECUTE',
+}
+
+/** Where an applicable task of a record is defined. */
+export enum TaskSource {
+  RECORD_TYPE = 'RECORD_TYPE',
+  RECORD = 'RECORD',
 }
 
 export enum JobState {

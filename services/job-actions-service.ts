@@ -5,6 +5,7 @@ import { type Actor, AuditService } from './audit-service';
 import { BadInputError, ConflictError } from './errors';
 import type { JobLauncher } from './job-launcher';
 import { JobService } from './job-service';
+import { TaskScheduler } from './task-scheduler';
 import type { VaultSecrets } from './vault-secrets';
 
 const STATE_NAMES: Record<JobState, string> = {
@@ -22,6 +23,7 @@ function stateName(state: JobState): string {
 /** What operators do to jobs in Job History: Run and Cancel. */
 export class JobActionsService {
   private readonly jobs: JobService;
+  private readonly scheduler: TaskScheduler;
 
   constructor(
     private readonly em: EntityManager,
@@ -29,6 +31,7 @@ export class JobActionsService {
     private readonly launcher: JobLauncher,
   ) {
     this.jobs = new JobService(em, secrets, launcher);
+    this.scheduler = new TaskScheduler(em, secrets, launcher);
   }
 
   /** Sends a Scheduled job of the local node to the queue now. */
@@ -61,6 +64,8 @@ export class JobActionsService {
     await this.launcher.cancel(job);
     if (job.state === JobState.SCHEDULED) {
       await this.jobs.finish(job.id, JobState.CANCELLED, `Cancelled by ${actor.name}`);
+      // Cancelling one occurrence of a recurring task skips it; the next one is scheduled.
+      await this.scheduler.continueRecurrence(job);
     } else {
       this.jobs.addEvent(job, JobEventKind.CANCELLED, `Cancellation requested by ${actor.name}`);
     }

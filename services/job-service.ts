@@ -10,9 +10,12 @@ import {
   JobType,
   PolicyEvent,
   Task,
+  type User,
   type VaultRecord,
 } from '../db/entities';
-import { type Actor, AuditService } from './audit-service';
+import { RecordPermission } from '../lib/enums';
+import { type Actor, actorOf, AuditService } from './audit-service';
+import { RecordAccess } from './record-access';
 import { BadInputError, ConflictError, NotFoundError } from './errors';
 import type { JobLauncher } from './job-launcher';
 import { type Page, type PageRequest, paginateNewestFirst } from './pagination';
@@ -30,6 +33,8 @@ export interface NewJob {
   requestedBy?: Actor | null;
   fallbackOf?: Job | null;
   fallbackCycle?: number | null;
+  dueAt?: Date | null;
+  triggerEvent?: PolicyEvent | null;
   audit?: { actor: Actor; action: string };
 }
 
@@ -57,9 +62,11 @@ export class JobService {
     private readonly launcher?: JobLauncher,
   ) {}
 
-  /** Runs an On Demand task on a record now. */
-  async runOnDemand(actor: Actor, recordId: string, taskId: string): Promise<Job> {
+  /** Runs an On Demand task on a record now; needs the Execute permission on the record. */
+  async runOnDemand(user: User, recordId: string, taskId: string): Promise<Job> {
+    const actor = actorOf(user);
     const { record, task } = await this.recordTask(recordId, taskId);
+    await new RecordAccess(this.em).assert(user, record.id, RecordPermission.EXECUTE);
     if (!task.policyEvents.includes(PolicyEvent.ON_DEMAND)) {
       throw new BadInputError(`Task "${task.name}" is not an On Demand task`, 'taskId');
     }
@@ -105,6 +112,8 @@ export class JobService {
         scheduledFor: spec.scheduledFor,
         fallbackOf: spec.fallbackOf ?? null,
         fallbackCycle: spec.fallbackCycle ?? null,
+        dueAt: spec.dueAt ?? null,
+        triggerEvent: spec.triggerEvent ?? null,
       });
       created.workflowId = `job-${created.id}`;
       em.create(JobEvent, { job: created, kind: JobEventKind.SCHEDULED, message: spec.reason, at: new Date() });

@@ -1,28 +1,19 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AuditOutcome, PolicyEvent, RecordType, ScriptKey, Task, VaultRecord } from '../db/entities';
+import { AuditOutcome, RecordType, Task, VaultRecord } from '../db/entities';
 import { type Actor, AuditService } from './audit-service';
 import { BadInputError, ConflictError, NotFoundError } from './errors';
 import {
   assertFingerprint,
   assertHost,
   assertId,
-  assertNodeName,
   assertNotBlank,
   assertPort,
   assertTimeZone,
   assertUsername,
 } from './validation';
 import type { VaultSecrets } from './vault-secrets';
-import { LOCAL_NODE } from '../lib/config';
-import { NodeService } from './node-service';
-
-export interface TaskSpec {
-  name: string;
-  script: ScriptKey;
-  policyEvents: PolicyEvent[];
-  executionNode?: string | null;
-}
+import { assertTaskSpec, createTask, type TaskSpec } from './task-spec';
 
 export interface RecordTypeSpec {
   name: string;
@@ -41,6 +32,8 @@ export interface RecordSpec {
   timeZone?: string | null;
 }
 
+export type RecordChanges = Partial<Omit<RecordSpec, 'recordTypeId'>>;
+
 /** Record types, their tasks, and vault records. */
 export class RecordService {
   private readonly audit: AuditService;
@@ -54,21 +47,11 @@ export class RecordService {
 
   async createRecordType(actor: Actor, spec: RecordTypeSpec): Promise<RecordType> {
     assertNotBlank(spec.name, 'name');
-    spec.tasks.forEach(assertTaskSpec);
-    const nodes = new NodeService(this.em);
-    for (const task of spec.tasks) await nodes.assertRegistered(task.executionNode ?? LOCAL_NODE);
+    for (const task of spec.tasks) await assertTaskSpec(this.em, task);
     return this.writeOrConflict(`A record type named "${spec.name}" already exists`, () =>
       this.em.transactional(async (em) => {
         const recordType = em.create(RecordType, { name: spec.name.trim(), description: spec.description ?? undefined });
-        for (const task of spec.tasks) {
-          em.create(Task, {
-            recordType,
-            name: task.name.trim(),
-            script: task.script,
-            policyEvents: [...new Set(task.policyEvents)],
-            executionNode: task.executionNode ?? 'local',
-          });
-        }
+        for (const task of spec.tasks) createTask(em, { recordType }, task);
         new AuditService(em).add({
           actor,
           action: 'createRecordType',
@@ -117,6 +100,63 @@ export class RecordService {
     );
   }
 
+  /** Changes a record; `version` is the one the caller read (optimistic locking). */
+  async updateRecord(actor: Actor, recordId: string, changes: RecordChanges, version: number): Promise<VaultRecord> {
+    const record = await this.getRecord(recordId);
+    if (changes.name !== undefined && changes.name !== null) assertNotBlank(changes.name, 'name');
+    if (changes.host != null) assertHost(changes.host);
+    if (changes.port != null) assertPort(changes.port);
+    if (changes.username != null) assertUsername(changes.username);
+    if (changes.hostKeyFingerprint != null) assertFingerprint(changes.hostKeyFingerprint);
+    if (changes.timeZone != null) assertTimeZone(changes.timeZone);
+    if (changes.password === '') throw new BadInputError('password must not be empty', 'password');
+    await this.em.lock(record, LockMode.OPTIMISTIC, version);
+    return this.writeOrConflict(`A record named "${changes.name}" already exists`, async () => {
+      if (changes.name != null) record.name = changes.name.trim();
+      if (changes.host != null) record.host = changes.host;
+      if (changes.port != null) record.port = changes.port;
+      if (changes.username != null) record.username = changes.username;
+      if (changes.hostKeyFingerprint != null) record.hostKeyFingerprint = changes.hostKeyFingerprint;
+      if (changes.timeZone != null) record.timeZone = changes.timeZone;
+      if (changes.password) record.encryptedPassword = this.secrets.seal(record.id, changes.password);
+      const changed = Object.entries(changes).filter(([, value]) => value != null).map(([key]) => key);
+      this.audit.add({ actor, action: 'updateRecord', target: { type: 'Record', id: record.id }, outcome: AuditOutcome.SUCCESS, details: { changed } });
+      await this.em.flush();
+      return record;
+    });
+  }
+
+  /** Deletes the record with its history. Callers cancel its open jobs first. */
+  async deleteRecord(actor: Actor, recordId: string): Promise<void> {
+    const record = await this.getRecord(recordId);
+    this.em.remove(record);
+    this.audit.add({ actor, action: 'deleteRecord', target: { type: 'Record', id: record.id }, outcome: AuditOutcome.SUCCESS, details: { name: record.name } });
+    await this.em.flush();
+  }
+
+  async updateRecordType(actor: Actor, recordTypeId: string, changes: { name?: string | null; description?: string | null }, version: number): Promise<RecordType> {
+    const recordType = await this.getRecordType(recordTypeId);
+    if (changes.name != null) assertNotBlank(changes.name, 'name');
+    await this.em.lock(recordType, LockMode.OPTIMISTIC, version);
+    return this.writeOrConflict(`A record type named "${changes.name}" already exists`, async () => {
+      if (changes.name != null) recordType.name = changes.name.trim();
+      if (changes.description !== undefined) recordType.description = changes.description ?? undefined;
+      this.audit.add({ actor, action: 'updateRecordType', target: { type: 'RecordType', id: recordType.id }, outcome: AuditOutcome.SUCCESS });
+      await this.em.flush();
+      return recordType;
+    });
+  }
+
+  /** A record type in use by records cannot be deleted. */
+  async deleteRecordType(actor: Actor, recordTypeId: string): Promise<void> {
+    const recordType = await this.getRecordType(recordTypeId);
+    const inUse = await this.em.count(VaultRecord, { recordType: recordType.id });
+    if (inUse > 0) throw new ConflictError(`${inUse} record(s) still use the record type "${recordType.name}"; delete or move them first`);
+    this.em.remove(recordType);
+    this.audit.add({ actor, action: 'deleteRecordType', target: { type: 'RecordType', id: recordType.id }, outcome: AuditOutcome.SUCCESS, details: { name: recordType.name } });
+    await this.em.flush();
+  }
+
   /** Reveals the secured field. Every unlock is audited. */
   async unlockRecord(actor: Actor, recordId: string, reason?: string | null): Promise<string> {
     const record = await this.getRecord(recordId).catch(async (error: unknown) => {
@@ -150,9 +190,10 @@ export class RecordService {
     return recordType;
   }
 
-  /** The tasks that apply to a record: those of its type. */
+  /** The tasks that apply to a record: its own after Make Unique, otherwise its type's. */
   async tasksOf(record: VaultRecord): Promise<Task[]> {
-    return this.em.find(Task, { recordType: record.recordType.id }, { orderBy: { createdAt: 'asc' } });
+    const owner = record.tasksUnique ? { record: record.id } : { recordType: record.recordType.id };
+    return this.em.find(Task, owner, { orderBy: { createdAt: 'asc', id: 'asc' } });
   }
 
   private async writeOrConflict<T>(conflictMessage: string, write: () => Promise<T>): Promise<T> {
@@ -163,10 +204,4 @@ export class RecordService {
       throw error;
     }
   }
-}
-
-function assertTaskSpec(task: TaskSpec): void {
-  assertNotBlank(task.name, 'name');
-  if (task.policyEvents.length === 0) throw new BadInputError(`Task "${task.name}" needs at least one policy event`, 'policyEvents');
-  assertNodeName(task.executionNode ?? 'local');
 }

@@ -1,8 +1,51 @@
-import { ArrayMinSize, ArrayUnique, IsOptional, IsUUID, Length, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMinSize, ArrayUnique, IsOptional, IsUUID, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
 import { Field, ID, InputType, Int } from 'type-graphql';
-import { PolicyEvent, ScriptKey } from '../../lib/enums';
+import { PolicyEvent, RecordPermission, ScriptKey, Weekday } from '../../lib/enums';
 
-@InputType({ description: 'A task of a record type.' })
+@InputType({ description: 'Parameters of the recurring policy events a task uses.' })
+export class TaskScheduleInput {
+  @Field(() => String, { nullable: true, description: "'HH:MM' in the record's time zone; midnight when omitted." })
+  @IsOptional()
+  @Matches(/^\d{2}:\d{2}$/, { message: "timeOfDay must look like 'HH:MM'" })
+  timeOfDay?: string;
+
+  @Field(() => Int, { nullable: true })
+  @IsOptional()
+  dayOfMonth?: number;
+
+  @Field(() => [Weekday], { nullable: true })
+  @IsOptional()
+  weekdays?: Weekday[];
+
+  @Field(() => Int, { nullable: true })
+  @IsOptional()
+  intervalDays?: number;
+
+  @Field(() => String, { nullable: true, description: "'YYYY-MM-DD'." })
+  @IsOptional()
+  anchorDate?: string;
+
+  @Field(() => Int, { nullable: true })
+  @IsOptional()
+  minDays?: number;
+
+  @Field(() => Int, { nullable: true })
+  @IsOptional()
+  maxDays?: number;
+}
+
+@InputType()
+export class TimeWindowInput {
+  @Field(() => String, { description: "5-field CRON of the minutes jobs may run, e.g. '* 1-4 * * 1-5'." })
+  @Length(1, 128)
+  cron!: string;
+
+  @Field(() => String, { description: 'IANA time zone the CRON is read in.' })
+  @Length(1, 64)
+  timeZone!: string;
+}
+
+@InputType({ description: 'A task: its script, when it runs, and where.' })
 export class TaskInput {
   @Field(() => String)
   @Length(1, 128)
@@ -20,6 +63,20 @@ export class TaskInput {
   @IsOptional()
   @Length(1, 63)
   executionNode?: string;
+
+  @Field(() => TaskScheduleInput, { nullable: true, description: 'Needed by the recurring policy events.' })
+  @IsOptional()
+  @ValidateNested()
+  schedule?: TaskScheduleInput;
+
+  @Field(() => Int, { nullable: true, description: 'With AFTER_UNLOCK: minutes after an unlock that the job is due.' })
+  @IsOptional()
+  minutesAfterUnlock?: number;
+
+  @Field(() => TimeWindowInput, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  timeWindow?: TimeWindowInput;
 }
 
 @InputType()
@@ -84,4 +141,140 @@ export class UnlockRecordInput {
   @IsOptional()
   @Length(0, 500)
   reason?: string;
+}
+
+@InputType()
+export class AddRecordTypeTaskInput {
+  @Field(() => ID)
+  @IsUUID()
+  recordTypeId!: string;
+
+  @Field(() => TaskInput)
+  @ValidateNested()
+  task!: TaskInput;
+}
+
+@InputType()
+export class AddRecordTaskInput {
+  @Field(() => ID, { description: 'A record whose tasks were made unique.' })
+  @IsUUID()
+  recordId!: string;
+
+  @Field(() => TaskInput)
+  @ValidateNested()
+  task!: TaskInput;
+}
+
+@InputType({ description: 'Edit Policy: the task as it should be from now on.' })
+export class UpdateTaskInput {
+  @Field(() => ID)
+  @IsUUID()
+  taskId!: string;
+
+  @Field(() => Int, { description: 'The version you read.' })
+  version!: number;
+
+  @Field(() => TaskInput)
+  @ValidateNested()
+  task!: TaskInput;
+}
+
+@InputType()
+export class TaskRefInput {
+  @Field(() => ID)
+  @IsUUID()
+  taskId!: string;
+}
+
+@InputType()
+export class RecordRefInput {
+  @Field(() => ID)
+  @IsUUID()
+  recordId!: string;
+}
+
+@InputType()
+export class RecordTypeRefInput {
+  @Field(() => ID)
+  @IsUUID()
+  recordTypeId!: string;
+}
+
+@InputType({ description: 'The fields to change; omitted ones stay.' })
+export class UpdateRecordInput {
+  @Field(() => ID)
+  @IsUUID()
+  recordId!: string;
+
+  @Field(() => Int, { description: 'The version you read.' })
+  version!: number;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Length(1, 128)
+  name?: string;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Length(1, 253)
+  host?: string;
+
+  @Field(() => Int, { nullable: true })
+  @IsOptional()
+  @Min(1)
+  @Max(65535)
+  port?: number;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Length(1, 32)
+  username?: string;
+
+  @Field(() => String, { nullable: true, description: 'A new current password (without rotating it on the host).' })
+  @IsOptional()
+  @Length(1, 1024)
+  password?: string;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  hostKeyFingerprint?: string;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  timeZone?: string;
+}
+
+@InputType()
+export class UpdateRecordTypeInput {
+  @Field(() => ID)
+  @IsUUID()
+  recordTypeId!: string;
+
+  @Field(() => Int, { description: 'The version you read.' })
+  version!: number;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Length(1, 128)
+  name?: string;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Length(0, 2000)
+  description?: string;
+}
+
+@InputType({ description: 'Replaces what the user may do with the record; an empty list revokes everything.' })
+export class GrantRecordPermissionsInput {
+  @Field(() => ID)
+  @IsUUID()
+  recordId!: string;
+
+  @Field(() => ID)
+  @IsUUID()
+  userId!: string;
+
+  @Field(() => [RecordPermission])
+  @ArrayUnique()
+  permissions!: RecordPermission[];
 }

@@ -1,6 +1,6 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Job, JobEvent, Role, Task, User, VaultRecord } from '../../db/entities';
-import { type StewardContext, currentActor } from '../context';
+import { type StewardContext, currentActor, currentUser } from '../context';
 import { JobFilterInput, RunOnDemandTaskInput } from '../inputs/job-inputs';
 import { connectionComplexity, PageArgs } from '../inputs/page-args';
 import { toConnection } from '../types/connection';
@@ -84,12 +84,12 @@ export class JobResolver {
     return { job: await context.services.jobActions.cancel(currentActor(context), input.jobId) };
   }
 
-  @Authorized(Role.SYSTEM_ADMINISTRATOR)
-  @Mutation(() => RunOnDemandTaskPayload, { description: 'Runs an On Demand task on a record now.' })
+  @Authorized()
+  @Mutation(() => RunOnDemandTaskPayload, { description: 'Runs an On Demand task on a record now. Needs the Execute permission on the record.' })
   async runOnDemandTask(
     @Arg('input', () => RunOnDemandTaskInput) input: RunOnDemandTaskInput,
     @Ctx() context: StewardContext,
   ): Promise<RunOnDemandTaskPayload> {
-    return { job: await context.services.jobs.runOnDemand(currentActor(context), input.recordId, input.taskId) };
+    return { job: await context.services.jobs.runOnDemand(currentUser(context), input.recordId, input.taskId) };
   }
 }

@@ -1,13 +1,14 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { PolicyEvent, RecordType, Role, Task, VaultRecord } from '../../db/entities';
+import { PolicyEvent, RecordGrant, RecordType, Role, Task, User, VaultRecord } from '../../db/entities';
 import { paginateNewestFirst } from '../../services/pagination';
-import { type StewardContext, currentActor } from '../context';
+import { type StewardContext, currentUser } from '../context';
 import { JobFilterInput } from '../inputs/job-inputs';
 import { connectionComplexity, PageArgs } from '../inputs/page-args';
-import { CreateRecordInput, UnlockRecordInput } from '../inputs/record-inputs';
+import { CreateRecordInput, GrantRecordPermissionsInput, RecordRefInput, UnlockRecordInput, UpdateRecordInput } from '../inputs/record-inputs';
 import { toConnection } from '../types/connection';
 import { JobConnection, RecordConnection } from '../types/connections';
-import { CreateRecordPayload, UnlockRecordPayload } from '../types/payloads';
+import { CreateRecordPayload, DeletedPayload, GrantRecordPermissionsPayload, RecordPayload, UnlockRecordPayload } from '../types/payloads';
+import { RecordTask } from '../types/task-types';
 
 @Resolver(() => VaultRecord)
 export class RecordResolver {
@@ -30,9 +31,15 @@ export class RecordResolver {
   }
 
   @Authorized()
-  @FieldResolver(() => [Task], { description: 'Every task that applies to this record.' })
-  tasks(@Root() record: VaultRecord, @Ctx() context: StewardContext): Promise<Task[]> {
-    return context.services.records.tasksOf(record);
+  @FieldResolver(() => [RecordTask], { description: 'Every task that applies to this record, and whether it comes from the record type or the record.' })
+  tasks(@Root() record: VaultRecord, @Ctx() context: StewardContext): Promise<RecordTask[]> {
+    return context.services.tasks.applicableTasks(record);
+  }
+
+  @Authorized(Role.SYSTEM_ADMINISTRATOR)
+  @FieldResolver(() => [RecordGrant], { description: 'Who holds which permissions on this record.' })
+  grants(@Root() record: VaultRecord, @Ctx() context: StewardContext): Promise<RecordGrant[]> {
+    return context.services.access.grantsOf(record.id);
   }
 
   @Authorized()
@@ -56,13 +63,45 @@ export class RecordResolver {
   @Authorized(Role.SYSTEM_ADMINISTRATOR)
   @Mutation(() => CreateRecordPayload)
   async createRecord(@Arg('input', () => CreateRecordInput) input: CreateRecordInput, @Ctx() context: StewardContext): Promise<CreateRecordPayload> {
-    return { record: await context.services.records.createRecord(currentActor(context), input) };
+    return { record: await context.services.lifecycle.create(currentUser(context), input) };
+  }
+
+  @Authorized(Role.SYSTEM_ADMINISTRATOR)
+  @Mutation(() => RecordPayload, { description: 'Changes a record; fires its After creating or updating a record tasks.' })
+  async updateRecord(@Arg('input', () => UpdateRecordInput) input: UpdateRecordInput, @Ctx() context: StewardContext): Promise<RecordPayload> {
+    const { recordId, version, ...changes } = input;
+    return { record: await context.services.lifecycle.update(currentUser(context), recordId, changes, version) };
+  }
+
+  @Authorized(Role.SYSTEM_ADMINISTRATOR)
+  @Mutation(() => DeletedPayload, { description: 'Deletes a record, its tasks and its Job History; its open jobs are cancelled first.' })
+  async deleteRecord(@Arg('input', () => RecordRefInput) input: RecordRefInput, @Ctx() context: StewardContext): Promise<DeletedPayload> {
+    await context.services.lifecycle.delete(currentUser(context), input.recordId);
+    return { id: input.recordId };
+  }
+
+  @Authorized(Role.SYSTEM_ADMINISTRATOR)
+  @Mutation(() => GrantRecordPermissionsPayload, { description: 'Sets what a user may do with a record: Task Control: Manage, Execute.' })
+  async grantRecordPermissions(
+    @Arg('input', () => GrantRecordPermissionsInput) input: GrantRecordPermissionsInput,
+    @Ctx() context: StewardContext,
+  ): Promise<GrantRecordPermissionsPayload> {
+    return { grant: await context.services.access.grant(currentUser(context), input.recordId, input.userId, input.permissions) };
   }
 
   @Authorized(Role.SYSTEM_ADMINISTRATOR)
   @Mutation(() => UnlockRecordPayload, { description: 'Reveals the current password. Audited.' })
   async unlockRecord(@Arg('input', () => UnlockRecordInput) input: UnlockRecordInput, @Ctx() context: StewardContext): Promise<UnlockRecordPayload> {
-    const password = await context.services.records.unlockRecord(currentActor(context), input.recordId, input.reason);
+    const password = await context.services.lifecycle.unlock(currentUser(context), input.recordId, input.reason);
     return { record: await context.services.records.getRecord(input.recordId), password };
+  }
+}
+
+@Resolver(() => RecordGrant)
+export class RecordGrantResolver {
+  @Authorized(Role.SYSTEM_ADMINISTRATOR)
+  @FieldResolver(() => User)
+  user(@Root() grant: RecordGrant): Promise<User> {
+    return grant.user.loadOrFail();
   }
 }

@@ -2,11 +2,12 @@ import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolve
 import { RecordType, Task } from '../../db/entities';
 import { Role } from '../../lib/enums';
 import { type StewardContext, currentActor } from '../context';
-import { CreateRecordTypeInput } from '../inputs/record-inputs';
+import { CreateRecordTypeInput, RecordTypeRefInput, UpdateRecordTypeInput } from '../inputs/record-inputs';
 import { connectionComplexity, PageArgs } from '../inputs/page-args';
+import { toTaskSpec } from '../inputs/task-spec-input';
 import { toConnection } from '../types/connection';
 import { RecordTypeConnection } from '../types/connections';
-import { CreateRecordTypePayload } from '../types/payloads';
+import { CreateRecordTypePayload, DeletedPayload, RecordTypePayload } from '../types/payloads';
 import { paginateNewestFirst } from '../../services/pagination';
 
 @Resolver(() => RecordType)
@@ -30,11 +31,25 @@ export class RecordTypeResolver {
   }
 
   @Authorized(Role.SYSTEM_ADMINISTRATOR)
+  @Mutation(() => RecordTypePayload, { description: 'Renames or describes a record type (its tasks have their own mutations).' })
+  async updateRecordType(@Arg('input', () => UpdateRecordTypeInput) input: UpdateRecordTypeInput, @Ctx() context: StewardContext): Promise<RecordTypePayload> {
+    const { recordTypeId, version, ...changes } = input;
+    return { recordType: await context.services.records.updateRecordType(currentActor(context), recordTypeId, changes, version) };
+  }
+
+  @Authorized(Role.SYSTEM_ADMINISTRATOR)
+  @Mutation(() => DeletedPayload, { description: 'Deletes a record type that no record uses.' })
+  async deleteRecordType(@Arg('input', () => RecordTypeRefInput) input: RecordTypeRefInput, @Ctx() context: StewardContext): Promise<DeletedPayload> {
+    await context.services.records.deleteRecordType(currentActor(context), input.recordTypeId);
+    return { id: input.recordTypeId };
+  }
+
+  @Authorized(Role.SYSTEM_ADMINISTRATOR)
   @Mutation(() => CreateRecordTypePayload)
   async createRecordType(
     @Arg('input', () => CreateRecordTypeInput) input: CreateRecordTypeInput,
     @Ctx() context: StewardContext,
   ): Promise<CreateRecordTypePayload> {
-    return { recordType: await context.services.records.createRecordType(currentActor(context), input) };
+    return { recordType: await context.services.records.createRecordType(currentActor(context), { ...input, tasks: input.tasks.map(toTaskSpec) }) };
   }
 }

@@ -1,6 +1,6 @@
-import { Field, Int, ObjectType } from 'type-graphql';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { ScriptKey } from '../../lib/enums';
-import { ApiToken, Job, RecordType, ServerSettings, User, VaultRecord, WorkerNode } from '../../db/entities';
+import { ApiToken, Job, RecordGrant, RecordType, ServerSettings, Task, User, VaultRecord, WorkerNode } from '../../db/entities';
 
 @ObjectType()
 export class LoginPayload {
@@ -93,4 +93,40 @@ export class RegisterNodePayload {
 export class UpdateFallbackSettingsPayload {
   @Field(() => ServerSettings)
   settings!: ServerSettings;
+}
+
+@ObjectType()
+export class TaskPayload {
+  @Field(() => Task)
+  task!: Task;
+}
+
+@ObjectType()
+export class TaskRemovedPayload {
+  @Field(() => ID)
+  taskId!: string;
+}
+
+@ObjectType()
+export class RecordPayload {
+  @Field(() => VaultRecord)
+  record!: VaultRecord;
+}
+
+@ObjectType()
+export class RecordTypePayload {
+  @Field(() => RecordType)
+  recordType!: RecordType;
+}
+
+@ObjectType()
+export class DeletedPayload {
+  @Field(() => ID)
+  id!: string;
+}
+
+@ObjectType()
+export class GrantRecordPermissionsPayload {
+  @Field(() => RecordGrant, { nullable: true, description: 'Null when every permission was revoked.' })
+  grant!: RecordGrant | null;
 }

@@ -11,3 +11,4 @@ export * from './job-event';
 export * from './audit-event';
 export * from './node';
 export * from './server-settings';
+export * from './record-grant';

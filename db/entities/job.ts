@@ -1,6 +1,6 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { Collection, Entity, Enum, Index, ManyToOne, OneToMany, type Opt, Property, type Ref, Unique } from '@mikro-orm/core';
-import { JobState, JobType } from '../../lib/enums';
+import { JobState, JobType, PolicyEvent } from '../../lib/enums';
 import { BaseEntity } from './base';
 import { JobEvent } from './job-event';
 import { Task } from './task';
@@ -42,9 +42,18 @@ export class Job extends BaseEntity {
   @Unique()
   workflowId!: string;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When the job runs (or ran): its due time, or the next opening of its time window.' })
   @Property({ type: 'datetime' })
   scheduledFor: Opt<Date> = new Date();
+
+  /** For jobs of recurring and delayed events: when the event came due, before the time window. */
+  @Field(() => Date, { nullable: true, description: 'When its policy event came due, before any time-window wait.' })
+  @Property({ type: 'datetime', nullable: true })
+  dueAt?: Date | null;
+
+  @Field(() => PolicyEvent, { nullable: true, description: 'The policy event that made this job, for Scheduled and Event jobs.' })
+  @Enum({ items: () => PolicyEvent, nullable: true })
+  triggerEvent?: PolicyEvent | null;
 
   @Field(() => Date, { nullable: true })
   @Property({ type: 'datetime', nullable: true })

@@ -5,7 +5,7 @@ import { Field, Int, ObjectType } from 'type-graphql';
 @Entity({ tableName: 'server_settings' })
 @ObjectType('FallbackSettings', { description: 'How failed jobs are re-run as Fallback jobs.' })
 export class ServerSettings {
-  @PrimaryKey({ type: 'integer' })
+  @PrimaryKey({ type: 'integer', autoincrement: false })
   id: Opt<number> = 1;
 
   @Field(() => Boolean, { name: 'enabled', description: 'Whether failed jobs are re-run.' })

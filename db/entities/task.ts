@@ -1,15 +1,23 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { Entity, Enum, ManyToOne, type Opt, Property, type Ref } from '@mikro-orm/core';
 import { PolicyEvent, ScriptKey } from '../../lib/enums';
+import type { TaskSchedule } from '../../lib/task-schedule';
 import { BaseEntity } from './base';
 import { RecordType } from './record-type';
+import { VaultRecord } from './vault-record';
 
-/** A task defined on a record type; records of the type inherit it. */
+/**
+ * A task of a record type (records of the type inherit it) or, after Make Unique, of one record.
+ * Exactly one of the two owners is set.
+ */
 @Entity({ tableName: 'tasks' })
 @ObjectType({ description: 'A script that runs against records when one of its policy events fires.' })
 export class Task extends BaseEntity {
-  @ManyToOne(() => RecordType, { ref: true, deleteRule: 'cascade' })
-  recordType!: Ref<RecordType>;
+  @ManyToOne(() => RecordType, { ref: true, nullable: true, deleteRule: 'cascade' })
+  recordType?: Ref<RecordType> | null;
+
+  @ManyToOne(() => VaultRecord, { ref: true, nullable: true, deleteRule: 'cascade' })
+  record?: Ref<VaultRecord> | null;
 
   @Field(() => String)
   @Property({ type: 'string', length: 128 })
@@ -22,6 +30,22 @@ export class Task extends BaseEntity {
   @Field(() => [PolicyEvent])
   @Enum({ items: () => PolicyEvent, array: true })
   policyEvents: PolicyEvent[] = [];
+
+  /** Parameters of the recurring events, read in the record's time zone. */
+  @Property({ type: 'json', nullable: true })
+  schedule?: TaskSchedule | null;
+
+  @Field(() => Int, { nullable: true, description: 'For AFTER_UNLOCK: minutes after an unlock that the job is due.' })
+  @Property({ type: 'integer', nullable: true })
+  minutesAfterUnlock?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'Time window, CRON: jobs run only during the minutes it matches.' })
+  @Property({ type: 'string', length: 128, nullable: true })
+  timeWindowCron?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The time zone the time window is read in.' })
+  @Property({ type: 'string', length: 64, nullable: true })
+  timeWindowTimeZone?: string | null;
 
   /** The worker node whose task queue runs this task's jobs. */
   @Field(() => String, { description: 'The worker node that runs its jobs.' })

@@ -47,6 +47,11 @@ export class VaultRecord extends BaseEntity {
   @Property({ type: 'string', length: 128 })
   hostKeyFingerprint!: string;
 
+  /** Set by Make Unique: the record has its own tasks and no longer inherits its type's. */
+  @Field(() => Boolean, { description: 'Whether the record has its own tasks (Make Unique) instead of its type’s.' })
+  @Property({ type: 'boolean', default: false })
+  tasksUnique: Opt<boolean> = false;
+
   @Field(() => String)
   @Property({ type: 'string', length: 64, default: 'UTC' })
   timeZone: Opt<string> = 'UTC';

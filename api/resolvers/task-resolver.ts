@@ -1,0 +1,86 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Task, type VaultRecord } from '../../db/entities';
+import { previewTaskOccurrences } from '../../lib/task-schedule';
+import { BadInputError, NotFoundError } from '../../services/errors';
+import { type StewardContext, currentUser } from '../context';
+import { AddRecordTaskInput, AddRecordTypeTaskInput, RecordRefInput, TaskRefInput, UpdateTaskInput } from '../inputs/record-inputs';
+import { toTaskSpec } from '../inputs/task-spec-input';
+import { RecordPayload, TaskPayload, TaskRemovedPayload } from '../types/payloads';
+import { TaskOccurrence, TaskScheduleType, TimeWindowType } from '../types/task-types';
+
+const MAX_PREVIEW = 50;
+
+function localTime(date: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('sv-SE', { timeZone, dateStyle: 'short', timeStyle: 'short' }).format(date);
+}
+
+@Resolver(() => Task)
+export class TaskResolver {
+  @Authorized()
+  @FieldResolver(() => TaskScheduleType, { nullable: true })
+  schedule(@Root() task: Task): TaskScheduleType | null {
+    return (task.schedule as TaskScheduleType | null | undefined) ?? null;
+  }
+
+  @Authorized()
+  @FieldResolver(() => TimeWindowType, { nullable: true })
+  timeWindow(@Root() task: Task): TimeWindowType | null {
+    return task.timeWindowCron ? { cron: task.timeWindowCron, timeZone: task.timeWindowTimeZone ?? 'UTC' } : null;
+  }
+
+  @Authorized()
+  @Query(() => [TaskOccurrence], { description: "The next runs of a task's recurring events on a record, in the record's time zone." })
+  async taskSchedulePreview(
+    @Arg('recordId', () => ID) recordId: string,
+    @Arg('taskId', () => ID) taskId: string,
+    @Arg('count', () => Int, { defaultValue: 10 }) count: number,
+    @Ctx() context: StewardContext,
+  ): Promise<TaskOccurrence[]> {
+    if (count < 1 || count > MAX_PREVIEW) throw new BadInputError(`count must be between 1 and ${MAX_PREVIEW}`, 'count');
+    const record: VaultRecord = await context.services.records.getRecord(recordId);
+    const applicable = await context.services.tasks.applicableTasks(record);
+    const task = applicable.find((entry) => entry.task.id === taskId)?.task;
+    if (!task) throw new NotFoundError('Task', `${taskId} of record ${record.name}`);
+    return previewTaskOccurrences(task, record.timeZone, new Date(), count, `${record.id}:${task.id}`).map((occurrence) => ({
+      ...occurrence,
+      localDue: `${localTime(occurrence.due, record.timeZone)} ${record.timeZone}`,
+    }));
+  }
+
+  @Authorized()
+  @Mutation(() => TaskPayload, { description: "Adds a task to a record type; its records inherit it. Needs System Administrator." })
+  async addRecordTypeTask(@Arg('input', () => AddRecordTypeTaskInput) input: AddRecordTypeTaskInput, @Ctx() context: StewardContext): Promise<TaskPayload> {
+    return { task: await context.services.tasks.addTask(currentUser(context), { recordTypeId: input.recordTypeId }, toTaskSpec(input.task)) };
+  }
+
+  @Authorized()
+  @Mutation(() => TaskPayload, { description: 'Adds a task to a record with its own tasks. Needs Task Control: Manage on it.' })
+  async addRecordTask(@Arg('input', () => AddRecordTaskInput) input: AddRecordTaskInput, @Ctx() context: StewardContext): Promise<TaskPayload> {
+    return { task: await context.services.tasks.addTask(currentUser(context), { recordId: input.recordId }, toTaskSpec(input.task)) };
+  }
+
+  @Authorized()
+  @Mutation(() => TaskPayload, { description: 'Edit Policy: another script, other events, window or node. Upcoming jobs are rescheduled.' })
+  async updateTask(@Arg('input', () => UpdateTaskInput) input: UpdateTaskInput, @Ctx() context: StewardContext): Promise<TaskPayload> {
+    return { task: await context.services.tasks.updateTask(currentUser(context), input.taskId, toTaskSpec(input.task), input.version) };
+  }
+
+  @Authorized()
+  @Mutation(() => TaskRemovedPayload, { description: 'Remove Task: its upcoming jobs are cancelled.' })
+  async removeTask(@Arg('input', () => TaskRefInput) input: TaskRefInput, @Ctx() context: StewardContext): Promise<TaskRemovedPayload> {
+    await context.services.tasks.removeTask(currentUser(context), input.taskId);
+    return { taskId: input.taskId };
+  }
+
+  @Authorized()
+  @Mutation(() => RecordPayload, { description: "Make Unique: copies the type's tasks onto the record and breaks inheritance." })
+  async makeRecordTasksUnique(@Arg('input', () => RecordRefInput) input: RecordRefInput, @Ctx() context: StewardContext): Promise<RecordPayload> {
+    return { record: await context.services.tasks.makeUnique(currentUser(context), input.recordId) };
+  }
+
+  @Authorized()
+  @Mutation(() => RecordPayload, { description: "Reset: drops the record's own tasks; it inherits its type's again." })
+  async resetRecordTasks(@Arg('input', () => RecordRefInput) input: RecordRefInput, @Ctx() context: StewardContext): Promise<RecordPayload> {
+    return { record: await context.services.tasks.resetInheritance(currentUser(context), input.recordId) };
+  }
+}

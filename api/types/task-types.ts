@@ -1,0 +1,60 @@
+import { Field, Int, ObjectType } from 'type-graphql';
+import { Task } from '../../db/entities';
+import { PolicyEvent, TaskSource, Weekday } from '../../lib/enums';
+
+@ObjectType({ description: 'Parameters of a task’s recurring policy events, read in the record’s time zone.' })
+export class TaskScheduleType {
+  @Field(() => String, { nullable: true, description: "'HH:MM' local time; midnight when omitted." })
+  timeOfDay?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'EVERY_DAY_OF_MONTH: 1–31; the last day in shorter months.' })
+  dayOfMonth?: number | null;
+
+  @Field(() => [Weekday], { nullable: true, description: 'EVERY_WEEKDAY.' })
+  weekdays?: Weekday[] | null;
+
+  @Field(() => Int, { nullable: true, description: 'EVERY_N_DAYS: the n.' })
+  intervalDays?: number | null;
+
+  @Field(() => String, { nullable: true, description: "EVERY_N_DAYS: 'YYYY-MM-DD', the first day counted from." })
+  anchorDate?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'EVERY_X_TO_Y_DAYS: x.' })
+  minDays?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'EVERY_X_TO_Y_DAYS: y.' })
+  maxDays?: number | null;
+}
+
+@ObjectType({ description: 'Jobs run only during the minutes the CRON matches, in its time zone.' })
+export class TimeWindowType {
+  @Field(() => String)
+  cron!: string;
+
+  @Field(() => String)
+  timeZone!: string;
+}
+
+@ObjectType({ description: 'A task that applies to a record, and where it is defined.' })
+export class RecordTask {
+  @Field(() => TaskSource)
+  source!: TaskSource;
+
+  @Field(() => Task)
+  task!: Task;
+}
+
+@ObjectType({ description: 'An upcoming run of a task on a record.' })
+export class TaskOccurrence {
+  @Field(() => PolicyEvent)
+  event!: PolicyEvent;
+
+  @Field(() => Date, { description: 'When the event comes due.' })
+  due!: Date;
+
+  @Field(() => Date, { description: 'When the job runs: the due time, or the next opening of the time window.' })
+  runAt!: Date;
+
+  @Field(() => String, { description: 'The due time as a wall-clock time in the record’s time zone.' })
+  localDue!: string;
+}

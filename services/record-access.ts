@@ -1,0 +1,61 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AuditOutcome, RecordGrant, type User } from '../db/entities';
+import { RecordPermission, Role } from '../lib/enums';
+import { actorOf, AuditService } from './audit-service';
+import { ForbiddenError, NotFoundError } from './errors';
+import { assertId } from './validation';
+
+const PERMISSION_NAMES: Record<RecordPermission, string> = {
+  [RecordPermission.TASK_CONTROL_MANAGE]: 'Task Control: Manage',
+  [RecordPermission.EXECUTE]: 'Execute',
+};
+
+/** Per-record permissions: System Administrators hold them all; others through grants. */
+export class RecordAccess {
+  constructor(private readonly em: EntityManager) {}
+
+  async has(user: User, recordId: string, permission: RecordPermission): Promise<boolean> {
+    if (user.hasRole(Role.SYSTEM_ADMINISTRATOR)) return true;
+    const grant = await this.em.findOne(RecordGrant, { record: recordId, user: user.id });
+    return !!grant?.permissions.includes(permission);
+  }
+
+  async assert(user: User, recordId: string, permission: RecordPermission): Promise<void> {
+    if (!(await this.has(user, recordId, permission))) {
+      throw new ForbiddenError(`This needs the ${PERMISSION_NAMES[permission]} permission on the record`);
+    }
+  }
+
+  /** Replaces what a user may do with a record; an empty list removes the grant. */
+  async grant(admin: User, recordId: string, userId: string, permissions: RecordPermission[]): Promise<RecordGrant | null> {
+    assertId(userId, 'User');
+    const [record, user] = await Promise.all([
+      this.em.getConnection().execute<{ id: string }[]>('select id from records where id = ?', [recordId]),
+      this.em.getConnection().execute<{ id: string }[]>('select id from users where id = ?', [userId]),
+    ]);
+    if (record.length === 0) throw new NotFoundError('Record', recordId);
+    if (user.length === 0) throw new NotFoundError('User', userId);
+    return this.em.transactional(async (em) => {
+      let grant = await em.findOne(RecordGrant, { record: recordId, user: userId });
+      if (permissions.length === 0) {
+        if (grant) em.remove(grant);
+        grant = null;
+      } else {
+        grant ??= em.create(RecordGrant, { record: recordId, user: userId, permissions: [] });
+        grant.permissions = [...new Set(permissions)];
+      }
+      new AuditService(em).add({
+        actor: actorOf(admin),
+        action: 'grantRecordPermissions',
+        target: { type: 'Record', id: recordId },
+        outcome: AuditOutcome.SUCCESS,
+        details: { userId, permissions },
+      });
+      return grant;
+    });
+  }
+
+  grantsOf(recordId: string): Promise<RecordGrant[]> {
+    return this.em.find(RecordGrant, { record: recordId }, { orderBy: { createdAt: 'asc' } });
+  }
+}

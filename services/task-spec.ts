@@ -1,0 +1,83 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { type RecordType, Task, type VaultRecord } from '../db/entities';
+import { LOCAL_NODE } from '../lib/config';
+import { PolicyEvent, type ScriptKey } from '../lib/enums';
+import { OccurrenceRuleError } from '../lib/occurrences';
+import { type TaskSchedule, validateTaskTiming } from '../lib/task-schedule';
+import { BadInputError } from './errors';
+import { NodeService } from './node-service';
+import { assertNotBlank, assertTimeZone } from './validation';
+
+/** What a person configures on a task (Add Task, Edit Policy). */
+export interface TaskSpec {
+  name: string;
+  script: ScriptKey;
+  policyEvents: PolicyEvent[];
+  executionNode?: string | null;
+  schedule?: TaskSchedule | null;
+  minutesAfterUnlock?: number | null;
+  timeWindow?: { cron: string; timeZone: string } | null;
+}
+
+const MAX_UNLOCK_DELAY_MINUTES = 7 * 24 * 60;
+
+/** Refuses a task that could never run as configured; nothing is written. */
+export async function assertTaskSpec(em: EntityManager, spec: TaskSpec): Promise<void> {
+  assertNotBlank(spec.name, 'name');
+  if (spec.policyEvents.length === 0) throw new BadInputError(`Task "${spec.name}" needs at least one policy event`, 'policyEvents');
+  const unlocks = spec.policyEvents.includes(PolicyEvent.AFTER_UNLOCK);
+  if (unlocks !== (spec.minutesAfterUnlock != null)) {
+    throw new BadInputError('minutesAfterUnlock goes with the AFTER_UNLOCK policy event, and only with it', 'minutesAfterUnlock');
+  }
+  if (unlocks && (!Number.isInteger(spec.minutesAfterUnlock) || spec.minutesAfterUnlock! < 1 || spec.minutesAfterUnlock! > MAX_UNLOCK_DELAY_MINUTES)) {
+    throw new BadInputError(`minutesAfterUnlock must be between 1 and ${MAX_UNLOCK_DELAY_MINUTES}`, 'minutesAfterUnlock');
+  }
+  if (spec.timeWindow) assertTimeZone(spec.timeWindow.timeZone);
+  try {
+    validateTaskTiming(timingOf(spec), 'UTC');
+  } catch (error) {
+    if (error instanceof OccurrenceRuleError) throw new BadInputError(error.message, error.field);
+    throw error;
+  }
+  await new NodeService(em).assertRegistered(spec.executionNode ?? LOCAL_NODE);
+}
+
+function timingOf(spec: TaskSpec) {
+  return {
+    policyEvents: spec.policyEvents,
+    schedule: spec.schedule ?? null,
+    timeWindowCron: spec.timeWindow?.cron ?? null,
+    timeWindowTimeZone: spec.timeWindow?.timeZone ?? null,
+  };
+}
+
+/** Copies a spec onto a task (new or existing). */
+export function applyTaskSpec(task: Task, spec: TaskSpec): void {
+  task.name = spec.name.trim();
+  task.script = spec.script;
+  task.policyEvents = [...new Set(spec.policyEvents)];
+  task.executionNode = spec.executionNode ?? LOCAL_NODE;
+  task.schedule = spec.schedule ?? null;
+  task.minutesAfterUnlock = spec.minutesAfterUnlock ?? null;
+  task.timeWindowCron = spec.timeWindow?.cron ?? null;
+  task.timeWindowTimeZone = spec.timeWindow?.timeZone ?? null;
+}
+
+export function createTask(em: EntityManager, owner: { recordType: RecordType } | { record: VaultRecord }, spec: TaskSpec): Task {
+  const task = em.create(Task, { ...owner, name: spec.name, script: spec.script, policyEvents: [] });
+  applyTaskSpec(task, spec);
+  return task;
+}
+
+/** The spec of an existing task, for copying it (Make Unique). */
+export function specOf(task: Task): TaskSpec {
+  return {
+    name: task.name,
+    script: task.script,
+    policyEvents: task.policyEvents,
+    executionNode: task.executionNode,
+    schedule: task.schedule ?? null,
+    minutesAfterUnlock: task.minutesAfterUnlock ?? null,
+    timeWindow: task.timeWindowCron ? { cron: task.timeWindowCron, timeZone: task.timeWindowTimeZone ?? 'UTC' } : null,
+  };
+}
