@@ -2,7 +2,9 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { Context } from '@temporalio/activity';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { Job, VaultRecord } from '../db/entities';
-import { JobEventKind, ScriptKey } from '../lib/enums';
+import { JobEventKind, PolicyEvent, ScriptKey } from '../lib/enums';
+import { SessionService } from '../services/session-service';
+import { AccessRequestService } from '../services/access-request-service';
 import { FallbackService } from '../services/fallback-service';
 import type { JobLauncher } from '../services/job-launcher';
 import { JobReconciler } from '../services/job-reconciler';
@@ -27,6 +29,8 @@ export interface JobPlan {
   /** The account the job changes, `user@host:port`, and the workflow that serializes jobs on it. */
   account: string;
   lockWorkflowId: string;
+  /** An After Session job of a task that defers until the last active session ends. */
+  deferUntilSessionsEnd?: boolean;
 }
 
 export interface AccountLockRequest extends JobRef {
@@ -50,7 +54,14 @@ export function createJobEngineActivities({ orm, secrets, client, launcher }: Jo
         scheduledFor: job.scheduledFor.toISOString(),
         account,
         lockWorkflowId: `account-lock-${account}`,
+        deferUntilSessionsEnd: job.triggerEvent === PolicyEvent.AFTER_SESSION && !!job.task?.getEntity().deferUntilSessionsEnd,
       };
+    },
+
+    async countActiveSessions({ jobId }: JobRef): Promise<number> {
+      const em = orm.em.fork();
+      const job = await em.findOneOrFail(Job, { id: jobId });
+      return new SessionService(em).activeCount(job.record.id);
     },
 
     /** Joins the account's queue (starting its lock workflow if needed) and says in Job History whom it waits for. */
@@ -83,6 +94,18 @@ export function createJobEngineActivities({ orm, secrets, client, launcher }: Jo
 
     async scheduleFallback({ jobId }: JobRef): Promise<string | null> {
       return new FallbackService(orm.em.fork(), secrets, launcher).scheduleAfterFailure(jobId);
+    },
+
+    async fireAccessEvent({ requestId, event }: { requestId: string; event: PolicyEvent }): Promise<void> {
+      await new AccessRequestService(orm.em.fork(), secrets, undefined, launcher).fireEvent(requestId, event);
+    },
+
+    async expireAccessRequest({ requestId }: { requestId: string }): Promise<void> {
+      await new AccessRequestService(orm.em.fork(), secrets, undefined, launcher).expire(requestId);
+    },
+
+    async lapseAccessRequest({ requestId }: { requestId: string }): Promise<void> {
+      await new AccessRequestService(orm.em.fork(), secrets, undefined, launcher).lapse(requestId);
     },
 
     async reconcileJobsWithTemporal(): Promise<number> {

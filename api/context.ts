@@ -8,6 +8,8 @@ import { FallbackService } from '../services/fallback-service';
 import { JobActionsService } from '../services/job-actions-service';
 import { JobService } from '../services/job-service';
 import { NodeService } from '../services/node-service';
+import { AccessRequestService, type AccessWorkflows } from '../services/access-request-service';
+import { SessionService } from '../services/session-service';
 import { RecordAccess } from '../services/record-access';
 import { RecordLifecycle } from '../services/record-lifecycle';
 import { TaskService } from '../services/task-service';
@@ -19,6 +21,7 @@ export interface ApiDependencies {
   orm: MikroORM;
   secrets: VaultSecrets;
   launcher: JobLauncher;
+  accessWorkflows: AccessWorkflows;
 }
 
 /** Per request: the caller, a forked EntityManager (its own identity map) and the services over it. */
@@ -40,6 +43,8 @@ export interface StewardContext {
     tasks: TaskService;
     lifecycle: RecordLifecycle;
     access: RecordAccess;
+    sessions: SessionService;
+    accessRequests: AccessRequestService;
   };
 }
 
@@ -58,6 +63,8 @@ export function createContext(deps: ApiDependencies, user: User | null, em: Enti
       tasks: new TaskService(em, deps.secrets, deps.launcher),
       lifecycle: new RecordLifecycle(em, deps.secrets, deps.launcher),
       access: new RecordAccess(em),
+      sessions: new SessionService(em),
+      accessRequests: new AccessRequestService(em, deps.secrets, deps.accessWorkflows, deps.launcher),
     },
   };
 }

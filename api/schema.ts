@@ -4,6 +4,7 @@ import { type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphq
 import { DateTimeISOResolver } from 'graphql-scalars';
 import { buildSchema } from 'type-graphql';
 import { authChecker } from './auth-checker';
+import { AccessRequestResolver, SessionResolver } from './resolvers/access-resolver';
 import { AuthResolver } from './resolvers/auth-resolver';
 import { FallbackSettingsResolver, NodeResolver } from './resolvers/engine-settings-resolver';
 import { JobResolver } from './resolvers/job-resolver';
@@ -14,7 +15,7 @@ import { TaskResolver } from './resolvers/task-resolver';
 
 export function buildStewardSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [AuthResolver, RecordTypeResolver, RecordResolver, JobResolver, LibraryResolver, NodeResolver, FallbackSettingsResolver, TaskResolver, RecordGrantResolver],
+    resolvers: [AuthResolver, RecordTypeResolver, RecordResolver, JobResolver, LibraryResolver, NodeResolver, FallbackSettingsResolver, TaskResolver, RecordGrantResolver, AccessRequestResolver, SessionResolver],
     authChecker,
     authMode: 'error',
     validate: { forbidUnknownValues: false },

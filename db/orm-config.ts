@@ -9,6 +9,8 @@ import {
   Job,
   JobEvent,
   PasswordHistoryEntry,
+  AccessRequest,
+  RecordSession,
   RecordGrant,
   RecordType,
   ServerSettings,
@@ -24,7 +26,7 @@ export function ormConfig(databaseUrl: string, overrides: Partial<Options> = {})
   return defineConfig({
     driver: PostgreSqlDriver,
     clientUrl: databaseUrl,
-    entities: [BaseEntity, User, ApiToken, RecordType, Task, VaultRecord, PasswordHistoryEntry, Job, JobEvent, AuditEvent, WorkerNode, ServerSettings, RecordGrant],
+    entities: [BaseEntity, User, ApiToken, RecordType, Task, VaultRecord, PasswordHistoryEntry, Job, JobEvent, AuditEvent, WorkerNode, ServerSettings, RecordGrant, RecordSession, AccessRequest],
     extensions: [Migrator],
     // Resolvers load relations through batched loaders instead of one query per row.
     dataloader: DataloaderType.ALL,

@@ -6,6 +6,8 @@
 export enum Role {
   SYSTEM_ADMINISTRATOR = 'SYSTEM_ADMINISTRATOR',
   OPERATOR = 'OPERATOR',
+  /** A session broker: reports sessions starting and ending on records. */
+  SESSION_BROKER = 'SESSION_BROKER',
 }
 
 /** Scripts from the built-in library that a task can run. */
@@ -20,6 +22,14 @@ export enum PolicyEvent {
   ON_DEMAND = 'ON_DEMAND',
   /** After the record is created or updated. */
   AFTER_RECORD_CHANGE = 'AFTER_RECORD_CHANGE',
+  /** After an access request on the record is approved. */
+  AFTER_APPROVAL = 'AFTER_APPROVAL',
+  /** After an approved access expires without a check-in. */
+  AFTER_EXPIRE = 'AFTER_EXPIRE',
+  /** After the record is checked in. */
+  AFTER_CHECK_IN = 'AFTER_CHECK_IN',
+  /** After a session on the record ends; with `deferUntilSessionsEnd`, only once the last one has. */
+  AFTER_SESSION = 'AFTER_SESSION',
   /** `minutesAfterUnlock` minutes after the secured field is unlocked. */
   AFTER_UNLOCK = 'AFTER_UNLOCK',
   /** On `dayOfMonth` every month (the last day in shorter months). */
@@ -92,3 +102,12 @@ export enum JobEventKind {
 }
 
 export const FINAL_JOB_STATES: readonly JobState[] = [JobState.COMPLETED, JobState.ERROR, JobState.CANCELLED];
+
+export enum AccessRequestState {
+  PENDING = 'PENDING',
+  APPROVED = 'APPROVED',
+  DENIED = 'DENIED',
+  CHECKED_OUT = 'CHECKED_OUT',
+  CHECKED_IN = 'CHECKED_IN',
+  EXPIRED = 'EXPIRED',
+}

@@ -5,6 +5,7 @@ import { openDatabase } from '../db/database';
 import { loadConfig } from '../lib/config';
 import { VaultSecrets } from '../services/vault-secrets';
 import { connectTemporalClient } from '../temporal/connection';
+import { TemporalAccessWorkflows } from '../temporal/access-workflows';
 import { TemporalJobLauncher } from '../temporal/job-launcher';
 
 async function main(): Promise<void> {
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
     orm,
     secrets: new VaultSecrets(config.masterKey),
     launcher: new TemporalJobLauncher(client),
+    accessWorkflows: new TemporalAccessWorkflows(client),
     port: config.apiPort,
     masterKey: config.masterKey,
     codecOrigins: config.codecOrigins,

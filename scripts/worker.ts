@@ -10,6 +10,9 @@ import { createStewardWorker, NativeConnection } from '../temporal/worker';
 async function main(): Promise<void> {
   const config = loadConfig();
   const orm = await openDatabase(config.databaseUrl);
+  // An unregistered node is refused before anything connects to Temporal.
+  const nodes = new NodeService(orm.em.fork());
+  await nodes.reportSeen(config.nodeName);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const client = await connectTemporalClient({ address: config.temporalAddress, namespace: config.temporalNamespace, masterKey: config.masterKey });
   const worker = await createStewardWorker({
@@ -20,8 +23,6 @@ async function main(): Promise<void> {
     orm,
     client,
   });
-  const nodes = new NodeService(orm.em.fork());
-  await nodes.reportSeen(config.nodeName);
   const reporting = setInterval(() => void nodes.reportSeen(config.nodeName).catch((error: unknown) => console.error(error)), 30_000);
   if (config.nodeName === LOCAL_NODE) await ensureJobReconciliationSchedule(client, taskQueueForNode(LOCAL_NODE));
   console.log(`worker for node "${config.nodeName}" serving task queue ${taskQueueForNode(config.nodeName)}`);

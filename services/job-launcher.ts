@@ -12,4 +12,6 @@ export interface JobLauncher {
   /** Asks the job's workflow to stop. */
   cancel(job: Job): Promise<void>;
   status(job: Job): Promise<WorkflowStatus>;
+  /** Wakes a job that waits for sessions to end, so it counts them again. */
+  notifySessionsChanged(job: Job): Promise<void>;
 }

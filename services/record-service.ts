@@ -1,4 +1,4 @@
-import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { LockMode, ref, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuditOutcome, RecordType, Task, VaultRecord } from '../db/entities';
 import { type Actor, AuditService } from './audit-service';
@@ -30,6 +30,7 @@ export interface RecordSpec {
   password: string;
   hostKeyFingerprint: string;
   timeZone?: string | null;
+  referencedRecordId?: string | null;
 }
 
 export type RecordChanges = Partial<Omit<RecordSpec, 'recordTypeId'>>;
@@ -75,6 +76,7 @@ export class RecordService {
     const timeZone = spec.timeZone ?? 'UTC';
     assertTimeZone(timeZone);
     const recordType = await this.getRecordType(spec.recordTypeId);
+    const referenced = spec.referencedRecordId ? await this.getRecord(spec.referencedRecordId) : null;
     return this.writeOrConflict(`A record named "${spec.name}" already exists`, () =>
       this.em.transactional(async (em) => {
         const record = em.create(VaultRecord, {
@@ -86,6 +88,7 @@ export class RecordService {
           encryptedPassword: '',
           hostKeyFingerprint: spec.hostKeyFingerprint,
           timeZone,
+          referencedRecord: referenced,
         });
         record.encryptedPassword = this.secrets.seal(record.id, spec.password);
         new AuditService(em).add({
@@ -118,12 +121,24 @@ export class RecordService {
       if (changes.username != null) record.username = changes.username;
       if (changes.hostKeyFingerprint != null) record.hostKeyFingerprint = changes.hostKeyFingerprint;
       if (changes.timeZone != null) record.timeZone = changes.timeZone;
+      if (changes.referencedRecordId != null) record.referencedRecord = ref(await this.referenceable(record, changes.referencedRecordId));
       if (changes.password) record.encryptedPassword = this.secrets.seal(record.id, changes.password);
       const changed = Object.entries(changes).filter(([, value]) => value != null).map(([key]) => key);
       this.audit.add({ actor, action: 'updateRecord', target: { type: 'Record', id: record.id }, outcome: AuditOutcome.SUCCESS, details: { changed } });
       await this.em.flush();
       return record;
     });
+  }
+
+  /** A record may reference another, but never itself, directly or through a chain. */
+  private async referenceable(record: VaultRecord, referencedId: string): Promise<VaultRecord> {
+    let current: VaultRecord | null = await this.getRecord(referencedId);
+    const referenced = current;
+    for (let depth = 0; current && depth < 64; depth++) {
+      if (current.id === record.id) throw new BadInputError('A record cannot reference itself, directly or through other records', 'referencedRecordId');
+      current = (await current.referencedRecord?.load()) ?? null;
+    }
+    return referenced;
   }
 
   /** Deletes the record with its history. Callers cancel its open jobs first. */

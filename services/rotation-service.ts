@@ -91,6 +91,23 @@ export class RotationService {
         outcome: AuditOutcome.SUCCESS,
         details: { jobId },
       });
+      if (record.referencedRecord) await this.updateReferencedRecord(em, record, jobId);
+    });
+  }
+
+  /** The seed's rule: after a reset on a record that references another, the referenced record holds the new password too. */
+  private async updateReferencedRecord(em: EntityManager, record: VaultRecord, jobId: string): Promise<void> {
+    const referenced = await em.findOneOrFail(VaultRecord, { id: record.referencedRecord!.id }, { populate: ['encryptedPassword'] });
+    const password = this.secrets.open(record.id, record.encryptedPassword);
+    em.create(PasswordHistoryEntry, { record: referenced, encryptedPassword: referenced.encryptedPassword, retiredAt: new Date(), jobId });
+    referenced.encryptedPassword = this.secrets.seal(referenced.id, password);
+    referenced.passwordChangedAt = new Date();
+    new AuditService(em).add({
+      actor: SYSTEM_ACTOR,
+      action: 'updateReferencedPassword',
+      target: { type: 'Record', id: referenced.id },
+      outcome: AuditOutcome.SUCCESS,
+      details: { jobId, from: record.id },
     });
   }
 

@@ -106,6 +106,33 @@ export class TaskScheduler {
     }
   }
 
+  /**
+   * A session on the record ended: each AFTER_SESSION task gets a job. A deferred task's job
+   * waits (in its workflow) until no session is active in the record's group, and one waiting
+   * job is enough. Every deferred job waiting in the group is woken to count again.
+   */
+  async onSessionEnded(record: VaultRecord, group: string[]): Promise<void> {
+    const tasks = (await this.records.tasksOf(record)).filter((task) => task.policyEvents.includes(PolicyEvent.AFTER_SESSION));
+    for (const task of tasks) {
+      const waiting = task.deferUntilSessionsEnd
+        ? await this.em.count(Job, { record: record.id, task: task.id, triggerEvent: PolicyEvent.AFTER_SESSION, state: JobState.SCHEDULED })
+        : 0;
+      if (waiting > 0) continue;
+      const runAt = windowAdjusted(task, new Date());
+      await this.jobs.createAndLaunch({
+        record,
+        task,
+        type: JobType.EVENT,
+        scheduledFor: runAt,
+        dueAt: new Date(),
+        triggerEvent: PolicyEvent.AFTER_SESSION,
+        reason: task.deferUntilSessionsEnd ? 'A session ended; deferred until the last active session ends' : 'A session ended',
+      });
+    }
+    const deferred = await this.em.find(Job, { record: { $in: group }, triggerEvent: PolicyEvent.AFTER_SESSION, state: JobState.SCHEDULED });
+    for (const job of deferred) await this.launcher?.notifySessionsChanged(job).catch(() => undefined);
+  }
+
   private async scheduleNextOccurrence(record: VaultRecord, task: Task, after: Date, previousDue: Date | null): Promise<void> {
     const occurrence = nextTaskOccurrence(task, record.timeZone, after, {
       previous: previousDue,

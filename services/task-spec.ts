@@ -16,6 +16,7 @@ export interface TaskSpec {
   executionNode?: string | null;
   schedule?: TaskSchedule | null;
   minutesAfterUnlock?: number | null;
+  deferUntilSessionsEnd?: boolean | null;
   timeWindow?: { cron: string; timeZone: string } | null;
 }
 
@@ -31,6 +32,9 @@ export async function assertTaskSpec(em: EntityManager, spec: TaskSpec): Promise
   }
   if (unlocks && (!Number.isInteger(spec.minutesAfterUnlock) || spec.minutesAfterUnlock! < 1 || spec.minutesAfterUnlock! > MAX_UNLOCK_DELAY_MINUTES)) {
     throw new BadInputError(`minutesAfterUnlock must be between 1 and ${MAX_UNLOCK_DELAY_MINUTES}`, 'minutesAfterUnlock');
+  }
+  if (spec.deferUntilSessionsEnd && !spec.policyEvents.includes(PolicyEvent.AFTER_SESSION)) {
+    throw new BadInputError('deferUntilSessionsEnd goes with the AFTER_SESSION policy event', 'deferUntilSessionsEnd');
   }
   if (spec.timeWindow) assertTimeZone(spec.timeWindow.timeZone);
   try {
@@ -59,6 +63,7 @@ export function applyTaskSpec(task: Task, spec: TaskSpec): void {
   task.executionNode = spec.executionNode ?? LOCAL_NODE;
   task.schedule = spec.schedule ?? null;
   task.minutesAfterUnlock = spec.minutesAfterUnlock ?? null;
+  task.deferUntilSessionsEnd = spec.deferUntilSessionsEnd ?? false;
   task.timeWindowCron = spec.timeWindow?.cron ?? null;
   task.timeWindowTimeZone = spec.timeWindow?.timeZone ?? null;
 }
@@ -78,6 +83,7 @@ export function specOf(task: Task): TaskSpec {
     executionNode: task.executionNode,
     schedule: task.schedule ?? null,
     minutesAfterUnlock: task.minutesAfterUnlock ?? null,
+    deferUntilSessionsEnd: task.deferUntilSessionsEnd,
     timeWindow: task.timeWindowCron ? { cron: task.timeWindowCron, timeZone: task.timeWindowTimeZone ?? 'UTC' } : null,
   };
 }

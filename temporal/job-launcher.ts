@@ -5,7 +5,7 @@ import { taskQueueForNode } from '../lib/config';
 import { JobState } from '../lib/enums';
 import type { JobLauncher, WorkflowStatus } from '../services/job-launcher';
 import { SCRIPT_LIBRARY } from '../services/script-library';
-import { runNowSignal, vaultTaskJob } from '../workflows';
+import { runNowSignal, sessionsChangedSignal, vaultTaskJob } from '../workflows';
 import { JOB_STATE, JOB_TYPE, NODE_NAME, RECORD_ID, TASK_ID } from './search-attributes';
 
 /** Starts each job as its own workflow, named by its business ID and described for the Temporal UI. */
@@ -40,6 +40,10 @@ export class TemporalJobLauncher implements JobLauncher {
 
   async runNow(job: Job): Promise<void> {
     await this.client.workflow.getHandle(job.workflowId).signal(runNowSignal);
+  }
+
+  async notifySessionsChanged(job: Job): Promise<void> {
+    await this.client.workflow.getHandle(job.workflowId).signal(sessionsChangedSignal);
   }
 
   async cancel(job: Job): Promise<void> {

@@ -2,3 +2,4 @@
 export * from './vault-task-job';
 export * from './account-lock';
 export * from './job-reconciliation';
+export * from './access-request';

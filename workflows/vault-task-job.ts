@@ -27,9 +27,13 @@ export interface VaultTaskJobResult {
 
 /** Run sends a Scheduled job to the queue now. */
 export const runNowSignal = defineSignal('runNow');
+/** A session in the record's group ended: a deferred job counts the active sessions again. */
+export const sessionsChangedSignal = defineSignal('sessionsChanged');
 
 /** Jobs started before scheduling, account locks and fallback existed run the old path. */
 const JOB_ENGINE_PATCH = 'scheduled-start-account-lock-fallback';
+/** Jobs started before deferral existed never wait for sessions. */
+const SESSION_DEFERRAL_PATCH = 'defer-until-sessions-end';
 
 /** Database bookkeeping: quick, and safe to retry for a long time. */
 const bookkeeping = proxyActivities<Activities>({
@@ -114,6 +118,17 @@ async function waitUntilDue(plan: JobPlan, runNowRequested: () => boolean): Prom
   await condition(runNowRequested, waitMs);
 }
 
+/** Waits, woken by signals rather than polling, until no session is active in the record's group. */
+async function waitForSessionsToEnd(jobId: string, changes: { seen: boolean }): Promise<void> {
+  for (;;) {
+    changes.seen = false; // cleared before counting, so a session ending during the count is not missed
+    const active = await bookkeeping.countActiveSessions({ jobId });
+    if (active === 0) return;
+    setCurrentDetails(`Deferred: ${active} active session(s) on the record or records sharing its reference`);
+    await condition(() => changes.seen);
+  }
+}
+
 /** Holds the account's lock while `work` runs, so no two jobs change one account at once. */
 async function withAccountLock<T>(jobId: string, plan: JobPlan, granted: () => boolean, work: () => Promise<T>): Promise<T> {
   const holder = workflowInfo().workflowId;
@@ -133,6 +148,10 @@ export async function vaultTaskJob({ jobId }: VaultTaskJobInput): Promise<VaultT
 
   let runNowRequested = false;
   let accountGranted = false;
+  const sessionChanges = { seen: false };
+  setHandler(sessionsChangedSignal, () => {
+    sessionChanges.seen = true;
+  });
   setHandler(runNowSignal, () => {
     runNowRequested = true;
     upsertSearchAttributes([{ key: JOB_TYPE, value: JobType.MANUAL_RUN }]);
@@ -145,6 +164,7 @@ export async function vaultTaskJob({ jobId }: VaultTaskJobInput): Promise<VaultT
   if (!plan.runnable) return { state: JobState.CANCELLED };
   try {
     await waitUntilDue(plan, () => runNowRequested);
+    if (plan.deferUntilSessionsEnd && patched(SESSION_DEFERRAL_PATCH)) await waitForSessionsToEnd(jobId, sessionChanges);
     return await withAccountLock(jobId, plan, () => accountGranted, () => runJob(jobId, { scheduleFallback: true }));
   } catch (error) {
     // Cancelled before it started: nothing on the host to settle.

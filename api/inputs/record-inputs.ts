@@ -73,6 +73,10 @@ export class TaskInput {
   @IsOptional()
   minutesAfterUnlock?: number;
 
+  @Field(() => Boolean, { nullable: true, description: 'With AFTER_SESSION: wait until the last active session of the record (and of records sharing its reference) has ended.' })
+  @IsOptional()
+  deferUntilSessionsEnd?: boolean;
+
   @Field(() => TimeWindowInput, { nullable: true })
   @IsOptional()
   @ValidateNested()
@@ -129,6 +133,11 @@ export class CreateRecordInput {
   @Field(() => String, { nullable: true, description: 'IANA time zone of the record; UTC when omitted.' })
   @IsOptional()
   timeZone?: string;
+
+  @Field(() => ID, { nullable: true, description: 'A record this one references.' })
+  @IsOptional()
+  @IsUUID()
+  referencedRecordId?: string;
 }
 
 @InputType()
@@ -242,6 +251,11 @@ export class UpdateRecordInput {
   @Field(() => String, { nullable: true })
   @IsOptional()
   timeZone?: string;
+
+  @Field(() => ID, { nullable: true, description: 'A record this one references.' })
+  @IsOptional()
+  @IsUUID()
+  referencedRecordId?: string;
 }
 
 @InputType()

@@ -11,6 +11,7 @@ export function toTaskSpec(input: TaskInput): TaskSpec {
     executionNode: input.executionNode ?? null,
     schedule: input.schedule ? { ...input.schedule, weekdays: input.schedule.weekdays as Weekday[] | undefined } : null,
     minutesAfterUnlock: input.minutesAfterUnlock ?? null,
+    deferUntilSessionsEnd: input.deferUntilSessionsEnd ?? false,
     timeWindow: input.timeWindow ? { cron: input.timeWindow.cron, timeZone: input.timeWindow.timeZone } : null,
   };
 }

@@ -1,5 +1,5 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { PolicyEvent, RecordGrant, RecordType, Role, Task, User, VaultRecord } from '../../db/entities';
+import { PolicyEvent, RecordGrant, RecordSession, RecordType, Role, Task, User, VaultRecord } from '../../db/entities';
 import { paginateNewestFirst } from '../../services/pagination';
 import { type StewardContext, currentUser } from '../context';
 import { JobFilterInput } from '../inputs/job-inputs';
@@ -34,6 +34,18 @@ export class RecordResolver {
   @FieldResolver(() => [RecordTask], { description: 'Every task that applies to this record, and whether it comes from the record type or the record.' })
   tasks(@Root() record: VaultRecord, @Ctx() context: StewardContext): Promise<RecordTask[]> {
     return context.services.tasks.applicableTasks(record);
+  }
+
+  @Authorized()
+  @FieldResolver(() => [RecordSession], { description: 'Sessions on this record that have not ended.' })
+  activeSessions(@Root() record: VaultRecord, @Ctx() context: StewardContext): Promise<RecordSession[]> {
+    return context.services.sessions.active(record.id);
+  }
+
+  @Authorized()
+  @FieldResolver(() => VaultRecord, { nullable: true, description: 'The record this one references.' })
+  async referencedRecord(@Root() record: VaultRecord): Promise<VaultRecord | null> {
+    return (await record.referencedRecord?.load()) ?? null;
   }
 
   @Authorized(Role.SYSTEM_ADMINISTRATOR)

@@ -12,3 +12,5 @@ export * from './audit-event';
 export * from './node';
 export * from './server-settings';
 export * from './record-grant';
+export * from './session';
+export * from './access-request';

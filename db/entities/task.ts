@@ -39,6 +39,10 @@ export class Task extends BaseEntity {
   @Property({ type: 'integer', nullable: true })
   minutesAfterUnlock?: number | null;
 
+  @Field(() => Boolean, { description: 'With AFTER_SESSION: wait until the last active session (on this record and those sharing its reference) has ended.' })
+  @Property({ type: 'boolean', default: false })
+  deferUntilSessionsEnd: Opt<boolean> = false;
+
   @Field(() => String, { nullable: true, description: 'Time window, CRON: jobs run only during the minutes it matches.' })
   @Property({ type: 'string', length: 128, nullable: true })
   timeWindowCron?: string | null;

@@ -47,6 +47,10 @@ export class VaultRecord extends BaseEntity {
   @Property({ type: 'string', length: 128 })
   hostKeyFingerprint!: string;
 
+  /** Another record this one references: sessions are counted together, and a reset here updates its password too. */
+  @ManyToOne(() => VaultRecord, { ref: true, nullable: true, deleteRule: 'set null' })
+  referencedRecord?: Ref<VaultRecord> | null;
+
   /** Set by Make Unique: the record has its own tasks and no longer inherits its type's. */
   @Field(() => Boolean, { description: 'Whether the record has its own tasks (Make Unique) instead of its type’s.' })
   @Property({ type: 'boolean', default: false })

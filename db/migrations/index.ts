@@ -2,10 +2,12 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261125120624Initial } from './Migration20261125120624_initial';
 import { Migration20261125122619JobEngine } from './Migration20261125122619_job_engine';
 import { Migration20261125123943TaskModel } from './Migration20261125123943_task_model';
+import { Migration20261125125316SessionsAndAccess } from './Migration20261125125316_sessions_and_access';
 
 /** Every migration, in order. A new migration file is added here too. */
 export const migrations: MigrationObject[] = [
   { name: 'Migration20261125120624_initial', class: Migration20261125120624Initial },
   { name: 'Migration20261125122619_job_engine', class: Migration20261125122619JobEngine },
   { name: 'Migration20261125123943_task_model', class: Migration20261125123943TaskModel },
+  { name: 'Migration20261125125316_sessions_and_access', class: Migration20261125125316SessionsAndAccess },
 ];

@@ -11,6 +11,7 @@ import { AuthService } from '../../services/auth-service';
 import { SYSTEM_ACTOR } from '../../services/audit-service';
 import { VaultSecrets } from '../../services/vault-secrets';
 import { connectTemporalClient } from '../../temporal/connection';
+import { TemporalAccessWorkflows } from '../../temporal/access-workflows';
 import { TemporalJobLauncher } from '../../temporal/job-launcher';
 import { createStewardWorker, NativeConnection } from '../../temporal/worker';
 import { TEST_MASTER_KEY, testEnvironment } from './test-env';
@@ -45,6 +46,7 @@ export async function startStewardStack(options: { worker?: boolean } = {}): Pro
     orm,
     secrets: new VaultSecrets(masterKey),
     launcher: new TemporalJobLauncher(client),
+    accessWorkflows: new TemporalAccessWorkflows(client),
     port: 0,
     masterKey,
     codecOrigins: ['http://localhost:8233'],

@@ -1,0 +1,25 @@
+import { Entity, Index, ManyToOne, type Opt, Property, type Ref } from '@mikro-orm/core';
+import { Field, ObjectType } from 'type-graphql';
+import { BaseEntity } from './base';
+import { VaultRecord } from './vault-record';
+
+/** A session on a record, as a session broker reports it. Active while `endedAt` is null. */
+@Entity({ tableName: 'sessions' })
+@Index({ properties: ['record', 'endedAt'] })
+@ObjectType('RecordSession', { description: 'A session on a record, reported by a session broker.' })
+export class RecordSession extends BaseEntity {
+  @ManyToOne(() => VaultRecord, { ref: true, deleteRule: 'cascade' })
+  record!: Ref<VaultRecord>;
+
+  @Field(() => String, { nullable: true, description: 'Who the broker says the session is for.' })
+  @Property({ type: 'string', length: 128, nullable: true })
+  subject?: string | null;
+
+  @Field(() => Date)
+  @Property({ type: 'datetime' })
+  startedAt: Opt<Date> = new Date();
+
+  @Field(() => Date, { nullable: true })
+  @Property({ type: 'datetime', nullable: true })
+  endedAt?: Date | null;
+}
