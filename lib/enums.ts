@@ -13,7 +13,21 @@ export enum Role {
 /** Scripts from the built-in library that a task can run. */
 export enum ScriptKey {
   PASSWORD_RESET_REMOTE_UNIX = 'PASSWORD_RESET_REMOTE_UNIX',
+  PASSWORD_RESET_REMOTE_WINDOWS = 'PASSWORD_RESET_REMOTE_WINDOWS',
   VERIFY_PASSWORD = 'VERIFY_PASSWORD',
+}
+
+/** The scripts that give the account a new password. */
+export const PASSWORD_RESET_SCRIPTS: readonly ScriptKey[] = [ScriptKey.PASSWORD_RESET_REMOTE_UNIX, ScriptKey.PASSWORD_RESET_REMOTE_WINDOWS];
+
+/** Which record a task's job is scheduled for. */
+export enum TargetRecord {
+  /** The record itself (the usual choice). */
+  ITSELF = 'ITSELF',
+  /** The referenced record's task with the same script; the record's own task when there is none. */
+  REFERENCED = 'REFERENCED',
+  /** The shadow record's task with the same script; the record's own task when there is none. */
+  SHADOW = 'SHADOW',
 }
 
 /** What makes a task run. */

@@ -15,6 +15,7 @@ import {
 } from '../db/entities';
 import { RecordPermission } from '../lib/enums';
 import { type Actor, actorOf, AuditService } from './audit-service';
+import { resolveJobTarget } from './job-target';
 import { RecordAccess } from './record-access';
 import { BadInputError, ConflictError, NotFoundError } from './errors';
 import type { JobLauncher } from './job-launcher';
@@ -70,13 +71,14 @@ export class JobService {
     if (!task.policyEvents.includes(PolicyEvent.ON_DEMAND)) {
       throw new BadInputError(`Task "${task.name}" is not an On Demand task`, 'taskId');
     }
+    const target = await resolveJobTarget(this.em, this.secrets, record, task);
     return this.createAndLaunch({
-      record,
-      task,
+      record: target.record,
+      task: target.task,
       type: JobType.ON_DEMAND,
       scheduledFor: new Date(),
       requestedBy: actor,
-      reason: `Requested on demand by ${actor.name}`,
+      reason: [`Requested on demand by ${actor.name}`, target.note].filter(Boolean).join('; '),
       audit: { actor, action: 'runOnDemandTask' },
     });
   }

@@ -1,11 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AuditOutcome, Job, PasswordHistoryEntry, VaultRecord } from '../db/entities';
+import { AuditOutcome, Job, PasswordHistoryEntry, ScriptKey, Task, VaultRecord } from '../db/entities';
 import { canLogin, HostKeyMismatchError, SshAuthenticationError, type SshTarget, withSshSession } from '../lib/ssh';
 import { AuditService, SYSTEM_ACTOR } from './audit-service';
 import { PermanentJobError } from './job-errors';
 import { generatePassword } from './password-policy';
 import { redact } from './redaction';
-import { unixPasswordChangeCommand } from './script-library';
+import { type Credentials, passwordChangePlan } from './script-library';
 import type { VaultSecrets } from './vault-secrets';
 
 export type ReconcileOutcome = 'NOTHING_PENDING' | 'PROMOTED_PENDING' | 'KEPT_CURRENT' | 'NEITHER_WORKS';
@@ -43,14 +43,19 @@ export class RotationService {
       await this.saveDetails(job, 0, 'The host already accepts the new password; nothing to change.');
       return { exitCode: 0, alreadyChanged: true };
     }
-    const { command, stdin } = unixPasswordChangeCommand(current, pending);
+    const task = job.task ? await this.em.findOneOrFail(Task, { id: job.task.id }) : null;
+    const shadow = await this.shadowCredentials(task);
+    const plan = passwordChangePlan(task?.script ?? ScriptKey.PASSWORD_RESET_REMOTE_UNIX, { username: record.username, password: current }, pending, shadow);
     const result = await this.guard(() =>
-      withSshSession(this.target(record, current), (session) => session.exec(command, { stdin, onProgress })),
+      withSshSession(this.target(record, plan.connectAs.password, plan.connectAs.username), (session) =>
+        session.exec(plan.command, { stdin: plan.stdin, onProgress }),
+      ),
     );
     const exitCode = result.exitCode ?? -1;
-    const output = redact([result.stdout, result.stderr].filter(Boolean).join('\n').trim(), [current, pending]);
+    const output = redact([result.stdout, result.stderr].filter(Boolean).join('\n').trim(), [current, pending, shadow?.password ?? '']);
     await this.saveDetails(job, exitCode, output);
-    if (exitCode !== 0) throw new PermanentJobError(`passwd on ${record.host} exited with code ${exitCode}`);
+    const program = plan.command.replace(/^LC_ALL=C /, '').split(' ')[0];
+    if (exitCode !== 0) throw new PermanentJobError(`${program} on ${record.host} exited with code ${exitCode}`);
     return { exitCode, alreadyChanged: false };
   }
 
@@ -187,8 +192,16 @@ export class RotationService {
     }
   }
 
-  private target(record: VaultRecord, password: string): SshTarget {
-    return { host: record.host, port: record.port, username: record.username, password, hostKeyFingerprint: record.hostKeyFingerprint };
+  /** Connections always go to the record's host and trust its pinned key, whoever logs in. */
+  private target(record: VaultRecord, password: string, username = record.username): SshTarget {
+    return { host: record.host, port: record.port, username, password, hostKeyFingerprint: record.hostKeyFingerprint };
+  }
+
+  /** The shadow account's login, when the task has one. */
+  private async shadowCredentials(task: Task | null): Promise<Credentials | null> {
+    if (!task?.shadowRecord) return null;
+    const shadow = await this.em.findOneOrFail(VaultRecord, { id: task.shadowRecord.id }, { populate: ['encryptedPassword'] });
+    return { username: shadow.username, password: this.secrets.open(shadow.id, shadow.encryptedPassword) };
   }
 
   private async saveDetails(job: Job, exitCode: number, output: string): Promise<void> {

@@ -4,6 +4,7 @@ import { PolicyEvent, RECURRING_EVENTS } from '../lib/enums';
 import { nextTaskOccurrence, occurrenceSeed, windowAdjusted } from '../lib/task-schedule';
 import type { JobLauncher } from './job-launcher';
 import { JobService } from './job-service';
+import { resolveJobTarget } from './job-target';
 import { RecordService } from './record-service';
 import type { VaultSecrets } from './vault-secrets';
 
@@ -23,7 +24,7 @@ export class TaskScheduler {
 
   constructor(
     private readonly em: EntityManager,
-    secrets: VaultSecrets,
+    private readonly secrets: VaultSecrets,
     private readonly launcher?: JobLauncher,
   ) {
     this.jobs = new JobService(em, secrets, launcher);
@@ -65,20 +66,7 @@ export class TaskScheduler {
   async fireEvent(record: VaultRecord, event: PolicyEvent, dueAt: Date, reason: string): Promise<Job[]> {
     const tasks = (await this.records.tasksOf(record)).filter((task) => task.policyEvents.includes(event));
     const created: Job[] = [];
-    for (const task of tasks) {
-      const runAt = windowAdjusted(task, dueAt);
-      created.push(
-        await this.jobs.createAndLaunch({
-          record,
-          task,
-          type: JobType.EVENT,
-          scheduledFor: runAt,
-          dueAt,
-          triggerEvent: event,
-          reason: `${reason}; ${describeWait(dueAt, runAt)}`,
-        }),
-      );
-    }
+    for (const task of tasks) created.push(await this.createEventJob(record, task, event, dueAt, reason));
     return created;
   }
 
@@ -93,16 +81,7 @@ export class TaskScheduler {
       const pending = await this.em.find(Job, { record: record.id, task: task.id, triggerEvent: PolicyEvent.AFTER_UNLOCK, state: JobState.SCHEDULED });
       for (const job of pending) await this.cancel(job, `Superseded: ${by} unlocked the record again`);
       const dueAt = new Date(Date.now() + task.minutesAfterUnlock! * 60_000);
-      const runAt = windowAdjusted(task, dueAt);
-      await this.jobs.createAndLaunch({
-        record,
-        task,
-        type: JobType.EVENT,
-        scheduledFor: runAt,
-        dueAt,
-        triggerEvent: PolicyEvent.AFTER_UNLOCK,
-        reason: `${task.minutesAfterUnlock} minutes after ${by} unlocked the record; ${describeWait(dueAt, runAt)}`,
-      });
+      await this.createEventJob(record, task, PolicyEvent.AFTER_UNLOCK, dueAt, `${task.minutesAfterUnlock} minutes after ${by} unlocked the record`);
     }
   }
 
@@ -118,19 +97,26 @@ export class TaskScheduler {
         ? await this.em.count(Job, { record: record.id, task: task.id, triggerEvent: PolicyEvent.AFTER_SESSION, state: JobState.SCHEDULED })
         : 0;
       if (waiting > 0) continue;
-      const runAt = windowAdjusted(task, new Date());
-      await this.jobs.createAndLaunch({
-        record,
-        task,
-        type: JobType.EVENT,
-        scheduledFor: runAt,
-        dueAt: new Date(),
-        triggerEvent: PolicyEvent.AFTER_SESSION,
-        reason: task.deferUntilSessionsEnd ? 'A session ended; deferred until the last active session ends' : 'A session ended',
-      });
+      const reason = task.deferUntilSessionsEnd ? 'A session ended; deferred until the last active session ends' : 'A session ended';
+      await this.createEventJob(record, task, PolicyEvent.AFTER_SESSION, new Date(), reason);
     }
     const deferred = await this.em.find(Job, { record: { $in: group }, triggerEvent: PolicyEvent.AFTER_SESSION, state: JobState.SCHEDULED });
     for (const job of deferred) await this.launcher?.notifySessionsChanged(job).catch(() => undefined);
+  }
+
+  /** An event job, for the task's target record, honouring the time window. */
+  private async createEventJob(record: VaultRecord, task: Task, event: PolicyEvent, dueAt: Date, reason: string): Promise<Job> {
+    const target = await resolveJobTarget(this.em, this.secrets, record, task);
+    const runAt = windowAdjusted(target.task, dueAt);
+    return this.jobs.createAndLaunch({
+      record: target.record,
+      task: target.task,
+      type: JobType.EVENT,
+      scheduledFor: runAt,
+      dueAt,
+      triggerEvent: event,
+      reason: [reason, target.note, describeWait(dueAt, runAt)].filter(Boolean).join('; '),
+    });
   }
 
   private async scheduleNextOccurrence(record: VaultRecord, task: Task, after: Date, previousDue: Date | null): Promise<void> {

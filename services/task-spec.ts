@@ -1,12 +1,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { type RecordType, Task, type VaultRecord } from '../db/entities';
+import { ref } from '@mikro-orm/core';
+import { type RecordType, Task, VaultRecord } from '../db/entities';
 import { LOCAL_NODE } from '../lib/config';
-import { PolicyEvent, type ScriptKey } from '../lib/enums';
+import { PolicyEvent, type ScriptKey, TargetRecord } from '../lib/enums';
 import { OccurrenceRuleError } from '../lib/occurrences';
 import { type TaskSchedule, validateTaskTiming } from '../lib/task-schedule';
-import { BadInputError } from './errors';
+import { BadInputError, NotFoundError } from './errors';
 import { NodeService } from './node-service';
-import { assertNotBlank, assertTimeZone } from './validation';
+import { assertId, assertNotBlank, assertTimeZone } from './validation';
 
 /** What a person configures on a task (Add Task, Edit Policy). */
 export interface TaskSpec {
@@ -18,6 +19,9 @@ export interface TaskSpec {
   minutesAfterUnlock?: number | null;
   deferUntilSessionsEnd?: boolean | null;
   timeWindow?: { cron: string; timeZone: string } | null;
+  targetRecord?: TargetRecord | null;
+  /** The shadow account: a record whose credentials connect and run the script. */
+  shadowRecordId?: string | null;
 }
 
 const MAX_UNLOCK_DELAY_MINUTES = 7 * 24 * 60;
@@ -37,6 +41,13 @@ export async function assertTaskSpec(em: EntityManager, spec: TaskSpec): Promise
     throw new BadInputError('deferUntilSessionsEnd goes with the AFTER_SESSION policy event', 'deferUntilSessionsEnd');
   }
   if (spec.timeWindow) assertTimeZone(spec.timeWindow.timeZone);
+  if (spec.targetRecord === TargetRecord.SHADOW && !spec.shadowRecordId) {
+    throw new BadInputError('The Shadow Record target needs a shadow account (shadowRecordId)', 'shadowRecordId');
+  }
+  if (spec.shadowRecordId) {
+    assertId(spec.shadowRecordId, 'Record');
+    if (!(await em.count(VaultRecord, { id: spec.shadowRecordId }))) throw new NotFoundError('Record', spec.shadowRecordId);
+  }
   try {
     validateTaskTiming(timingOf(spec), 'UTC');
   } catch (error) {
@@ -64,6 +75,8 @@ export function applyTaskSpec(task: Task, spec: TaskSpec): void {
   task.schedule = spec.schedule ?? null;
   task.minutesAfterUnlock = spec.minutesAfterUnlock ?? null;
   task.deferUntilSessionsEnd = spec.deferUntilSessionsEnd ?? false;
+  task.targetRecord = spec.targetRecord ?? TargetRecord.ITSELF;
+  task.shadowRecord = spec.shadowRecordId ? ref(VaultRecord, spec.shadowRecordId) : null;
   task.timeWindowCron = spec.timeWindow?.cron ?? null;
   task.timeWindowTimeZone = spec.timeWindow?.timeZone ?? null;
 }
@@ -84,6 +97,8 @@ export function specOf(task: Task): TaskSpec {
     schedule: task.schedule ?? null,
     minutesAfterUnlock: task.minutesAfterUnlock ?? null,
     deferUntilSessionsEnd: task.deferUntilSessionsEnd,
+    targetRecord: task.targetRecord,
+    shadowRecordId: task.shadowRecord?.id ?? null,
     timeWindow: task.timeWindowCron ? { cron: task.timeWindowCron, timeZone: task.timeWindowTimeZone ?? 'UTC' } : null,
   };
 }

@@ -13,7 +13,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities, JobPlan } from '../activities';
-import { JobState, JobType, ScriptKey } from '../lib/enums';
+import { JobState, JobType, PASSWORD_RESET_SCRIPTS } from '../lib/enums';
 import { JOB_STATE, JOB_TYPE } from '../temporal/search-attributes';
 import { accountGrantedSignal, releaseAccountSignal } from './account-lock';
 
@@ -91,12 +91,12 @@ async function runJob(jobId: string, options: { scheduleFallback: boolean }): Pr
   if (!plan.runnable) return { state: JobState.CANCELLED };
   enterState(JobState.RUNNING, 'Running');
   try {
-    if (plan.script === ScriptKey.PASSWORD_RESET_REMOTE_UNIX) await resetPassword(jobId);
+    if (PASSWORD_RESET_SCRIPTS.includes(plan.script)) await resetPassword(jobId);
     else await onHost.verifyCurrentPassword({ jobId });
   } catch (error) {
     const cancelled = isCancellation(error);
     await CancellationScope.nonCancellable(async () => {
-      if (plan.script === ScriptKey.PASSWORD_RESET_REMOTE_UNIX) await settleVault(jobId);
+      if (PASSWORD_RESET_SCRIPTS.includes(plan.script)) await settleVault(jobId);
       const state = cancelled ? JobState.CANCELLED : JobState.ERROR;
       await bookkeeping.finishJob({ jobId, state, result: cancelled ? 'Cancelled' : failureMessage(error) });
       enterState(state, cancelled ? 'Cancelled' : 'Failed');

@@ -1,6 +1,6 @@
 import { ArrayMinSize, ArrayUnique, IsOptional, IsUUID, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
 import { Field, ID, InputType, Int } from 'type-graphql';
-import { PolicyEvent, RecordPermission, ScriptKey, Weekday } from '../../lib/enums';
+import { PolicyEvent, RecordPermission, ScriptKey, TargetRecord, Weekday } from '../../lib/enums';
 
 @InputType({ description: 'Parameters of the recurring policy events a task uses.' })
 export class TaskScheduleInput {
@@ -81,6 +81,15 @@ export class TaskInput {
   @IsOptional()
   @ValidateNested()
   timeWindow?: TimeWindowInput;
+
+  @Field(() => TargetRecord, { nullable: true, description: 'Which record its jobs are for; ITSELF when omitted.' })
+  @IsOptional()
+  targetRecord?: TargetRecord;
+
+  @Field(() => ID, { nullable: true, description: 'Shadow account: a record whose credentials connect and run the script (e.g. root resetting another user).' })
+  @IsOptional()
+  @IsUUID()
+  shadowRecordId?: string;
 }
 
 @InputType()

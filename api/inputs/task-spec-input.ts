@@ -12,6 +12,8 @@ export function toTaskSpec(input: TaskInput): TaskSpec {
     schedule: input.schedule ? { ...input.schedule, weekdays: input.schedule.weekdays as Weekday[] | undefined } : null,
     minutesAfterUnlock: input.minutesAfterUnlock ?? null,
     deferUntilSessionsEnd: input.deferUntilSessionsEnd ?? false,
+    targetRecord: input.targetRecord ?? null,
+    shadowRecordId: input.shadowRecordId ?? null,
     timeWindow: input.timeWindow ? { cron: input.timeWindow.cron, timeZone: input.timeWindow.timeZone } : null,
   };
 }

@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { Task, type VaultRecord } from '../../db/entities';
+import { Task, VaultRecord } from '../../db/entities';
 import { previewTaskOccurrences } from '../../lib/task-schedule';
 import { BadInputError, NotFoundError } from '../../services/errors';
 import { type StewardContext, currentUser } from '../context';
@@ -26,6 +26,12 @@ export class TaskResolver {
   @FieldResolver(() => TimeWindowType, { nullable: true })
   timeWindow(@Root() task: Task): TimeWindowType | null {
     return task.timeWindowCron ? { cron: task.timeWindowCron, timeZone: task.timeWindowTimeZone ?? 'UTC' } : null;
+  }
+
+  @Authorized()
+  @FieldResolver(() => VaultRecord, { nullable: true, description: 'The shadow account whose credentials connect and run the script.' })
+  async shadowRecord(@Root() task: Task): Promise<VaultRecord | null> {
+    return (await task.shadowRecord?.load()) ?? null;
   }
 
   @Authorized()

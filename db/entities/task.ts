@@ -1,6 +1,6 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { Entity, Enum, ManyToOne, type Opt, Property, type Ref } from '@mikro-orm/core';
-import { PolicyEvent, ScriptKey } from '../../lib/enums';
+import { PolicyEvent, ScriptKey, TargetRecord } from '../../lib/enums';
 import type { TaskSchedule } from '../../lib/task-schedule';
 import { BaseEntity } from './base';
 import { RecordType } from './record-type';
@@ -50,6 +50,14 @@ export class Task extends BaseEntity {
   @Field(() => String, { nullable: true, description: 'The time zone the time window is read in.' })
   @Property({ type: 'string', length: 64, nullable: true })
   timeWindowTimeZone?: string | null;
+
+  @Field(() => TargetRecord, { description: 'Which record its jobs are scheduled for.' })
+  @Enum({ items: () => TargetRecord, default: TargetRecord.ITSELF })
+  targetRecord: Opt<TargetRecord> = TargetRecord.ITSELF;
+
+  /** The shadow account: another record whose credentials connect and run the script. */
+  @ManyToOne(() => VaultRecord, { ref: true, nullable: true, deleteRule: 'set null' })
+  shadowRecord?: Ref<VaultRecord> | null;
 
   /** The worker node whose task queue runs this task's jobs. */
   @Field(() => String, { description: 'The worker node that runs its jobs.' })

@@ -3,6 +3,7 @@ import { Migration20261125120624Initial } from './Migration20261125120624_initia
 import { Migration20261125122619JobEngine } from './Migration20261125122619_job_engine';
 import { Migration20261125123943TaskModel } from './Migration20261125123943_task_model';
 import { Migration20261125125316SessionsAndAccess } from './Migration20261125125316_sessions_and_access';
+import { Migration20261125130041TargetsAndShadow } from './Migration20261125130041_targets_and_shadow';
 
 /** Every migration, in order. A new migration file is added here too. */
 export const migrations: MigrationObject[] = [
@@ -10,4 +11,5 @@ export const migrations: MigrationObject[] = [
   { name: 'Migration20261125122619_job_engine', class: Migration20261125122619JobEngine },
   { name: 'Migration20261125123943_task_model', class: Migration20261125123943TaskModel },
   { name: 'Migration20261125125316_sessions_and_access', class: Migration20261125125316SessionsAndAccess },
+  { name: 'Migration20261125130041_targets_and_shadow', class: Migration20261125130041TargetsAndShadow },
 ];

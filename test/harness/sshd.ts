@@ -89,7 +89,8 @@ export async function startSshd(): Promise<SshdHandle> {
         'KbdInteractiveAuthentication no',
         'PubkeyAuthentication no',
         'UsePAM yes',
-        'PermitRootLogin no',
+        // Shadow-account tests log in as a uid-0 test user; this sshd listens on loopback only.
+        'PermitRootLogin yes',
         'StrictModes no',
         'UseDNS no',
         'PrintMotd no',
@@ -158,14 +159,14 @@ function runWithStdin(command: string, args: string[], input: string): Promise<v
   });
 }
 
-/** Creates a real Linux account with a bash shell and the given password. */
-export async function createTestUser(password: string): Promise<{ username: string; remove(): Promise<void> }> {
+/** Creates a real Linux account with a bash shell and the given password; `superuser` gives it uid 0, like root. */
+export async function createTestUser(password: string, options: { superuser?: boolean } = {}): Promise<{ username: string; remove(): Promise<void> }> {
   requirePrerequisites();
   if (/[\n\r]/.test(password)) throw new Error('test password must not contain line breaks (chpasswd reads lines)');
   const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
   const username = `stw${Array.from(randomBytes(8), (b) => alphabet[b % alphabet.length]).join('')}`;
   const home = path.join(os.tmpdir(), `steward-home-${username}`);
-  await execFileAsync('useradd', ['-m', '-d', home, '-s', '/bin/bash', username]);
+  await execFileAsync('useradd', ['-m', '-d', home, '-s', '/bin/bash', ...(options.superuser ? ['-o', '-u', '0', '-g', '0'] : []), username]);
   try {
     await runWithStdin('chpasswd', [], `${username}:${password}\n`);
   } catch (err) {
