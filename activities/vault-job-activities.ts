@@ -4,6 +4,7 @@ import { JobEventKind, JobState, ScriptKey } from '../lib/enums';
 import { Job } from '../db/entities';
 import { PermanentJobError } from '../services/job-errors';
 import type { JobLauncher } from '../services/job-launcher';
+import { CustomCommandService } from '../services/custom-command-service';
 import { JobService } from '../services/job-service';
 import { TaskScheduler } from '../services/task-scheduler';
 import { type ReconcileOutcome, RotationService } from '../services/rotation-service';
@@ -99,6 +100,13 @@ export function createVaultJobActivities({ orm, secrets, nodeName, launcher }: V
     async promotePendingPassword({ jobId }: JobRef): Promise<void> {
       await rotation().promotePendingPassword(jobId);
       await jobs().recordStep(jobId, 'The new password is now current; the previous one is kept in history');
+    },
+
+    async runCustomCommand({ jobId }: JobRef): Promise<number> {
+      await noteRetry(jobId, 'Running the command');
+      const exitCode = await permanentFailuresAreFinal(() => heartbeating(() => new CustomCommandService(orm.em.fork(), secrets).run(jobId, heartbeat)));
+      await jobs().recordStep(jobId, 'Ran the command');
+      return exitCode;
     },
 
     async verifyCurrentPassword({ jobId }: JobRef): Promise<void> {

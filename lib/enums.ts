@@ -15,6 +15,8 @@ export enum ScriptKey {
   PASSWORD_RESET_REMOTE_UNIX = 'PASSWORD_RESET_REMOTE_UNIX',
   PASSWORD_RESET_REMOTE_WINDOWS = 'PASSWORD_RESET_REMOTE_WINDOWS',
   VERIFY_PASSWORD = 'VERIFY_PASSWORD',
+  /** A command of the task's own, with named parameters delivered as environment variables. */
+  CUSTOM_COMMAND = 'CUSTOM_COMMAND',
 }
 
 /** The scripts that give the account a new password. */

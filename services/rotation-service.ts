@@ -5,6 +5,7 @@ import { AuditService, SYSTEM_ACTOR } from './audit-service';
 import { PermanentJobError } from './job-errors';
 import { generatePassword } from './password-policy';
 import { redact } from './redaction';
+import { DEFAULT_PASSWORD_LENGTH } from '../lib/script-parameters';
 import { type Credentials, passwordChangePlan } from './script-library';
 import type { VaultSecrets } from './vault-secrets';
 
@@ -31,7 +32,9 @@ export class RotationService {
     const record = await this.recordOfJob(jobId);
     if (record.encryptedPendingPassword) await this.reconcile(record.id);
     await this.em.refresh(record, { populate: ['encryptedPendingPassword'] });
-    record.encryptedPendingPassword = this.secrets.seal(record.id, generatePassword());
+    const job = await this.em.findOneOrFail(Job, { id: jobId }, { populate: ['task'] });
+    const length = job.task?.getEntity().scriptParameters?.passwordLength ?? DEFAULT_PASSWORD_LENGTH;
+    record.encryptedPendingPassword = this.secrets.seal(record.id, generatePassword({ length }));
     record.pendingPasswordSince = new Date();
     await this.em.flush();
   }
@@ -182,7 +185,7 @@ export class RotationService {
   }
 
   /** Host-key and credential problems do not heal by retrying. */
-  private async guard<T>(work: () => Promise<T>): Promise<T> {
+  async guard<T>(work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (error) {
@@ -193,12 +196,12 @@ export class RotationService {
   }
 
   /** Connections always go to the record's host and trust its pinned key, whoever logs in. */
-  private target(record: VaultRecord, password: string, username = record.username): SshTarget {
+  target(record: VaultRecord, password: string, username = record.username): SshTarget {
     return { host: record.host, port: record.port, username, password, hostKeyFingerprint: record.hostKeyFingerprint };
   }
 
   /** The shadow account's login, when the task has one. */
-  private async shadowCredentials(task: Task | null): Promise<Credentials | null> {
+  async shadowCredentials(task: Task | null): Promise<Credentials | null> {
     if (!task?.shadowRecord) return null;
     const shadow = await this.em.findOneOrFail(VaultRecord, { id: task.shadowRecord.id }, { populate: ['encryptedPassword'] });
     return { username: shadow.username, password: this.secrets.open(shadow.id, shadow.encryptedPassword) };

@@ -24,6 +24,13 @@ export const SCRIPT_LIBRARY: Record<ScriptKey, ScriptDefinition> = {
       'Runs PowerShell over SSH (Windows OpenSSH): Set-LocalUser for the account, reading the new password from stdin. Needs an account allowed to manage local users, usually a shadow account. Then verifies by logging in.',
     rotatesPassword: true,
   },
+  [ScriptKey.CUSTOM_COMMAND]: {
+    key: ScriptKey.CUSTOM_COMMAND,
+    name: 'Custom Command',
+    description:
+      'Runs the task’s own command on the host as the account (or its shadow account). Its parameters, and the account name as STEWARD_ACCOUNT, arrive as environment variables, never spliced into the command.',
+    rotatesPassword: false,
+  },
   [ScriptKey.VERIFY_PASSWORD]: {
     key: ScriptKey.VERIFY_PASSWORD,
     name: 'Verify Password',

@@ -8,6 +8,7 @@ import type { JobLauncher } from './job-launcher';
 import { RecordAccess } from './record-access';
 import { RecordService } from './record-service';
 import { TaskScheduler } from './task-scheduler';
+import type { ScriptParameters } from '../lib/script-parameters';
 import { applyTaskSpec, assertTaskSpec, createTask, specOf, type TaskSpec } from './task-spec';
 import { assertId } from './validation';
 import type { VaultSecrets } from './vault-secrets';
@@ -68,6 +69,12 @@ export class TaskService {
     await this.write(user, 'updateTask', () => applyTaskSpec(task, spec), task.id);
     await this.rescheduleOwnerOf(task, `task "${task.name}" changed`);
     return task;
+  }
+
+  /** Edit Script: the task's script settings, e.g. a custom command and its parameters. */
+  async editScript(user: User, taskId: string, scriptParameters: ScriptParameters, version: number): Promise<Task> {
+    const task = await this.editableTask(user, taskId);
+    return this.updateTask(user, taskId, { ...specOf(task), scriptParameters }, version);
   }
 
   async removeTask(user: User, taskId: string): Promise<void> {

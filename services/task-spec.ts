@@ -4,6 +4,7 @@ import { type RecordType, Task, VaultRecord } from '../db/entities';
 import { LOCAL_NODE } from '../lib/config';
 import { PolicyEvent, type ScriptKey, TargetRecord } from '../lib/enums';
 import { OccurrenceRuleError } from '../lib/occurrences';
+import { type ScriptParameters, scriptParametersProblem } from '../lib/script-parameters';
 import { type TaskSchedule, validateTaskTiming } from '../lib/task-schedule';
 import { BadInputError, NotFoundError } from './errors';
 import { NodeService } from './node-service';
@@ -22,6 +23,7 @@ export interface TaskSpec {
   targetRecord?: TargetRecord | null;
   /** The shadow account: a record whose credentials connect and run the script. */
   shadowRecordId?: string | null;
+  scriptParameters?: ScriptParameters | null;
 }
 
 const MAX_UNLOCK_DELAY_MINUTES = 7 * 24 * 60;
@@ -37,6 +39,8 @@ export async function assertTaskSpec(em: EntityManager, spec: TaskSpec): Promise
   if (unlocks && (!Number.isInteger(spec.minutesAfterUnlock) || spec.minutesAfterUnlock! < 1 || spec.minutesAfterUnlock! > MAX_UNLOCK_DELAY_MINUTES)) {
     throw new BadInputError(`minutesAfterUnlock must be between 1 and ${MAX_UNLOCK_DELAY_MINUTES}`, 'minutesAfterUnlock');
   }
+  const problem = scriptParametersProblem(spec.script, spec.scriptParameters);
+  if (problem) throw new BadInputError(problem[1], problem[0]);
   if (spec.deferUntilSessionsEnd && !spec.policyEvents.includes(PolicyEvent.AFTER_SESSION)) {
     throw new BadInputError('deferUntilSessionsEnd goes with the AFTER_SESSION policy event', 'deferUntilSessionsEnd');
   }
@@ -76,6 +80,7 @@ export function applyTaskSpec(task: Task, spec: TaskSpec): void {
   task.minutesAfterUnlock = spec.minutesAfterUnlock ?? null;
   task.deferUntilSessionsEnd = spec.deferUntilSessionsEnd ?? false;
   task.targetRecord = spec.targetRecord ?? TargetRecord.ITSELF;
+  task.scriptParameters = spec.scriptParameters ?? null;
   task.shadowRecord = spec.shadowRecordId ? ref(VaultRecord, spec.shadowRecordId) : null;
   task.timeWindowCron = spec.timeWindow?.cron ?? null;
   task.timeWindowTimeZone = spec.timeWindow?.timeZone ?? null;
@@ -98,6 +103,7 @@ export function specOf(task: Task): TaskSpec {
     minutesAfterUnlock: task.minutesAfterUnlock ?? null,
     deferUntilSessionsEnd: task.deferUntilSessionsEnd,
     targetRecord: task.targetRecord,
+    scriptParameters: task.scriptParameters ?? null,
     shadowRecordId: task.shadowRecord?.id ?? null,
     timeWindow: task.timeWindowCron ? { cron: task.timeWindowCron, timeZone: task.timeWindowTimeZone ?? 'UTC' } : null,
   };

@@ -13,7 +13,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities, JobPlan } from '../activities';
-import { JobState, JobType, PASSWORD_RESET_SCRIPTS } from '../lib/enums';
+import { JobState, JobType, PASSWORD_RESET_SCRIPTS, ScriptKey } from '../lib/enums';
 import { JOB_STATE, JOB_TYPE } from '../temporal/search-attributes';
 import { accountGrantedSignal, releaseAccountSignal } from './account-lock';
 
@@ -92,6 +92,7 @@ async function runJob(jobId: string, options: { scheduleFallback: boolean }): Pr
   enterState(JobState.RUNNING, 'Running');
   try {
     if (PASSWORD_RESET_SCRIPTS.includes(plan.script)) await resetPassword(jobId);
+    else if (plan.script === ScriptKey.CUSTOM_COMMAND) await onHost.runCustomCommand({ jobId });
     else await onHost.verifyCurrentPassword({ jobId });
   } catch (error) {
     const cancelled = isCancellation(error);

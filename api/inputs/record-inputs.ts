@@ -34,6 +34,34 @@ export class TaskScheduleInput {
   maxDays?: number;
 }
 
+@InputType({ description: 'A named value for a Custom Command, exported to its environment.' })
+export class ScriptParameterInput {
+  @Field(() => String)
+  @Length(1, 64)
+  name!: string;
+
+  @Field(() => String)
+  @Length(0, 1000)
+  value!: string;
+}
+
+@InputType({ description: 'Edit Script: the settings of the task’s script.' })
+export class ScriptParametersInput {
+  @Field(() => String, { nullable: true, description: 'CUSTOM_COMMAND: the shell command.' })
+  @IsOptional()
+  @Length(1, 4000)
+  command?: string;
+
+  @Field(() => [ScriptParameterInput], { nullable: true, description: 'CUSTOM_COMMAND: parameters, as environment variables.' })
+  @IsOptional()
+  @ValidateNested({ each: true })
+  parameters?: ScriptParameterInput[];
+
+  @Field(() => Int, { nullable: true, description: 'Password resets: the generated password’s length (12–128, default 24).' })
+  @IsOptional()
+  passwordLength?: number;
+}
+
 @InputType()
 export class TimeWindowInput {
   @Field(() => String, { description: "5-field CRON of the minutes jobs may run, e.g. '* 1-4 * * 1-5'." })
@@ -81,6 +109,11 @@ export class TaskInput {
   @IsOptional()
   @ValidateNested()
   timeWindow?: TimeWindowInput;
+
+  @Field(() => ScriptParametersInput, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  scriptParameters?: ScriptParametersInput;
 
   @Field(() => TargetRecord, { nullable: true, description: 'Which record its jobs are for; ITSELF when omitted.' })
   @IsOptional()
@@ -300,4 +333,18 @@ export class GrantRecordPermissionsInput {
   @Field(() => [RecordPermission])
   @ArrayUnique()
   permissions!: RecordPermission[];
+}
+
+@InputType({ description: 'Edit Script: new settings for the task’s script.' })
+export class EditTaskScriptInput {
+  @Field(() => ID)
+  @IsUUID()
+  taskId!: string;
+
+  @Field(() => Int, { description: 'The version you read.' })
+  version!: number;
+
+  @Field(() => ScriptParametersInput)
+  @ValidateNested()
+  scriptParameters!: ScriptParametersInput;
 }

@@ -1,6 +1,7 @@
 import type { Weekday } from '../../lib/occurrences';
 import type { TaskSpec } from '../../services/task-spec';
-import type { TaskInput } from './record-inputs';
+import type { ScriptParameters } from '../../lib/script-parameters';
+import type { ScriptParametersInput, TaskInput } from './record-inputs';
 
 /** The service's view of a task input. */
 export function toTaskSpec(input: TaskInput): TaskSpec {
@@ -14,6 +15,15 @@ export function toTaskSpec(input: TaskInput): TaskSpec {
     deferUntilSessionsEnd: input.deferUntilSessionsEnd ?? false,
     targetRecord: input.targetRecord ?? null,
     shadowRecordId: input.shadowRecordId ?? null,
+    scriptParameters: input.scriptParameters ? toScriptParameters(input.scriptParameters) : null,
     timeWindow: input.timeWindow ? { cron: input.timeWindow.cron, timeZone: input.timeWindow.timeZone } : null,
+  };
+}
+
+export function toScriptParameters(input: ScriptParametersInput): ScriptParameters {
+  return {
+    command: input.command ?? null,
+    parameters: input.parameters ? Object.fromEntries(input.parameters.map(({ name, value }) => [name, value])) : null,
+    passwordLength: input.passwordLength ?? null,
   };
 }

@@ -3,10 +3,10 @@ import { Task, VaultRecord } from '../../db/entities';
 import { previewTaskOccurrences } from '../../lib/task-schedule';
 import { BadInputError, NotFoundError } from '../../services/errors';
 import { type StewardContext, currentUser } from '../context';
-import { AddRecordTaskInput, AddRecordTypeTaskInput, RecordRefInput, TaskRefInput, UpdateTaskInput } from '../inputs/record-inputs';
-import { toTaskSpec } from '../inputs/task-spec-input';
+import { AddRecordTaskInput, AddRecordTypeTaskInput, EditTaskScriptInput, RecordRefInput, TaskRefInput, UpdateTaskInput } from '../inputs/record-inputs';
+import { toScriptParameters, toTaskSpec } from '../inputs/task-spec-input';
 import { RecordPayload, TaskPayload, TaskRemovedPayload } from '../types/payloads';
-import { TaskOccurrence, TaskScheduleType, TimeWindowType } from '../types/task-types';
+import { ScriptParametersType, TaskOccurrence, TaskScheduleType, TimeWindowType } from '../types/task-types';
 
 const MAX_PREVIEW = 50;
 
@@ -26,6 +26,15 @@ export class TaskResolver {
   @FieldResolver(() => TimeWindowType, { nullable: true })
   timeWindow(@Root() task: Task): TimeWindowType | null {
     return task.timeWindowCron ? { cron: task.timeWindowCron, timeZone: task.timeWindowTimeZone ?? 'UTC' } : null;
+  }
+
+  @Authorized()
+  @FieldResolver(() => ScriptParametersType, { nullable: true })
+  scriptParameters(@Root() task: Task): ScriptParametersType | null {
+    const settings = task.scriptParameters;
+    if (!settings) return null;
+    const parameters = Object.entries(settings.parameters ?? {}).map(([name, value]) => ({ name, value }));
+    return { command: settings.command ?? null, parameters, passwordLength: settings.passwordLength ?? null };
   }
 
   @Authorized()
@@ -69,6 +78,12 @@ export class TaskResolver {
   @Mutation(() => TaskPayload, { description: 'Edit Policy: another script, other events, window or node. Upcoming jobs are rescheduled.' })
   async updateTask(@Arg('input', () => UpdateTaskInput) input: UpdateTaskInput, @Ctx() context: StewardContext): Promise<TaskPayload> {
     return { task: await context.services.tasks.updateTask(currentUser(context), input.taskId, toTaskSpec(input.task), input.version) };
+  }
+
+  @Authorized()
+  @Mutation(() => TaskPayload, { description: 'Edit Script: changes the settings of the task’s script, such as a custom command and its parameters.' })
+  async editTaskScript(@Arg('input', () => EditTaskScriptInput) input: EditTaskScriptInput, @Ctx() context: StewardContext): Promise<TaskPayload> {
+    return { task: await context.services.tasks.editScript(currentUser(context), input.taskId, toScriptParameters(input.scriptParameters), input.version) };
   }
 
   @Authorized()

@@ -58,3 +58,24 @@ export class TaskOccurrence {
   @Field(() => String, { description: 'The due time as a wall-clock time in the record’s time zone.' })
   localDue!: string;
 }
+
+@ObjectType()
+export class ScriptParameter {
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => String)
+  value!: string;
+}
+
+@ObjectType({ description: 'The settings of a task’s script (Edit Script).' })
+export class ScriptParametersType {
+  @Field(() => String, { nullable: true })
+  command?: string | null;
+
+  @Field(() => [ScriptParameter])
+  parameters!: ScriptParameter[];
+
+  @Field(() => Int, { nullable: true })
+  passwordLength?: number | null;
+}

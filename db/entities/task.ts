@@ -2,6 +2,7 @@ import { Field, Int, ObjectType } from 'type-graphql';
 import { Entity, Enum, ManyToOne, type Opt, Property, type Ref } from '@mikro-orm/core';
 import { PolicyEvent, ScriptKey, TargetRecord } from '../../lib/enums';
 import type { TaskSchedule } from '../../lib/task-schedule';
+import type { ScriptParameters } from '../../lib/script-parameters';
 import { BaseEntity } from './base';
 import { RecordType } from './record-type';
 import { VaultRecord } from './vault-record';
@@ -26,6 +27,10 @@ export class Task extends BaseEntity {
   @Field(() => ScriptKey)
   @Enum({ items: () => ScriptKey })
   script!: ScriptKey;
+
+  /** Edit Script: the script's settings for this task (a custom command and its parameters; a reset's password length). */
+  @Property({ type: 'json', nullable: true })
+  scriptParameters?: ScriptParameters | null;
 
   @Field(() => [PolicyEvent])
   @Enum({ items: () => PolicyEvent, array: true })

@@ -4,6 +4,7 @@ import { Migration20261125122619JobEngine } from './Migration20261125122619_job_
 import { Migration20261125123943TaskModel } from './Migration20261125123943_task_model';
 import { Migration20261125125316SessionsAndAccess } from './Migration20261125125316_sessions_and_access';
 import { Migration20261125130041TargetsAndShadow } from './Migration20261125130041_targets_and_shadow';
+import { Migration20261125131000CustomCommand } from './Migration20261125131000_custom_command';
 
 /** Every migration, in order. A new migration file is added here too. */
 export const migrations: MigrationObject[] = [
@@ -12,4 +13,5 @@ export const migrations: MigrationObject[] = [
   { name: 'Migration20261125123943_task_model', class: Migration20261125123943TaskModel },
   { name: 'Migration20261125125316_sessions_and_access', class: Migration20261125125316SessionsAndAccess },
   { name: 'Migration20261125130041_targets_and_shadow', class: Migration20261125130041TargetsAndShadow },
+  { name: 'Migration20261125131000_custom_command', class: Migration20261125131000CustomCommand },
 ];
