@@ -45,7 +45,8 @@ export function createJobEngineActivities({ orm, secrets, client, launcher }: Jo
   return {
     async getJobPlan({ jobId }: JobRef): Promise<JobPlan> {
       const em = orm.em.fork();
-      const job = await em.findOneOrFail(Job, { id: jobId }, { populate: ['task'] });
+      const job = await em.findOne(Job, { id: jobId }, { populate: ['task'] });
+      if (!job) return { runnable: false, script: ScriptKey.VERIFY_PASSWORD, scheduledFor: new Date(0).toISOString(), account: '', lockWorkflowId: '' };
       const record = await em.findOneOrFail(VaultRecord, { id: job.record.id });
       const account = `${record.username}@${record.host}:${record.port}`;
       return {

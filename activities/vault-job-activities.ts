@@ -68,7 +68,8 @@ export function createVaultJobActivities({ orm, secrets, nodeName, launcher }: V
   return {
     async startJob({ jobId }: JobRef): Promise<StartedJob> {
       const em = orm.em.fork();
-      const job = await em.findOneOrFail(Job, { id: jobId }, { populate: ['task'] });
+      const job = await em.findOne(Job, { id: jobId }, { populate: ['task'] });
+      if (!job) return { runnable: false, script: ScriptKey.VERIFY_PASSWORD }; // deleted with its record
       const runnable = await new JobService(em, secrets).markRunning(jobId, nodeName);
       // A recurring occurrence that starts makes the next one visible in Job History.
       if (runnable) await new TaskScheduler(em, secrets, launcher).continueRecurrence(job);

@@ -1,16 +1,28 @@
 import type { AuthChecker } from 'type-graphql';
+import { AuditOutcome } from '../db/entities';
 import type { Role } from '../lib/enums';
+import { actorOf, AuditService } from '../services/audit-service';
 import { ForbiddenError, UnauthenticatedError } from '../services/errors';
 import type { StewardContext } from './context';
 
 /**
  * @Authorized() needs a signed-in user; @Authorized(roles) needs one of the roles. An anonymous
- * caller always gets UNAUTHENTICATED, a signed-in one without the role FORBIDDEN.
+ * caller always gets UNAUTHENTICATED, a signed-in one without the role FORBIDDEN. A refused
+ * mutation is written to the audit log too.
  */
-export const authChecker: AuthChecker<StewardContext, Role> = ({ context }, roles) => {
-  if (!context.user) throw new UnauthenticatedError();
-  if (roles.length > 0 && !roles.some((role) => context.user!.roles.includes(role))) {
-    throw new ForbiddenError(`This needs the role ${roles.join(' or ')}`);
+export const authChecker: AuthChecker<StewardContext, Role> = async ({ context, info }, roles) => {
+  const { user } = context;
+  let refusal: UnauthenticatedError | ForbiddenError | null = null;
+  if (!user) refusal = new UnauthenticatedError();
+  else if (roles.length > 0 && !roles.some((role) => user.roles.includes(role))) refusal = new ForbiddenError(`This needs the role ${roles.join(' or ')}`);
+  if (!refusal) return true;
+  if (info.parentType.name === 'Mutation') {
+    await new AuditService(context.em).recordNow({
+      actor: user ? actorOf(user) : { id: null, name: 'anonymous' },
+      action: info.fieldName,
+      outcome: AuditOutcome.FAILURE,
+      details: { code: refusal.code },
+    });
   }
-  return true;
+  throw refusal;
 };

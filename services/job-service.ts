@@ -167,8 +167,9 @@ export class JobService {
 
   /** A worker picked the job up. Returns false when the job already ended (for example cancelled first). */
   async markRunning(jobId: string, nodeName: string): Promise<boolean> {
-    const job = await this.em.findOneOrFail(Job, { id: jobId });
-    if (FINAL_JOB_STATES.includes(job.state)) return false;
+    const job = await this.em.findOne(Job, { id: jobId });
+    // Gone with its record, or ended before a worker reached it.
+    if (!job || FINAL_JOB_STATES.includes(job.state)) return false;
     if (job.state !== JobState.RUNNING) {
       job.state = JobState.RUNNING;
       job.startedAt = new Date();
@@ -184,7 +185,8 @@ export class JobService {
   }
 
   async recordEvent(jobId: string, kind: JobEventKind, message: string): Promise<void> {
-    const job = await this.em.findOneOrFail(Job, { id: jobId });
+    const job = await this.em.findOne(Job, { id: jobId });
+    if (!job) return; // deleted with its record
     this.addEvent(job, kind, message);
     await this.em.flush();
   }
@@ -192,8 +194,9 @@ export class JobService {
   /** Moves a job to a final state once; later calls for an ended job change nothing. */
   async finish(jobId: string, state: JobState, result: string): Promise<void> {
     if (!FINAL_JOB_STATES.includes(state)) throw new Error(`${state} is not a final job state`);
-    const job = await this.em.findOneOrFail(Job, { id: jobId });
-    if (FINAL_JOB_STATES.includes(job.state)) return;
+    const job = await this.em.findOne(Job, { id: jobId });
+    // A job deleted with its record has nothing left to record.
+    if (!job || FINAL_JOB_STATES.includes(job.state)) return;
     job.state = state;
     job.result = result;
     job.finishedAt = new Date();

@@ -22,6 +22,13 @@ export class RecordAccess {
 
   async assert(user: User, recordId: string, permission: RecordPermission): Promise<void> {
     if (!(await this.has(user, recordId, permission))) {
+      await new AuditService(this.em).recordNow({
+        actor: actorOf(user),
+        action: 'permissionRefused',
+        target: { type: 'Record', id: recordId },
+        outcome: AuditOutcome.FAILURE,
+        details: { permission },
+      });
       throw new ForbiddenError(`This needs the ${PERMISSION_NAMES[permission]} permission on the record`);
     }
   }

@@ -52,7 +52,11 @@ export class RecordService {
     return this.writeOrConflict(`A record type named "${spec.name}" already exists`, () =>
       this.em.transactional(async (em) => {
         const recordType = em.create(RecordType, { name: spec.name.trim(), description: spec.description ?? undefined });
-        for (const task of spec.tasks) createTask(em, { recordType }, task);
+        // Tasks keep the order given: task lists are ordered by creation time.
+        const now = Date.now();
+        spec.tasks.forEach((task, index) => {
+          createTask(em, { recordType }, task).createdAt = new Date(now + index);
+        });
         new AuditService(em).add({
           actor,
           action: 'createRecordType',

@@ -87,24 +87,23 @@ export class RotationService {
         populate: ['encryptedPassword', 'encryptedPendingPassword'],
       });
       if (!record.encryptedPendingPassword) return; // promoted by an earlier attempt of this step
-      em.create(PasswordHistoryEntry, { record, encryptedPassword: record.encryptedPassword, retiredAt: new Date(), jobId });
-      record.encryptedPassword = record.encryptedPendingPassword;
-      record.encryptedPendingPassword = null;
-      record.pendingPasswordSince = null;
-      record.passwordChangedAt = new Date();
-      new AuditService(em).add({
-        actor: SYSTEM_ACTOR,
-        action: 'rotatePassword',
-        target: { type: 'Record', id: record.id },
-        outcome: AuditOutcome.SUCCESS,
-        details: { jobId },
-      });
-      if (record.referencedRecord) await this.updateReferencedRecord(em, record, jobId);
+      await this.promote(em, record, 'rotatePassword', jobId);
     });
   }
 
+  /** Pending becomes current, the previous password goes to history, and a referenced record follows. */
+  private async promote(em: EntityManager, record: VaultRecord, action: string, jobId: string | null): Promise<void> {
+    em.create(PasswordHistoryEntry, { record, encryptedPassword: record.encryptedPassword, retiredAt: new Date(), jobId });
+    record.encryptedPassword = record.encryptedPendingPassword!;
+    record.encryptedPendingPassword = null;
+    record.pendingPasswordSince = null;
+    record.passwordChangedAt = new Date();
+    new AuditService(em).add({ actor: SYSTEM_ACTOR, action, target: { type: 'Record', id: record.id }, outcome: AuditOutcome.SUCCESS, details: { jobId } });
+    if (record.referencedRecord) await this.updateReferencedRecord(em, record, jobId);
+  }
+
   /** The seed's rule: after a reset on a record that references another, the referenced record holds the new password too. */
-  private async updateReferencedRecord(em: EntityManager, record: VaultRecord, jobId: string): Promise<void> {
+  private async updateReferencedRecord(em: EntityManager, record: VaultRecord, jobId: string | null): Promise<void> {
     const referenced = await em.findOneOrFail(VaultRecord, { id: record.referencedRecord!.id }, { populate: ['encryptedPassword'] });
     const password = this.secrets.open(record.id, record.encryptedPassword);
     em.create(PasswordHistoryEntry, { record: referenced, encryptedPassword: referenced.encryptedPassword, retiredAt: new Date(), jobId });
@@ -131,7 +130,8 @@ export class RotationService {
     if (!record.encryptedPendingPassword) return 'NOTHING_PENDING';
     const pending = this.secrets.open(record.id, record.encryptedPendingPassword);
     if (await this.tryLogin(record, pending)) {
-      await this.promoteRecord(record);
+      await this.promote(this.em, record, 'reconcilePassword', null);
+      await this.em.flush();
       return 'PROMOTED_PENDING';
     }
     const current = this.secrets.open(record.id, record.encryptedPassword);
@@ -142,22 +142,6 @@ export class RotationService {
       return 'KEPT_CURRENT';
     }
     return 'NEITHER_WORKS';
-  }
-
-  private async promoteRecord(record: VaultRecord): Promise<void> {
-    this.em.create(PasswordHistoryEntry, { record, encryptedPassword: record.encryptedPassword, retiredAt: new Date() });
-    record.encryptedPassword = record.encryptedPendingPassword!;
-    record.encryptedPendingPassword = null;
-    record.pendingPasswordSince = null;
-    record.passwordChangedAt = new Date();
-    new AuditService(this.em).add({
-      actor: SYSTEM_ACTOR,
-      action: 'reconcilePassword',
-      target: { type: 'Record', id: record.id },
-      outcome: AuditOutcome.SUCCESS,
-      details: { kept: 'pending' },
-    });
-    await this.em.flush();
   }
 
   private async loadRotation(jobId: string) {

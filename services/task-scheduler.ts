@@ -45,8 +45,20 @@ export class TaskScheduler {
       if (recurring || !job.task || !applicable.has(job.task.id)) await this.cancel(job, `Rescheduled: ${reason}`);
     }
     for (const task of tasks) {
-      if (task.policyEvents.some((event) => RECURRING_EVENTS.includes(event))) await this.scheduleNextOccurrence(record, task, new Date(), null);
+      if (task.policyEvents.some((event) => RECURRING_EVENTS.includes(event))) {
+        await this.scheduleNextOccurrence(record, task, new Date(), await this.lastOccurrenceDue(record.id, task.id));
+      }
     }
+  }
+
+  /** When the task's last occurrence that ran was due, so x-to-y-days ranges count from it, not from the edit. */
+  private async lastOccurrenceDue(recordId: string, taskId: string): Promise<Date | null> {
+    const last = await this.em.findOne(
+      Job,
+      { record: recordId, task: taskId, type: { $in: [JobType.SCHEDULED, JobType.MANUAL_RUN] }, state: { $in: [JobState.RUNNING, JobState.COMPLETED, JobState.ERROR] }, dueAt: { $ne: null } },
+      { orderBy: { dueAt: 'desc' } },
+    );
+    return last?.dueAt ?? null;
   }
 
   /** Cancels every open job of the record, e.g. before it is deleted: no orphan workflow keeps firing. */
@@ -56,7 +68,9 @@ export class TaskScheduler {
 
   /** The occurrence that follows `job` (a recurring one that started or was cancelled). */
   async continueRecurrence(job: Job): Promise<void> {
-    if (job.type !== JobType.SCHEDULED || !job.triggerEvent || !RECURRING_EVENTS.includes(job.triggerEvent) || !job.task || !job.dueAt) return;
+    // A Manual Run of an occurrence (Run pressed early) continues the recurrence too.
+    const occurrence = job.type === JobType.SCHEDULED || job.type === JobType.MANUAL_RUN;
+    if (!occurrence || !job.triggerEvent || !RECURRING_EVENTS.includes(job.triggerEvent) || !job.task || !job.dueAt) return;
     const record = await this.em.findOneOrFail(VaultRecord, { id: job.record.id });
     const task = (await this.records.tasksOf(record)).find((candidate) => candidate.id === job.task!.id);
     if (task) await this.scheduleNextOccurrence(record, task, job.dueAt, job.dueAt);

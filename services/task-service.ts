@@ -66,7 +66,7 @@ export class TaskService {
     const task = await this.editableTask(user, taskId);
     await assertTaskSpec(this.em, spec);
     await this.em.lock(task, LockMode.OPTIMISTIC, version);
-    await this.write(user, 'updateTask', () => applyTaskSpec(task, spec), task.id);
+    await this.write(user, 'updateTask', () => applyTaskSpec(task, spec), { type: 'Task', id: task.id });
     await this.rescheduleOwnerOf(task, `task "${task.name}" changed`);
     return task;
   }
@@ -80,7 +80,7 @@ export class TaskService {
   async removeTask(user: User, taskId: string): Promise<void> {
     const task = await this.editableTask(user, taskId);
     const name = task.name;
-    await this.write(user, 'removeTask', () => this.em.remove(task), task.id);
+    await this.write(user, 'removeTask', () => this.em.remove(task), { type: 'Task', id: task.id });
     await this.rescheduleOwnerOf(task, `task "${name}" was removed`);
   }
 
@@ -90,9 +90,13 @@ export class TaskService {
     if (record.tasksUnique) throw new ConflictError('The record already has its own tasks');
     const inherited = await this.records.tasksOf(record);
     await this.write(user, 'makeRecordTasksUnique', () => {
-      for (const task of inherited) createTask(this.em, { record }, specOf(task));
+      // Copies keep the type's order: task lists are ordered by creation time.
+      const now = Date.now();
+      inherited.forEach((task, index) => {
+        createTask(this.em, { record }, specOf(task)).createdAt = new Date(now + index);
+      });
       record.tasksUnique = true;
-    }, record.id);
+    }, { type: 'Record', id: record.id });
     await this.scheduler.rescheduleRecord(record.id, 'the record’s tasks were made unique');
     return record;
   }
@@ -105,7 +109,7 @@ export class TaskService {
     await this.write(user, 'resetRecordTasks', () => {
       own.forEach((task) => this.em.remove(task));
       record.tasksUnique = false;
-    }, record.id);
+    }, { type: 'Record', id: record.id });
     await this.scheduler.rescheduleRecord(record.id, 'the record inherits its type’s tasks again');
     return record;
   }
@@ -142,10 +146,10 @@ export class TaskService {
   }
 
   /** The change and its audit entry commit together: one flush is one transaction. */
-  private async write<T>(user: User, action: string, change: () => T, targetId?: string): Promise<T> {
+  private async write<T>(user: User, action: string, change: () => T, target?: { type: 'Task' | 'Record'; id: string }): Promise<T> {
     const result = change();
-    const id = targetId ?? (result as { id?: string } | undefined)?.id ?? '';
-    new AuditService(this.em).add({ actor: actorOf(user), action, target: { type: 'Task', id }, outcome: AuditOutcome.SUCCESS });
+    const id = target?.id ?? (result as { id?: string } | undefined)?.id ?? '';
+    new AuditService(this.em).add({ actor: actorOf(user), action, target: { type: target?.type ?? 'Task', id }, outcome: AuditOutcome.SUCCESS });
     await this.em.flush();
     return result;
   }

@@ -1,6 +1,7 @@
 import {
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   condition,
   defineSignal,
   getExternalWorkflowHandle,
@@ -161,9 +162,13 @@ export async function vaultTaskJob({ jobId }: VaultTaskJobInput): Promise<VaultT
     accountGranted = true;
   });
 
-  const plan = await bookkeeping.getJobPlan({ jobId });
-  if (!plan.runnable) return { state: JobState.CANCELLED };
   try {
+    const plan = await bookkeeping.getJobPlan({ jobId });
+    if (!plan.runnable) {
+      // Cancelled in Steward before it started: Temporal should say so too.
+      if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('Cancelled before it started');
+      return { state: JobState.CANCELLED };
+    }
     await waitUntilDue(plan, () => runNowRequested);
     if (plan.deferUntilSessionsEnd && patched(SESSION_DEFERRAL_PATCH)) await waitForSessionsToEnd(jobId, sessionChanges);
     return await withAccountLock(jobId, plan, () => accountGranted, () => runJob(jobId, { scheduleFallback: true }));
