@@ -14,6 +14,8 @@ import { RecordAccess } from '../services/record-access';
 import { RecordLifecycle } from '../services/record-lifecycle';
 import { TaskService } from '../services/task-service';
 import { RecordService } from '../services/record-service';
+import { SystemTreeService } from '../services/system-tree-service';
+import { ClientCatalogService } from '../services/client-catalog-service';
 import type { VaultSecrets } from '../services/vault-secrets';
 
 /** What the API process shares between requests. */
@@ -45,6 +47,8 @@ export interface StewardContext {
     access: RecordAccess;
     sessions: SessionService;
     accessRequests: AccessRequestService;
+    systemTree: SystemTreeService;
+    clientCatalog: ClientCatalogService;
   };
 }
 
@@ -65,6 +69,8 @@ export function createContext(deps: ApiDependencies, user: User | null, em: Enti
       access: new RecordAccess(em),
       sessions: new SessionService(em),
       accessRequests: new AccessRequestService(em, deps.secrets, deps.accessWorkflows, deps.launcher),
+      systemTree: new SystemTreeService(em),
+      clientCatalog: new ClientCatalogService(em),
     },
   };
 }

@@ -12,10 +12,12 @@ import { LibraryResolver } from './resolvers/library-resolver';
 import { RecordGrantResolver, RecordResolver } from './resolvers/record-resolver';
 import { RecordTypeResolver } from './resolvers/record-type-resolver';
 import { TaskResolver } from './resolvers/task-resolver';
+import { ManagedSystemResolver, SystemGroupResolver } from './resolvers/system-tree-resolver';
+import { ClientTaskResolver, ClientTaskTypeResolver, ProductResolver } from './resolvers/client-catalog-resolver';
 
 export function buildStewardSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [AuthResolver, RecordTypeResolver, RecordResolver, JobResolver, LibraryResolver, NodeResolver, FallbackSettingsResolver, TaskResolver, RecordGrantResolver, AccessRequestResolver, SessionResolver],
+    resolvers: [AuthResolver, RecordTypeResolver, RecordResolver, JobResolver, LibraryResolver, NodeResolver, FallbackSettingsResolver, TaskResolver, RecordGrantResolver, AccessRequestResolver, SessionResolver, SystemGroupResolver, ManagedSystemResolver, ProductResolver, ClientTaskTypeResolver, ClientTaskResolver],
     authChecker,
     authMode: 'error',
     validate: { forbidUnknownValues: false },

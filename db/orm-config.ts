@@ -18,6 +18,11 @@ import {
   User,
   VaultRecord,
   WorkerNode,
+  SystemGroup,
+  ManagedSystem,
+  Product,
+  ClientTaskType,
+  ClientTask,
 } from './entities';
 import { migrations } from './migrations';
 
@@ -26,7 +31,7 @@ export function ormConfig(databaseUrl: string, overrides: Partial<Options> = {})
   return defineConfig({
     driver: PostgreSqlDriver,
     clientUrl: databaseUrl,
-    entities: [BaseEntity, User, ApiToken, RecordType, Task, VaultRecord, PasswordHistoryEntry, Job, JobEvent, AuditEvent, WorkerNode, ServerSettings, RecordGrant, RecordSession, AccessRequest],
+    entities: [BaseEntity, User, ApiToken, RecordType, Task, VaultRecord, PasswordHistoryEntry, Job, JobEvent, AuditEvent, WorkerNode, ServerSettings, RecordGrant, RecordSession, AccessRequest, SystemGroup, ManagedSystem, Product, ClientTaskType, ClientTask],
     extensions: [Migrator],
     // Resolvers load relations through batched loaders instead of one query per row.
     dataloader: DataloaderType.ALL,

@@ -14,3 +14,5 @@ export * from './server-settings';
 export * from './record-grant';
 export * from './session';
 export * from './access-request';
+export * from './system-tree';
+export * from './client-catalog';

@@ -5,6 +5,7 @@ import { Migration20261125123943TaskModel } from './Migration20261125123943_task
 import { Migration20261125125316SessionsAndAccess } from './Migration20261125125316_sessions_and_access';
 import { Migration20261125130041TargetsAndShadow } from './Migration20261125130041_targets_and_shadow';
 import { Migration20261125131000CustomCommand } from './Migration20261125131000_custom_command';
+import { Migration20261125140000SystemTreeAndCatalog } from './Migration20261125140000_system_tree_and_catalog';
 
 /** Every migration, in order. A new migration file is added here too. */
 export const migrations: MigrationObject[] = [
@@ -14,4 +15,5 @@ export const migrations: MigrationObject[] = [
   { name: 'Migration20261125125316_sessions_and_access', class: Migration20261125125316SessionsAndAccess },
   { name: 'Migration20261125130041_targets_and_shadow', class: Migration20261125130041TargetsAndShadow },
   { name: 'Migration20261125131000_custom_command', class: Migration20261125131000CustomCommand },
+  { name: 'Migration20261125140000_system_tree_and_catalog', class: Migration20261125140000SystemTreeAndCatalog },
 ];

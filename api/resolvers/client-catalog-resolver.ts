@@ -1,0 +1,103 @@
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { ClientTask, ClientTaskType, Product } from '../../db/entities';
+import { Role } from '../../lib/enums';
+import { type StewardContext, currentActor } from '../context';
+import {
+  CheckInProductInput,
+  ClientTaskFilterInput,
+  CreateClientTaskInput,
+  DuplicateClientTaskInput,
+  SetClientTaskEnabledInput,
+  UpdateClientTaskInput,
+} from '../inputs/client-catalog-inputs';
+import { PageArgs, connectionComplexity } from '../inputs/page-args';
+import { CheckInProductPayload, ClientTaskConnection, ClientTaskPayload, SettingComparison } from '../types/client-catalog-types';
+import { type ConnectionShape, toConnection } from '../types/connection';
+
+@Resolver(() => Product)
+export class ProductResolver {
+  @Authorized()
+  @Query(() => [Product], { description: 'The checked-in products and their client task types.' })
+  products(@Ctx() context: StewardContext): Promise<Product[]> {
+    return context.services.clientCatalog.products();
+  }
+
+  @Authorized()
+  @FieldResolver(() => [ClientTaskType])
+  taskTypes(@Root() product: Product, @Ctx() context: StewardContext): Promise<ClientTaskType[]> {
+    return context.services.clientCatalog.taskTypes(product);
+  }
+
+  @Authorized(Role.SYSTEM_ADMINISTRATOR)
+  @Mutation(() => CheckInProductPayload, {
+    description: 'Checks in a product: adds it with its task types, or updates them from a newer version. A malformed manifest or invalid schema changes nothing.',
+  })
+  async checkInProduct(@Arg('input', () => CheckInProductInput) input: CheckInProductInput, @Ctx() context: StewardContext): Promise<CheckInProductPayload> {
+    return { product: await context.services.clientCatalog.checkInProduct(currentActor(context), input.manifest) };
+  }
+}
+
+@Resolver(() => ClientTaskType)
+export class ClientTaskTypeResolver {
+  @Authorized()
+  @FieldResolver(() => Product)
+  product(@Root() taskType: ClientTaskType, @Ctx() context: StewardContext): Promise<Product> {
+    return context.services.clientCatalog.product(taskType.product.id);
+  }
+}
+
+@Resolver(() => ClientTask)
+export class ClientTaskResolver {
+  @Authorized()
+  @Query(() => ClientTaskConnection, { description: 'The client task catalog, newest first.', complexity: connectionComplexity })
+  async clientTasks(
+    @Arg('filter', () => ClientTaskFilterInput, { nullable: true }) filter: ClientTaskFilterInput | undefined,
+    @Args(() => PageArgs) page: PageArgs,
+    @Ctx() context: StewardContext,
+  ): Promise<ConnectionShape<ClientTask>> {
+    return toConnection(await context.services.clientCatalog.listClientTasks(filter ?? {}, page));
+  }
+
+  @Authorized()
+  @Query(() => ClientTask)
+  clientTask(@Arg('id', () => ID) id: string, @Ctx() context: StewardContext): Promise<ClientTask> {
+    return context.services.clientCatalog.clientTask(id);
+  }
+
+  @Authorized()
+  @Query(() => [SettingComparison], { description: 'Two client tasks of the same type, compared setting by setting.' })
+  compareClientTasks(@Arg('leftId', () => ID) leftId: string, @Arg('rightId', () => ID) rightId: string, @Ctx() context: StewardContext): Promise<SettingComparison[]> {
+    return context.services.clientCatalog.compareClientTasks(leftId, rightId);
+  }
+
+  @Authorized()
+  @FieldResolver(() => ClientTaskType)
+  taskType(@Root() task: ClientTask, @Ctx() context: StewardContext): Promise<ClientTaskType> {
+    return context.services.clientCatalog.taskType(task.taskType.id);
+  }
+
+  @Authorized(Role.SYSTEM_ADMINISTRATOR)
+  @Mutation(() => ClientTaskPayload)
+  async createClientTask(@Arg('input', () => CreateClientTaskInput) input: CreateClientTaskInput, @Ctx() context: StewardContext): Promise<ClientTaskPayload> {
+    return { clientTask: await context.services.clientCatalog.createClientTask(currentActor(context), input.taskTypeId, input.name, input.settings) };
+  }
+
+  @Authorized(Role.SYSTEM_ADMINISTRATOR)
+  @Mutation(() => ClientTaskPayload, { description: 'Changes a client task; a stale version is refused with CONFLICT.' })
+  async updateClientTask(@Arg('input', () => UpdateClientTaskInput) input: UpdateClientTaskInput, @Ctx() context: StewardContext): Promise<ClientTaskPayload> {
+    const { clientTaskId, version, ...changes } = input;
+    return { clientTask: await context.services.clientCatalog.updateClientTask(currentActor(context), clientTaskId, changes, version) };
+  }
+
+  @Authorized(Role.SYSTEM_ADMINISTRATOR)
+  @Mutation(() => ClientTaskPayload, { description: 'Copies a client task under a new name; the copy starts disabled.' })
+  async duplicateClientTask(@Arg('input', () => DuplicateClientTaskInput) input: DuplicateClientTaskInput, @Ctx() context: StewardContext): Promise<ClientTaskPayload> {
+    return { clientTask: await context.services.clientCatalog.duplicateClientTask(currentActor(context), input.clientTaskId, input.name) };
+  }
+
+  @Authorized(Role.SYSTEM_ADMINISTRATOR)
+  @Mutation(() => ClientTaskPayload)
+  async setClientTaskEnabled(@Arg('input', () => SetClientTaskEnabledInput) input: SetClientTaskEnabledInput, @Ctx() context: StewardContext): Promise<ClientTaskPayload> {
+    return { clientTask: await context.services.clientCatalog.setClientTaskEnabled(currentActor(context), input.clientTaskId, input.enabled) };
+  }
+}

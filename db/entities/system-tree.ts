@@ -1,0 +1,59 @@
+import { Entity, Index, ManyToOne, type Opt, Property, type Ref } from '@mikro-orm/core';
+import { Field, Int, ObjectType } from 'type-graphql';
+import { BaseEntity } from './base';
+import { VaultRecord } from './vault-record';
+
+/** A group of the system tree. The root group ("My Organization") is the only one without a parent. */
+@Entity({ tableName: 'system_groups' })
+@ObjectType({ description: 'A group of the system tree: subgroups and systems.' })
+export class SystemGroup extends BaseEntity {
+  @Field(() => String)
+  @Property({ type: 'string', length: 128 })
+  name!: string;
+
+  @Index()
+  @ManyToOne(() => SystemGroup, { ref: true, nullable: true, deleteRule: 'restrict' })
+  parent?: Ref<SystemGroup> | null;
+
+  @Field(() => Int, { description: 'Optimistic-lock version; send it back when changing the group.' })
+  @Property({ type: 'integer', version: true })
+  version!: Opt<number>;
+}
+
+/** A managed endpoint in the system tree. */
+@Entity({ tableName: 'managed_systems' })
+@ObjectType('ManagedSystem', { description: 'A managed endpoint, reached over SSH with the account of a vault record.' })
+export class ManagedSystem extends BaseEntity {
+  @Field(() => String)
+  @Property({ type: 'string', length: 128 })
+  name!: string;
+
+  @Index()
+  @ManyToOne(() => SystemGroup, { ref: true, deleteRule: 'restrict' })
+  group!: Ref<SystemGroup>;
+
+  @Field(() => String)
+  @Property({ type: 'string', length: 253 })
+  host!: string;
+
+  @Field(() => Int)
+  @Property({ type: 'integer', default: 22 })
+  port: Opt<number> = 22;
+
+  /** The vault record whose account Steward uses to reach the system. */
+  @ManyToOne(() => VaultRecord, { ref: true, nullable: true, deleteRule: 'set null' })
+  credentialRecord?: Ref<VaultRecord> | null;
+
+  /** The pinned SSH host-key fingerprint (SHA256:...). */
+  @Field(() => String)
+  @Property({ type: 'string', length: 128 })
+  hostKeyFingerprint!: string;
+
+  @Field(() => String, { description: 'IANA time zone of the system; local-time schedules run on its wall clock.' })
+  @Property({ type: 'string', length: 64, default: 'UTC' })
+  timeZone: Opt<string> = 'UTC';
+
+  @Field(() => Int, { description: 'Optimistic-lock version; send it back when changing the system.' })
+  @Property({ type: 'integer', version: true })
+  version!: Opt<number>;
+}
