@@ -16,6 +16,7 @@ import { TaskService } from '../services/task-service';
 import { RecordService } from '../services/record-service';
 import { SystemTreeService } from '../services/system-tree-service';
 import { ClientCatalogService } from '../services/client-catalog-service';
+import { AssignmentService } from '../services/assignment-service';
 import type { VaultSecrets } from '../services/vault-secrets';
 
 /** What the API process shares between requests. */
@@ -49,6 +50,7 @@ export interface StewardContext {
     accessRequests: AccessRequestService;
     systemTree: SystemTreeService;
     clientCatalog: ClientCatalogService;
+    assignments: AssignmentService;
   };
 }
 
@@ -71,6 +73,7 @@ export function createContext(deps: ApiDependencies, user: User | null, em: Enti
       accessRequests: new AccessRequestService(em, deps.secrets, deps.accessWorkflows, deps.launcher),
       systemTree: new SystemTreeService(em),
       clientCatalog: new ClientCatalogService(em),
+      assignments: new AssignmentService(em),
     },
   };
 }

@@ -14,10 +14,11 @@ import { RecordTypeResolver } from './resolvers/record-type-resolver';
 import { TaskResolver } from './resolvers/task-resolver';
 import { ManagedSystemResolver, SystemGroupResolver } from './resolvers/system-tree-resolver';
 import { ClientTaskResolver, ClientTaskTypeResolver, ProductResolver } from './resolvers/client-catalog-resolver';
+import { ClientTaskAssignmentResolver } from './resolvers/assignment-resolver';
 
 export function buildStewardSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [AuthResolver, RecordTypeResolver, RecordResolver, JobResolver, LibraryResolver, NodeResolver, FallbackSettingsResolver, TaskResolver, RecordGrantResolver, AccessRequestResolver, SessionResolver, SystemGroupResolver, ManagedSystemResolver, ProductResolver, ClientTaskTypeResolver, ClientTaskResolver],
+    resolvers: [AuthResolver, RecordTypeResolver, RecordResolver, JobResolver, LibraryResolver, NodeResolver, FallbackSettingsResolver, TaskResolver, RecordGrantResolver, AccessRequestResolver, SessionResolver, SystemGroupResolver, ManagedSystemResolver, ProductResolver, ClientTaskTypeResolver, ClientTaskResolver, ClientTaskAssignmentResolver],
     authChecker,
     authMode: 'error',
     validate: { forbidUnknownValues: false },

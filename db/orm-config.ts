@@ -23,6 +23,8 @@ import {
   Product,
   ClientTaskType,
   ClientTask,
+  ClientTaskAssignment,
+  InheritanceBreak,
 } from './entities';
 import { migrations } from './migrations';
 
@@ -31,7 +33,7 @@ export function ormConfig(databaseUrl: string, overrides: Partial<Options> = {})
   return defineConfig({
     driver: PostgreSqlDriver,
     clientUrl: databaseUrl,
-    entities: [BaseEntity, User, ApiToken, RecordType, Task, VaultRecord, PasswordHistoryEntry, Job, JobEvent, AuditEvent, WorkerNode, ServerSettings, RecordGrant, RecordSession, AccessRequest, SystemGroup, ManagedSystem, Product, ClientTaskType, ClientTask],
+    entities: [BaseEntity, User, ApiToken, RecordType, Task, VaultRecord, PasswordHistoryEntry, Job, JobEvent, AuditEvent, WorkerNode, ServerSettings, RecordGrant, RecordSession, AccessRequest, SystemGroup, ManagedSystem, Product, ClientTaskType, ClientTask, ClientTaskAssignment, InheritanceBreak],
     extensions: [Migrator],
     // Resolvers load relations through batched loaders instead of one query per row.
     dataloader: DataloaderType.ALL,

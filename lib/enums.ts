@@ -127,3 +127,24 @@ export enum AccessRequestState {
   CHECKED_IN = 'CHECKED_IN',
   EXPIRED = 'EXPIRED',
 }
+
+/** How often a client task assignment runs. */
+export enum ScheduleKind {
+  ONCE = 'ONCE',
+  DAILY = 'DAILY',
+  WEEKLY = 'WEEKLY',
+  MONTHLY = 'MONTHLY',
+  IMMEDIATELY = 'IMMEDIATELY',
+}
+
+/** UTC runs everywhere at the same instant; LOCAL runs at each system's own wall-clock time. */
+export enum TimeBasis {
+  UTC = 'UTC',
+  LOCAL = 'LOCAL',
+}
+
+/** A node of the system tree. */
+export enum TreeNodeKind {
+  GROUP = 'GROUP',
+  SYSTEM = 'SYSTEM',
+}

@@ -1,7 +1,7 @@
 import { registerEnumType } from 'type-graphql';
 import { TokenKind } from '../../db/entities/api-token';
 import { AuditOutcome } from '../../db/entities/audit-event';
-import { AccessRequestState, TargetRecord, JobEventKind, JobState, JobType, PolicyEvent, RecordPermission, Role, ScriptKey, TaskSource, Weekday } from '../../lib/enums';
+import { AccessRequestState, TargetRecord, JobEventKind, JobState, JobType, PolicyEvent, RecordPermission, Role, ScriptKey, TaskSource, Weekday, ScheduleKind, TimeBasis, TreeNodeKind } from '../../lib/enums';
 
 registerEnumType(Role, { name: 'Role', description: 'What a user may do across Steward.' });
 registerEnumType(ScriptKey, { name: 'ScriptKey', description: 'A script from the built-in library.' });
@@ -16,3 +16,6 @@ registerEnumType(AccessRequestState, { name: 'AccessRequestState' });
 registerEnumType(TargetRecord, { name: 'TargetRecord', description: 'Which record a task’s jobs are scheduled for.' });
 registerEnumType(RecordPermission, { name: 'RecordPermission', description: 'What a user may do with one record, beyond their roles.' });
 registerEnumType(TaskSource, { name: 'TaskSource', description: 'Where an applicable task of a record is defined.' });
+registerEnumType(ScheduleKind, { name: 'ScheduleKind', description: 'How often a client task assignment runs.' });
+registerEnumType(TimeBasis, { name: 'TimeBasis', description: 'UTC runs everywhere at the same instant; LOCAL runs at each system’s own wall-clock time.' });
+registerEnumType(TreeNodeKind, { name: 'TreeNodeKind', description: 'A group or a system of the system tree.' });

@@ -16,3 +16,4 @@ export * from './session';
 export * from './access-request';
 export * from './system-tree';
 export * from './client-catalog';
+export * from './client-assignment';

@@ -6,6 +6,7 @@ import { Migration20261125125316SessionsAndAccess } from './Migration20261125125
 import { Migration20261125130041TargetsAndShadow } from './Migration20261125130041_targets_and_shadow';
 import { Migration20261125131000CustomCommand } from './Migration20261125131000_custom_command';
 import { Migration20261125140000SystemTreeAndCatalog } from './Migration20261125140000_system_tree_and_catalog';
+import { Migration20261125141500Assignments } from './Migration20261125141500_assignments';
 
 /** Every migration, in order. A new migration file is added here too. */
 export const migrations: MigrationObject[] = [
@@ -16,4 +17,5 @@ export const migrations: MigrationObject[] = [
   { name: 'Migration20261125130041_targets_and_shadow', class: Migration20261125130041TargetsAndShadow },
   { name: 'Migration20261125131000_custom_command', class: Migration20261125131000CustomCommand },
   { name: 'Migration20261125140000_system_tree_and_catalog', class: Migration20261125140000SystemTreeAndCatalog },
+  { name: 'Migration20261125141500_assignments', class: Migration20261125141500Assignments },
 ];

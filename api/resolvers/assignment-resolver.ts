@@ -1,0 +1,90 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { ClientTask, ClientTaskAssignment } from '../../db/entities';
+import { Role } from '../../lib/enums';
+import type { AssignmentSchedule as ScheduleData } from '../../services/assignment-schedule';
+import type { EffectiveClientTaskView, TreeNodeView } from '../../services/assignment-service';
+import { type StewardContext, currentActor } from '../context';
+import { AssignClientTaskInput, RemoveAssignmentInput, TreeNodeInput, UpdateAssignmentInput } from '../inputs/assignment-inputs';
+import { AssignmentPayload, AssignmentSchedule, EffectiveClientTask, InheritancePayload, RemoveAssignmentPayload, TreeNode } from '../types/assignment-types';
+
+@Resolver(() => ClientTaskAssignment)
+export class ClientTaskAssignmentResolver {
+  @Authorized()
+  @Query(() => ClientTaskAssignment)
+  assignment(@Arg('id', () => ID) id: string, @Ctx() context: StewardContext): Promise<ClientTaskAssignment> {
+    return context.services.assignments.assignment(id);
+  }
+
+  @Authorized()
+  @Query(() => [ClientTaskAssignment], { description: 'The assignments made directly at a group or system (not inherited ones), oldest first.' })
+  assignmentsAt(@Arg('node', () => TreeNodeInput) node: TreeNodeInput, @Ctx() context: StewardContext): Promise<ClientTaskAssignment[]> {
+    return context.services.assignments.assignmentsAt(node);
+  }
+
+  @Authorized()
+  @Query(() => [EffectiveClientTask], { description: 'Every client task that applies to a system, the node it is assigned at, and where inheritance is broken above it; root-most first.' })
+  effectiveClientTasks(@Arg('systemId', () => ID) systemId: string, @Ctx() context: StewardContext): Promise<EffectiveClientTaskView[]> {
+    return context.services.assignments.effectiveClientTasks(systemId);
+  }
+
+  @Authorized()
+  @Query(() => [TreeNode], { description: 'The Broken Inheritance view: every group and system where inheritance is broken, by path.' })
+  brokenInheritance(@Ctx() context: StewardContext): Promise<TreeNodeView[]> {
+    return context.services.assignments.brokenInheritance();
+  }
+
+  @Authorized()
+  @FieldResolver(() => AssignmentSchedule)
+  schedule(@Root() assignment: ClientTaskAssignment): ScheduleData {
+    return assignment.schedule;
+  }
+
+  @Authorized()
+  @FieldResolver(() => ClientTask)
+  clientTask(@Root() assignment: ClientTaskAssignment, @Ctx() context: StewardContext): Promise<ClientTask> {
+    return context.services.clientCatalog.clientTask(assignment.clientTask.id);
+  }
+
+  @Authorized()
+  @FieldResolver(() => Boolean, { description: 'Whether the task runs: it must be enabled as well as assigned.' })
+  async runnable(@Root() assignment: ClientTaskAssignment, @Ctx() context: StewardContext): Promise<boolean> {
+    return (await context.services.clientCatalog.clientTask(assignment.clientTask.id)).enabled;
+  }
+
+  @Authorized()
+  @FieldResolver(() => TreeNode, { description: 'The group or system the task is assigned at.' })
+  node(@Root() assignment: ClientTaskAssignment, @Ctx() context: StewardContext): Promise<TreeNodeView> {
+    return context.services.assignments.nodeOf(assignment);
+  }
+
+  @Authorized(Role.SYSTEM_ADMINISTRATOR)
+  @Mutation(() => AssignmentPayload, { description: 'Assigns a client task at a group or system with a schedule. A disabled task may be assigned; it runs only once enabled.' })
+  async assignClientTask(@Arg('input', () => AssignClientTaskInput) input: AssignClientTaskInput, @Ctx() context: StewardContext): Promise<AssignmentPayload> {
+    const { clientTaskId, groupId, systemId, schedule } = input;
+    return { assignment: await context.services.assignments.assignClientTask(currentActor(context), clientTaskId, { groupId, systemId }, schedule) };
+  }
+
+  @Authorized(Role.SYSTEM_ADMINISTRATOR)
+  @Mutation(() => AssignmentPayload, { description: 'Replaces an assignment’s schedule; a stale version is refused with CONFLICT.' })
+  async updateAssignment(@Arg('input', () => UpdateAssignmentInput) input: UpdateAssignmentInput, @Ctx() context: StewardContext): Promise<AssignmentPayload> {
+    return { assignment: await context.services.assignments.updateAssignment(currentActor(context), input.assignmentId, input.schedule, input.version) };
+  }
+
+  @Authorized(Role.SYSTEM_ADMINISTRATOR)
+  @Mutation(() => RemoveAssignmentPayload)
+  async removeAssignment(@Arg('input', () => RemoveAssignmentInput) input: RemoveAssignmentInput, @Ctx() context: StewardContext): Promise<RemoveAssignmentPayload> {
+    return { removedAssignmentId: await context.services.assignments.removeAssignment(currentActor(context), input.assignmentId) };
+  }
+
+  @Authorized(Role.SYSTEM_ADMINISTRATOR)
+  @Mutation(() => InheritancePayload, { description: 'Breaks inheritance at a group or system: it no longer receives assignments from above. Not at the root.' })
+  async breakInheritance(@Arg('input', () => TreeNodeInput) input: TreeNodeInput, @Ctx() context: StewardContext): Promise<InheritancePayload> {
+    return { node: await context.services.assignments.breakInheritance(currentActor(context), input), inheritanceBroken: true };
+  }
+
+  @Authorized(Role.SYSTEM_ADMINISTRATOR)
+  @Mutation(() => InheritancePayload, { description: 'Restores inheritance at a group or system.' })
+  async resetInheritance(@Arg('input', () => TreeNodeInput) input: TreeNodeInput, @Ctx() context: StewardContext): Promise<InheritancePayload> {
+    return { node: await context.services.assignments.resetInheritance(currentActor(context), input), inheritanceBroken: false };
+  }
+}
