@@ -44,10 +44,6 @@ function required<T>(value: T | null | undefined, field: string, event: string):
 }
 
 /** One occurrence rule per recurring event of the task, read in `timeZone`. */
-export function recurringRules(task: TaskTiming, timeZone: string): OccurrenceRule[] {
-  return eventRules(task, timeZone).map(({ rule }) => rule);
-}
-
 function eventRules(task: TaskTiming, timeZone: string): { event: PolicyEvent; rule: OccurrenceRule }[] {
   const schedule = task.schedule ?? {};
   const base = { timeOfDay: schedule.timeOfDay ?? '00:00', timeZone, window: taskWindow(task) };
@@ -79,7 +75,7 @@ function ruleFor(event: PolicyEvent, schedule: TaskSchedule, base: Omit<Occurren
  * out-of-range parameters, x > y, a bad time zone, a malformed CRON, a window that never opens.
  */
 export function validateTaskTiming(task: TaskTiming, timeZone: string): void {
-  for (const rule of recurringRules(task, timeZone)) validateRule(rule);
+  for (const { rule } of eventRules(task, timeZone)) validateRule(rule);
   const window = taskWindow(task);
   if (window) validateRule({ recurrence: { kind: 'DAY_OF_MONTH', day: 1 }, timeOfDay: '00:00', timeZone, window });
 }

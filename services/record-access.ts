@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AuditOutcome, RecordGrant, type User } from '../db/entities';
+import { AuditOutcome, RecordGrant, User, VaultRecord } from '../db/entities';
 import { RecordPermission, Role } from '../lib/enums';
 import { actorOf, AuditService } from './audit-service';
 import { ForbiddenError, NotFoundError } from './errors';
@@ -35,13 +35,10 @@ export class RecordAccess {
 
   /** Replaces what a user may do with a record; an empty list removes the grant. */
   async grant(admin: User, recordId: string, userId: string, permissions: RecordPermission[]): Promise<RecordGrant | null> {
+    assertId(recordId, 'Record');
     assertId(userId, 'User');
-    const [record, user] = await Promise.all([
-      this.em.getConnection().execute<{ id: string }[]>('select id from records where id = ?', [recordId]),
-      this.em.getConnection().execute<{ id: string }[]>('select id from users where id = ?', [userId]),
-    ]);
-    if (record.length === 0) throw new NotFoundError('Record', recordId);
-    if (user.length === 0) throw new NotFoundError('User', userId);
+    if (!(await this.em.count(VaultRecord, { id: recordId }))) throw new NotFoundError('Record', recordId);
+    if (!(await this.em.count(User, { id: userId }))) throw new NotFoundError('User', userId);
     return this.em.transactional(async (em) => {
       let grant = await em.findOne(RecordGrant, { record: recordId, user: userId });
       if (permissions.length === 0) {

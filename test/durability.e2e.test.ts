@@ -1,6 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client as PgClient } from 'pg';
@@ -19,21 +18,11 @@ import {
   unlock,
 } from './harness/vault-fixtures';
 import { startWorkerProcess, type WorkerProcess } from './harness/worker-process';
+import { freePort } from './harness/ports';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const kinds = (job: { events: { kind: string }[] }) => job.events.map((event) => event.kind);
 const count = (values: string[], value: string) => values.filter((candidate) => candidate === value).length;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function registerNode(stack: StewardStack, token: string, name: string): Promise<void> {
   const result = await stack.graphql(

@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -10,17 +9,7 @@ import { findTemporalCli, startDevServer, waitForPort } from '../../lib/temporal
 import { startSshd } from './sshd';
 import { publishTestEnvironment } from './test-env';
 import { registerTeardown } from './teardown-registry';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
+import { freePort } from './ports';
 
 async function onMaintenanceDatabase(url: URL, statement: string): Promise<void> {
   const admin = new URL(url);

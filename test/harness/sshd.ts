@@ -10,6 +10,7 @@ import os from 'os';
 import path from 'path';
 import { promisify } from 'util';
 import { hostKeyFingerprint } from '../../lib/ssh';
+import { freePort } from './ports';
 
 const execFileAsync = promisify(execFile);
 
@@ -32,18 +33,6 @@ function requirePrerequisites(): void {
   if (process.getuid?.() !== 0) {
     throw new Error('the sshd test harness must run as root (it starts sshd and creates Linux accounts)');
   }
-}
-
-/** Asks the kernel for a free port; another process could take it before sshd binds, which is rare enough. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function canConnect(host: string, port: number): Promise<boolean> {
