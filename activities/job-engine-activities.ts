@@ -47,7 +47,7 @@ export function createJobEngineActivities({ orm, secrets, client, launcher }: Jo
       const em = orm.em.fork();
       const job = await em.findOne(Job, { id: jobId }, { populate: ['task'] });
       if (!job) return { runnable: false, script: ScriptKey.VERIFY_PASSWORD, scheduledFor: new Date(0).toISOString(), account: '', lockWorkflowId: '' };
-      const record = await em.findOneOrFail(VaultRecord, { id: job.record.id });
+      const record = await em.findOneOrFail(VaultRecord, { id: job.recordId() });
       const account = `${record.username}@${record.host}:${record.port}`;
       return {
         runnable: job.state === 'SCHEDULED',
@@ -62,7 +62,7 @@ export function createJobEngineActivities({ orm, secrets, client, launcher }: Jo
     async countActiveSessions({ jobId }: JobRef): Promise<number> {
       const em = orm.em.fork();
       const job = await em.findOneOrFail(Job, { id: jobId });
-      return new SessionService(em).activeCount(job.record.id);
+      return new SessionService(em).activeCount(job.recordId());
     },
 
     /** Joins the account's queue (starting its lock workflow if needed) and says in Job History whom it waits for. */

@@ -119,7 +119,7 @@ export function createVaultJobActivities({ orm, secrets, nodeName, launcher }: V
     async reconcileRecordPassword({ jobId }: JobRef): Promise<ReconcileOutcome> {
       const em = orm.em.fork();
       const job = await em.findOneOrFail(Job, { id: jobId });
-      const outcome = await permanentFailuresAreFinal(() => new RotationService(em, secrets).reconcile(job.record.id));
+      const outcome = await permanentFailuresAreFinal(() => new RotationService(em, secrets).reconcile(job.recordId()));
       await jobs().recordStep(jobId, `Reconciled the vault with the host: ${outcome.toLowerCase().replace(/_/g, ' ')}`);
       return outcome;
     },

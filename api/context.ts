@@ -17,7 +17,14 @@ import { RecordService } from '../services/record-service';
 import { SystemTreeService } from '../services/system-tree-service';
 import { ClientCatalogService } from '../services/client-catalog-service';
 import { AssignmentService } from '../services/assignment-service';
+import { ClientTaskApprovals } from '../services/client-task-approvals';
+import { PermissionSetService } from '../services/permission-set-service';
+import { ClientTaskTransferService } from '../services/client-task-transfer';
 import type { VaultSecrets } from '../services/vault-secrets';
+import type { ClientWorkflows } from '../services/client-workflows';
+import { ClientRunService } from '../services/client-run-service';
+import { ClientTaskDeletion } from '../services/client-task-deletion';
+import { PackageRepositoryService } from '../services/package-repository-service';
 
 /** What the API process shares between requests. */
 export interface ApiDependencies {
@@ -25,6 +32,7 @@ export interface ApiDependencies {
   secrets: VaultSecrets;
   launcher: JobLauncher;
   accessWorkflows: AccessWorkflows;
+  clientWorkflows: ClientWorkflows;
 }
 
 /** Per request: the caller, a forked EntityManager (its own identity map) and the services over it. */
@@ -51,6 +59,12 @@ export interface StewardContext {
     systemTree: SystemTreeService;
     clientCatalog: ClientCatalogService;
     assignments: AssignmentService;
+    packageRepository: PackageRepositoryService;
+    approvals: ClientTaskApprovals;
+    permissionSets: PermissionSetService;
+    clientTaskTransfer: ClientTaskTransferService;
+    clientRuns: ClientRunService;
+    clientTaskDeletion: ClientTaskDeletion;
   };
 }
 
@@ -73,7 +87,13 @@ export function createContext(deps: ApiDependencies, user: User | null, em: Enti
       accessRequests: new AccessRequestService(em, deps.secrets, deps.accessWorkflows, deps.launcher),
       systemTree: new SystemTreeService(em),
       clientCatalog: new ClientCatalogService(em),
-      assignments: new AssignmentService(em),
+      assignments: new AssignmentService(em, deps.clientWorkflows),
+      packageRepository: new PackageRepositoryService(em),
+      approvals: new ClientTaskApprovals(em),
+      permissionSets: new PermissionSetService(em),
+      clientTaskTransfer: new ClientTaskTransferService(em),
+      clientRuns: new ClientRunService(em, deps.clientWorkflows),
+      clientTaskDeletion: new ClientTaskDeletion(em, deps.clientWorkflows),
     },
   };
 }

@@ -28,14 +28,16 @@ export interface RunningApiServer {
 const MAX_DEPTH = 10;
 const MAX_COMPLEXITY = 2000;
 const MAX_BODY_BYTES = 1024 * 1024;
+/** Administrators check in product packages (up to 64 MiB, base64 in the request), so their requests may be larger. */
+const MAX_ADMIN_BODY_BYTES = 96 * 1024 * 1024;
 const SESSION_COOKIE = 'steward_session';
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBody(req: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new Error('request body too large');
+    if (size > maxBytes) throw new Error('request body too large');
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -68,7 +70,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   };
 
   const handleGraphql = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
-    const raw = req.method === 'POST' ? await readBody(req) : '';
+    // Who is asking decides how much of a body is read, so the caller is known before reading it.
+    const { user, em } = await authenticate(req);
+    const raw = req.method === 'POST' ? await readBody(req, user?.hasRole(Role.SYSTEM_ADMINISTRATOR) ? MAX_ADMIN_BODY_BYTES : MAX_BODY_BYTES) : '';
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
@@ -77,7 +81,6 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body: raw ? JSON.parse(raw) : undefined },
       context: async () => {
-        const { user, em } = await authenticate(req);
         context = createContext(options, user, em);
         return context;
       },

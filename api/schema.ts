@@ -14,11 +14,18 @@ import { RecordTypeResolver } from './resolvers/record-type-resolver';
 import { TaskResolver } from './resolvers/task-resolver';
 import { ManagedSystemResolver, SystemGroupResolver } from './resolvers/system-tree-resolver';
 import { ClientTaskResolver, ClientTaskTypeResolver, ProductResolver } from './resolvers/client-catalog-resolver';
+import { ClientRunResolver } from './resolvers/client-run-resolver';
+import { ClientTaskDeletionResolver } from './resolvers/client-task-deletion-resolver';
 import { ClientTaskAssignmentResolver } from './resolvers/assignment-resolver';
+import { ClientTaskApprovalSettingResolver, ClientTaskChangeResolver } from './resolvers/client-task-approval-resolver';
+import { PermissionSetResolver, ProductGrantResolver } from './resolvers/permission-set-resolver';
+import { AssignmentPreviewResolver } from './resolvers/assignment-preview-resolver';
+import { ClientTaskTransferResolver } from './resolvers/client-task-transfer-resolver';
+import { PackageRepositoryResolver } from './resolvers/package-repository-resolver';
 
 export function buildStewardSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [AuthResolver, RecordTypeResolver, RecordResolver, JobResolver, LibraryResolver, NodeResolver, FallbackSettingsResolver, TaskResolver, RecordGrantResolver, AccessRequestResolver, SessionResolver, SystemGroupResolver, ManagedSystemResolver, ProductResolver, ClientTaskTypeResolver, ClientTaskResolver, ClientTaskAssignmentResolver],
+    resolvers: [AuthResolver, RecordTypeResolver, RecordResolver, JobResolver, LibraryResolver, NodeResolver, FallbackSettingsResolver, TaskResolver, RecordGrantResolver, AccessRequestResolver, SessionResolver, SystemGroupResolver, ManagedSystemResolver, ProductResolver, ClientTaskTypeResolver, ClientTaskResolver, ClientTaskAssignmentResolver, ClientTaskApprovalSettingResolver, ClientTaskChangeResolver, PermissionSetResolver, ProductGrantResolver, AssignmentPreviewResolver, ClientRunResolver, ClientTaskDeletionResolver, ClientTaskTransferResolver, PackageRepositoryResolver],
     authChecker,
     authMode: 'error',
     validate: { forbidUnknownValues: false },

@@ -25,6 +25,10 @@ import {
   ClientTask,
   ClientTaskAssignment,
   InheritanceBreak,
+  PermissionSet,
+  PermissionSetGrant,
+  ClientTaskChange,
+  ProductPackage,
 } from './entities';
 import { migrations } from './migrations';
 
@@ -33,7 +37,7 @@ export function ormConfig(databaseUrl: string, overrides: Partial<Options> = {})
   return defineConfig({
     driver: PostgreSqlDriver,
     clientUrl: databaseUrl,
-    entities: [BaseEntity, User, ApiToken, RecordType, Task, VaultRecord, PasswordHistoryEntry, Job, JobEvent, AuditEvent, WorkerNode, ServerSettings, RecordGrant, RecordSession, AccessRequest, SystemGroup, ManagedSystem, Product, ClientTaskType, ClientTask, ClientTaskAssignment, InheritanceBreak],
+    entities: [BaseEntity, User, ApiToken, RecordType, Task, VaultRecord, PasswordHistoryEntry, Job, JobEvent, AuditEvent, WorkerNode, ServerSettings, RecordGrant, RecordSession, AccessRequest, SystemGroup, ManagedSystem, Product, ClientTaskType, ClientTask, ClientTaskAssignment, InheritanceBreak, PermissionSet, PermissionSetGrant, ClientTaskChange, ProductPackage],
     extensions: [Migrator],
     // Resolvers load relations through batched loaders instead of one query per row.
     dataloader: DataloaderType.ALL,

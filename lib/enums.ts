@@ -96,6 +96,8 @@ export enum JobState {
   COMPLETED = 'COMPLETED',
   ERROR = 'ERROR',
   CANCELLED = 'CANCELLED',
+  /** A client task job for a system whose OS the task type does not support; it never runs. */
+  INCOMPATIBLE = 'INCOMPATIBLE',
 }
 
 export enum JobType {
@@ -117,7 +119,7 @@ export enum JobEventKind {
   CANCELLED = 'CANCELLED',
 }
 
-export const FINAL_JOB_STATES: readonly JobState[] = [JobState.COMPLETED, JobState.ERROR, JobState.CANCELLED];
+export const FINAL_JOB_STATES: readonly JobState[] = [JobState.COMPLETED, JobState.ERROR, JobState.CANCELLED, JobState.INCOMPATIBLE];
 
 export enum AccessRequestState {
   PENDING = 'PENDING',
@@ -143,8 +145,34 @@ export enum TimeBasis {
   LOCAL = 'LOCAL',
 }
 
+/** What started a client task run. */
+export enum ClientRunTrigger {
+  /** Run Client Task Now on selected systems. */
+  RUN_NOW = 'RUN_NOW',
+  /** A firing of a scheduled assignment. */
+  SCHEDULE = 'SCHEDULE',
+}
+
 /** A node of the system tree. */
 export enum TreeNodeKind {
   GROUP = 'GROUP',
   SYSTEM = 'SYSTEM',
+}
+
+/** What an import does with a client task whose type already has one of that name. */
+export enum ClientTaskConflictPolicy {
+  /** Leave the existing one as it is. */
+  SKIP = 'SKIP',
+  /** Import under the first free name "<name> (2)", "<name> (3)", … */
+  RENAME = 'RENAME',
+  /** Give the existing one the imported settings; it keeps its id, name, enabled state and assignments. */
+  REPLACE = 'REPLACE',
+}
+
+/** What an import did, or in a dry run would do, with one client task of the document. */
+export enum ClientTaskImportAction {
+  CREATED = 'CREATED',
+  SKIPPED = 'SKIPPED',
+  RENAMED = 'RENAMED',
+  REPLACED = 'REPLACED',
 }

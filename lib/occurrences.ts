@@ -15,6 +15,9 @@
  * - A time window is open during every real minute whose local wall-clock time matches its CRON.
  *   So a window minute that falls into a DST gap does not open that day, and one in a repeated
  *   hour is open both times.
+ *
+ * Its calendar and zoned-time helpers are exported so that lib/assignment-occurrences schedules
+ * client task assignments by the same conventions.
  */
 import type {
   CronExpression as CronExpressionType,
@@ -74,14 +77,14 @@ export class OccurrenceRuleError extends Error {
   }
 }
 
-const MINUTE = 60_000;
+export const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
+export const DAY = 24 * HOUR;
 /** How far ahead a window opening is searched for; a window that does not open by then never will. */
 const WINDOW_HORIZON_DAYS = 5 * 366;
 /** validateRule looks for a window opening from here, so that validation never reads a clock. */
 const WINDOW_CHECK_FROM = Date.UTC(2024, 0, 1);
-const WEEKDAYS: readonly Weekday[] = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'];
+export const WEEKDAYS: readonly Weekday[] = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'];
 
 // ---------------------------------------------------------------------------------------------
 // Validation
@@ -159,7 +162,7 @@ function parseTimeOfDay(timeOfDay: string): number {
 }
 
 /** A 'YYYY-MM-DD' calendar date as a day number (days since 1970-01-01). */
-function parseLocalDate(text: string, field: string): number {
+export function parseLocalDate(text: string, field: string): number {
   const match = typeof text === 'string' ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(text) : null;
   const [year, month, day] = match ? [Number(match[1]), Number(match[2]), Number(match[3])] : [0, 0, 0];
   const dayNumber = daysFromCivil(year, month, day);
@@ -171,7 +174,7 @@ function parseLocalDate(text: string, field: string): number {
   return dayNumber;
 }
 
-function assertTimeZone(timeZone: string, field: string): void {
+export function assertTimeZone(timeZone: string, field: string): void {
   if (typeof timeZone !== 'string' || timeZone.trim() === '') {
     throw new OccurrenceRuleError(field, 'A time zone is required, e.g. Europe/Berlin.');
   }
@@ -196,21 +199,21 @@ interface WallClock extends CivilDate {
   minute: number;
 }
 
-function daysFromCivil(year: number, month: number, day: number): number {
+export function daysFromCivil(year: number, month: number, day: number): number {
   return Math.floor(Date.UTC(year, month - 1, day) / DAY);
 }
 
-function civilFromDays(dayNumber: number): CivilDate {
+export function civilFromDays(dayNumber: number): CivilDate {
   const date = new Date(dayNumber * DAY);
   return { year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate() };
 }
 
-function daysInMonth(year: number, month: number): number {
+export function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
 /** 0 = Sunday; 1970-01-01 was a Thursday. */
-function weekdayOf(dayNumber: number): number {
+export function weekdayOf(dayNumber: number): number {
   return (((dayNumber + 4) % 7) + 7) % 7;
 }
 
@@ -236,7 +239,7 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
 }
 
 /** The local wall-clock time of an instant, to the second (as milliseconds on a UTC scale). */
-function wallTimeMs(instant: number, timeZone: string): number {
+export function wallTimeMs(instant: number, timeZone: string): number {
   const parts: Record<string, number> = {};
   for (const part of formatterFor(timeZone).formatToParts(instant)) {
     if (part.type !== 'literal') parts[part.type] = Number(part.value);
@@ -256,7 +259,7 @@ function wallClock(instant: number, timeZone: string): WallClock {
   };
 }
 
-function localDayNumber(instant: number, timeZone: string): number {
+export function localDayNumber(instant: number, timeZone: string): number {
   return Math.floor(wallTimeMs(instant, timeZone) / DAY);
 }
 
@@ -278,7 +281,7 @@ function instantsAt(dayNumber: number, minuteOfDay: number, timeZone: string): n
 }
 
 /** The instant a scheduled local time refers to, following the DST conventions above. */
-function resolveLocalTime(dayNumber: number, minuteOfDay: number, timeZone: string): number {
+export function resolveLocalTime(dayNumber: number, minuteOfDay: number, timeZone: string): number {
   const instants = instantsAt(dayNumber, minuteOfDay, timeZone);
   if (instants.length > 0) return instants[0]; // repeated: the earlier one
   return endOfGap(dayNumber * DAY + minuteOfDay * MINUTE, timeZone);
@@ -299,7 +302,7 @@ function endOfGap(wall: number, timeZone: string): number {
   return after;
 }
 
-function assertValidDate(value: Date, name: string): number {
+export function assertValidDate(value: Date, name: string): number {
   const time = value instanceof Date ? value.getTime() : NaN;
   if (Number.isNaN(time)) throw new RangeError(`${name} must be a valid Date.`);
   return time;
@@ -327,9 +330,9 @@ export function nextDue(rule: OccurrenceRule, after: Date, options: { previous?:
 }
 
 /** The first day number on or after `from` that a calendar recurrence falls on. */
-type CalendarMatcher = (from: number) => number;
+export type CalendarMatcher = (from: number) => number;
 
-function calendarMatcher(recurrence: Exclude<Recurrence, { kind: 'RANDOM_DAYS' }>): CalendarMatcher {
+export function calendarMatcher(recurrence: Exclude<Recurrence, { kind: 'RANDOM_DAYS' }>): CalendarMatcher {
   switch (recurrence.kind) {
     case 'DAY_OF_MONTH':
       return (from) => nextDayOfMonth(recurrence.day, from);
@@ -390,7 +393,7 @@ function nextRandomDue(
 }
 
 /** A number in [0, 1) from a string: FNV-1a hash, then one step of mulberry32. */
-function seededRandom(seed: string): number {
+export function seededRandom(seed: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < seed.length; i += 1) {
     hash = Math.imul(hash ^ seed.charCodeAt(i), 0x01000193);

@@ -6,6 +6,7 @@ import { loadConfig } from '../lib/config';
 import { VaultSecrets } from '../services/vault-secrets';
 import { connectTemporalClient } from '../temporal/connection';
 import { TemporalAccessWorkflows } from '../temporal/access-workflows';
+import { TemporalClientWorkflows } from '../temporal/client-workflows';
 import { TemporalJobLauncher } from '../temporal/job-launcher';
 
 async function main(): Promise<void> {
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
     secrets: new VaultSecrets(config.masterKey),
     launcher: new TemporalJobLauncher(client),
     accessWorkflows: new TemporalAccessWorkflows(client),
+    clientWorkflows: new TemporalClientWorkflows(client),
     port: config.apiPort,
     masterKey: config.masterKey,
     codecOrigins: config.codecOrigins,

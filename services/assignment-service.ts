@@ -1,12 +1,14 @@
 import { LockMode, ref, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AuditOutcome, ClientTask, ClientTaskAssignment, InheritanceBreak, ManagedSystem, SystemGroup } from '../db/entities';
+import { AuditOutcome, ClientTask, ClientTaskAssignment, ClientTaskCapability, InheritanceBreak, ManagedSystem, SystemGroup, type User } from '../db/entities';
 import { type ChainNode, effectiveAssignments, type GroupLink, groupChain } from '../lib/effective-tasks';
 import { TreeNodeKind } from '../lib/enums';
 import { type ScheduleInput, validateSchedule } from './assignment-schedule';
-import { type Actor, AuditService } from './audit-service';
+import { type Actor, actorOf, AuditService } from './audit-service';
+import { ClientTaskPermissions } from './client-task-permissions';
 import { BadInputError, ConflictError, NotFoundError } from './errors';
 import { assertId, UUID } from './validation';
+import type { ClientWorkflows } from './client-workflows';
 
 /** A group or a system named by a caller: exactly one of the two. */
 export interface NodeInput {
@@ -43,9 +45,19 @@ function nodeIds(node: ResolvedNode): { groupId: string } | { systemId: string }
   return node.kind === TreeNodeKind.GROUP ? { groupId: node.group.id } : { systemId: node.system.id };
 }
 
-/** Client task assignments on the system tree, inheritance breaks, and the effective tasks of a system. */
+/**
+ * Client task assignments on the system tree, inheritance breaks, and the effective tasks of a system.
+ * Assignments follow the permission sets of their task's product: VIEW to see them, EDIT to change them.
+ */
 export class AssignmentService {
-  constructor(private readonly em: EntityManager) {}
+  private readonly permissions: ClientTaskPermissions;
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly workflows: ClientWorkflows,
+  ) {
+    this.permissions = new ClientTaskPermissions(em);
+  }
 
   async assignment(id: string): Promise<ClientTaskAssignment> {
     assertId(id, 'Assignment');
@@ -54,13 +66,21 @@ export class AssignmentService {
     return assignment;
   }
 
-  /** Assigns a task at a group or system. A disabled task may be assigned; it runs nowhere until enabled. */
-  async assignClientTask(actor: Actor, clientTaskId: string, nodeInput: NodeInput, scheduleInput: ScheduleInput): Promise<ClientTaskAssignment> {
+  /** An assignment, for a user who may view its task's product. */
+  async viewAssignment(user: User, id: string): Promise<ClientTaskAssignment> {
+    const assignment = await this.assignment(id);
+    await this.assertOnTaskOf(user, assignment, ClientTaskCapability.VIEW);
+    return assignment;
+  }
+
+  /** Assigns a task at a group or system. A disabled task may be assigned; it runs nowhere until enabled (and approved). */
+  async assignClientTask(user: User, clientTaskId: string, nodeInput: NodeInput, scheduleInput: ScheduleInput): Promise<ClientTaskAssignment> {
     const node = await this.resolveNode(nodeInput);
     const task = UUID.test(clientTaskId) ? await this.em.findOne(ClientTask, { id: clientTaskId }) : null;
     if (!task) throw new BadInputError(`No client task ${clientTaskId} exists`, 'clientTaskId');
+    await this.permissions.assertOnTask(user, task, ClientTaskCapability.EDIT);
     const schedule = validateSchedule(scheduleInput);
-    return this.em.transactional(async (em) => {
+    const created = await this.em.transactional(async (em) => {
       const assignment = em.create(ClientTaskAssignment, {
         clientTask: ref(task),
         group: node.kind === TreeNodeKind.GROUP ? ref(node.group) : null,
@@ -68,7 +88,7 @@ export class AssignmentService {
         schedule,
       });
       new AuditService(em).add({
-        actor,
+        actor: actorOf(user),
         action: 'assignClientTask',
         target: { type: 'ClientTaskAssignment', id: assignment.id },
         outcome: AuditOutcome.SUCCESS,
@@ -76,38 +96,44 @@ export class AssignmentService {
       });
       return assignment;
     });
+    await this.workflows.scheduleChanged(created.id);
+    return created;
   }
 
   /** Replaces an assignment's schedule; a stale version is refused with CONFLICT. */
-  async updateAssignment(actor: Actor, assignmentId: string, scheduleInput: ScheduleInput, version: number): Promise<ClientTaskAssignment> {
+  async updateAssignment(user: User, assignmentId: string, scheduleInput: ScheduleInput, version: number): Promise<ClientTaskAssignment> {
     const assignment = await this.assignment(assignmentId);
+    await this.assertOnTaskOf(user, assignment, ClientTaskCapability.EDIT);
     const schedule = validateSchedule(scheduleInput);
     await this.em.lock(assignment, LockMode.OPTIMISTIC, version);
     assignment.schedule = schedule;
-    new AuditService(this.em).add({ actor, action: 'updateAssignment', target: { type: 'ClientTaskAssignment', id: assignment.id }, outcome: AuditOutcome.SUCCESS, details: { schedule } });
+    new AuditService(this.em).add({ actor: actorOf(user), action: 'updateAssignment', target: { type: 'ClientTaskAssignment', id: assignment.id }, outcome: AuditOutcome.SUCCESS, details: { schedule } });
     await this.em.flush();
+    await this.workflows.scheduleChanged(assignment.id);
     return assignment;
   }
 
-  async removeAssignment(actor: Actor, assignmentId: string): Promise<string> {
+  async removeAssignment(user: User, assignmentId: string): Promise<string> {
     const assignment = await this.assignment(assignmentId);
+    await this.assertOnTaskOf(user, assignment, ClientTaskCapability.EDIT);
     this.em.remove(assignment);
     new AuditService(this.em).add({
-      actor,
+      actor: actorOf(user),
       action: 'removeAssignment',
       target: { type: 'ClientTaskAssignment', id: assignment.id },
       outcome: AuditOutcome.SUCCESS,
       details: { clientTaskId: assignment.clientTask.id, groupId: assignment.group?.id ?? null, systemId: assignment.system?.id ?? null },
     });
     await this.em.flush();
+    await this.workflows.stopSchedule(assignmentId);
     return assignment.id;
   }
 
-  /** The assignments made directly on a node, oldest first. */
-  async assignmentsAt(nodeInput: NodeInput): Promise<ClientTaskAssignment[]> {
+  /** The assignments made directly on a node whose tasks the user may view, oldest first. */
+  async assignmentsAt(user: User, nodeInput: NodeInput): Promise<ClientTaskAssignment[]> {
     const node = await this.resolveNode(nodeInput);
     const where = node.kind === TreeNodeKind.GROUP ? { group: node.group.id } : { system: node.system.id };
-    return this.em.find(ClientTaskAssignment, where, { orderBy: { createdAt: 'asc', id: 'asc' } });
+    return this.em.find(ClientTaskAssignment, { ...where, ...(await this.viewableTasks(user)) }, { orderBy: { createdAt: 'asc', id: 'asc' } });
   }
 
   /** Breaks inheritance at a group or system (not the root, which inherits nothing). Breaking it again changes nothing. */
@@ -159,8 +185,8 @@ export class AssignmentService {
     return this.systemView(groups, system);
   }
 
-  /** Every assignment that applies to the system, where it comes from, and where inheritance is broken above it; root-most first. */
-  async effectiveClientTasks(systemId: string): Promise<EffectiveClientTaskView[]> {
+  /** Every assignment that applies to the system (of the tasks the user may view), where it comes from, and where inheritance is broken above it; root-most first. */
+  async effectiveClientTasks(user: User, systemId: string): Promise<EffectiveClientTaskView[]> {
     assertId(systemId, 'System');
     const system = await this.em.findOne(ManagedSystem, { id: systemId });
     if (!system) throw new NotFoundError('System', systemId);
@@ -169,7 +195,7 @@ export class AssignmentService {
     const groupIds = ancestors.map((group) => group.id);
     const nodeFilter = { $or: [{ group: { $in: groupIds } }, { system: system.id }] };
     const [assignments, breaks] = await Promise.all([
-      this.em.find(ClientTaskAssignment, nodeFilter, { populate: ['clientTask'], orderBy: { createdAt: 'asc', id: 'asc' } }),
+      this.em.find(ClientTaskAssignment, { ...nodeFilter, ...(await this.viewableTasks(user)) }, { populate: ['clientTask'], orderBy: { createdAt: 'asc', id: 'asc' } }),
       this.em.find(InheritanceBreak, nodeFilter),
     ]);
     const broken = new Set(breaks.map((entry) => entry.group?.id ?? entry.system!.id));
@@ -196,6 +222,15 @@ export class AssignmentService {
       fromNode: viewAt(entry.fromDepth),
       inheritanceBrokenAt: entry.inheritanceBrokenAt ? viewAt(chain.indexOf(entry.inheritanceBrokenAt)) : null,
     }));
+  }
+
+  private async assertOnTaskOf(user: User, assignment: ClientTaskAssignment, capability: ClientTaskCapability): Promise<void> {
+    await this.permissions.assertOnTask(user, await this.em.findOneOrFail(ClientTask, { id: assignment.clientTask.id }), capability);
+  }
+
+  /** A filter on assignments: only those of tasks whose product the user may view. */
+  private async viewableTasks(user: User): Promise<{ clientTask: { taskType: { product: { $in: string[] } } } }> {
+    return { clientTask: { taskType: { product: { $in: await this.permissions.viewableProductIds(user) } } } };
   }
 
   private async findBreak(node: ResolvedNode): Promise<InheritanceBreak | null> {

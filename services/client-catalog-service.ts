@@ -1,9 +1,14 @@
-import { isDeepStrictEqual } from 'node:util';
 import { type FilterQuery, LockMode, ref, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import Ajv, { type ErrorObject } from 'ajv';
-import { AuditOutcome, ClientTask, ClientTaskType, Product } from '../db/entities';
-import { type Actor, AuditService } from './audit-service';
+import Ajv from 'ajv';
+import { AuditOutcome, ClientTask, ClientTaskCapability, type ClientTaskChange, ClientTaskType, Product, type User } from '../db/entities';
+import { compareSettings, type SettingComparison } from '../lib/settings-comparison';
+import { compareVersions, VERSION_PATTERN } from '../lib/versions';
+import { describeSchemaErrors, settingsChecker } from './client-task-settings';
+import { isBuiltInTaskType } from './endpoint/built-in-task-types';
+import { type Actor, actorOf, AuditService } from './audit-service';
+import { ClientTaskApprovals, type ClientTaskVersion } from './client-task-approvals';
+import { ClientTaskPermissions } from './client-task-permissions';
 import { BadInputError, ConflictError, NotFoundError } from './errors';
 import { type Page, type PageRequest, paginateNewestFirst } from './pagination';
 import { assertId, assertNotBlank, UUID } from './validation';
@@ -13,7 +18,7 @@ type JsonObject = Record<string, unknown>;
 export interface ProductManifest {
   name: string;
   version: string;
-  taskTypes: { name: string; settingsSchema: JsonObject; supportedOs?: string[] }[];
+  taskTypes: { name: string; settingsSchema: JsonObject; supportedOs?: string[]; command?: string }[];
 }
 
 export interface ClientTaskFilter {
@@ -22,14 +27,15 @@ export interface ClientTaskFilter {
   enabled?: boolean | null;
 }
 
-export interface SettingComparison {
-  key: string;
-  left: unknown;
-  right: unknown;
-  same: boolean;
+/** What a create or change of a client task did: applied it, or left it awaiting approval. */
+export interface ClientTaskWrite {
+  clientTask: ClientTask;
+  /** Set when the write awaits approval; the task keeps its approved version until then. */
+  pendingChange: ClientTaskChange | null;
 }
 
-const VERSION = '^\\d{1,9}(\\.\\d{1,9}){0,3}$';
+/** A task type's command is a shell script of at most 64 KiB. */
+const MAX_COMMAND_BYTES = 64 * 1024;
 
 /** The shape of a product manifest; each settingsSchema is then compiled on its own. */
 const MANIFEST_SCHEMA = {
@@ -38,7 +44,7 @@ const MANIFEST_SCHEMA = {
   additionalProperties: false,
   properties: {
     name: { type: 'string', minLength: 1, maxLength: 128, pattern: '\\S' },
-    version: { type: 'string', pattern: VERSION },
+    version: { type: 'string', pattern: VERSION_PATTERN },
     taskTypes: {
       type: 'array',
       minItems: 1,
@@ -51,25 +57,12 @@ const MANIFEST_SCHEMA = {
           name: { type: 'string', minLength: 1, maxLength: 128, pattern: '\\S' },
           settingsSchema: { type: 'object' },
           supportedOs: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 32 }, maxItems: 16 },
+          command: { type: 'string', minLength: 1, maxLength: MAX_COMMAND_BYTES },
         },
       },
     },
   },
 };
-
-function describeErrors(errors: ErrorObject[] | null | undefined): string {
-  return (errors ?? []).map((error) => `${error.instancePath || '/'} ${error.message ?? 'is invalid'}`).join('; ');
-}
-
-function compareVersions(left: string, right: string): number {
-  const a = left.split('.').map(Number);
-  const b = right.split('.').map(Number);
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    const difference = (a[i] ?? 0) - (b[i] ?? 0);
-    if (difference) return Math.sign(difference);
-  }
-  return 0;
-}
 
 /** Compiles a settings schema strictly; one ajv instance per schema, so schema ids never clash. */
 function compileSettingsSchema(schema: JsonObject, where: string) {
@@ -89,10 +82,10 @@ function assertName(name: string): string {
 
 /** Products, their client task types, and the catalog of client task objects. */
 export class ClientCatalogService {
-  private readonly audit: AuditService;
+  private readonly permissions: ClientTaskPermissions;
 
   constructor(private readonly em: EntityManager) {
-    this.audit = new AuditService(em);
+    this.permissions = new ClientTaskPermissions(em);
   }
 
   products(): Promise<Product[]> {
@@ -121,15 +114,26 @@ export class ClientCatalogService {
     return task;
   }
 
+  /** A task, for a user who may view its product's client tasks. */
+  async viewClientTask(user: User, id: string): Promise<ClientTask> {
+    const task = await this.clientTask(id);
+    await this.permissions.assertOnTask(user, task, ClientTaskCapability.VIEW);
+    return task;
+  }
+
   /** Adds a product with its task types, or updates them from a newer version. Everything is checked before anything is written. */
   async checkInProduct(actor: Actor, manifest: unknown): Promise<Product> {
     const validateManifest = new Ajv({ strict: true, allErrors: true }).compile<ProductManifest>(MANIFEST_SCHEMA);
-    if (!validateManifest(manifest)) throw new BadInputError(`The manifest is malformed: ${describeErrors(validateManifest.errors)}`, 'manifest');
+    if (!validateManifest(manifest)) throw new BadInputError(`The manifest is malformed: ${describeSchemaErrors(validateManifest.errors)}`, 'manifest');
     const names = manifest.taskTypes.map((taskType) => taskType.name.trim());
     if (new Set(names).size !== names.length) throw new BadInputError('The manifest names a task type twice', 'manifest');
     for (const taskType of manifest.taskTypes) {
       if (taskType.settingsSchema.type !== 'object') throw new BadInputError(`Task type "${taskType.name}": the settings schema must describe an object ("type": "object")`, 'manifest');
       compileSettingsSchema(taskType.settingsSchema, `Task type "${taskType.name}"`);
+      if (taskType.command === undefined && !isBuiltInTaskType(manifest.name.trim(), taskType.name.trim())) {
+        throw new BadInputError(`Task type "${taskType.name}" needs a command: the shell script that carries it out on an endpoint`, 'manifest');
+      }
+      if (taskType.command !== undefined && Buffer.byteLength(taskType.command) > MAX_COMMAND_BYTES) throw new BadInputError(`Task type "${taskType.name}": a command is at most 64 KiB`, 'manifest');
     }
     const name = manifest.name.trim();
     try {
@@ -142,23 +146,27 @@ export class ClientCatalogService {
         if (product) product.version = manifest.version;
         else product = em.create(Product, { name, version: manifest.version });
         const existing = new Map((await em.find(ClientTaskType, { product: product.id })).map((taskType) => [taskType.name, taskType]));
+        const dropped = await this.droppableTaskTypes(em, name, manifest.version, [...existing.values()].filter((taskType) => !names.includes(taskType.name)));
         for (const declared of manifest.taskTypes) {
           const taskTypeName = declared.name.trim();
           const supportedOs = declared.supportedOs ?? ['linux'];
+          const command = declared.command ?? null;
           const current = existing.get(taskTypeName);
           if (current) {
             current.settingsSchema = declared.settingsSchema;
             current.supportedOs = supportedOs;
+            current.command = command;
           } else {
-            em.create(ClientTaskType, { product: ref(product), name: taskTypeName, settingsSchema: declared.settingsSchema, supportedOs });
+            em.create(ClientTaskType, { product: ref(product), name: taskTypeName, settingsSchema: declared.settingsSchema, supportedOs, command });
           }
         }
+        dropped.forEach((taskType) => em.remove(taskType));
         new AuditService(em).add({
           actor,
           action: 'checkInProduct',
           target: { type: 'Product', id: product.id },
           outcome: AuditOutcome.SUCCESS,
-          details: { name, version: manifest.version, previousVersion, taskTypes: names },
+          details: { name, version: manifest.version, previousVersion, taskTypes: names, removedTaskTypes: dropped.map((taskType) => taskType.name) },
         });
         return product;
       });
@@ -168,83 +176,123 @@ export class ClientCatalogService {
     }
   }
 
-  async createClientTask(actor: Actor, taskTypeId: string, name: string, settings: JsonObject): Promise<ClientTask> {
-    const trimmed = assertName(name);
-    const taskType = await this.taskTypeInput(taskTypeId);
-    this.assertSettings(taskType, settings);
-    return this.uniqueName(trimmed, async () => {
-      const task = this.em.create(ClientTask, { taskType: ref(taskType), name: trimmed, settings });
-      this.audit.add({ actor, action: 'createClientTask', target: { type: 'ClientTask', id: task.id }, outcome: AuditOutcome.SUCCESS, details: { name: trimmed, taskTypeId } });
-      await this.em.flush();
-      return task;
-    });
+  /** Task types a newer version no longer declares go away with it, unless client tasks still use them. */
+  private async droppableTaskTypes(em: EntityManager, product: string, version: string, dropped: ClientTaskType[]): Promise<ClientTaskType[]> {
+    const used = await Promise.all(dropped.map(async (taskType) => ((await em.count(ClientTask, { taskType: taskType.id })) ? taskType.name : null)));
+    const inUse = used.filter((taskType) => taskType !== null);
+    if (inUse.length) throw new ConflictError(`${product} ${version} drops task type(s) ${inUse.join(', ')}, which client tasks still use; delete those tasks first`);
+    return dropped;
   }
 
-  async updateClientTask(actor: Actor, taskId: string, changes: { name?: string | null; settings?: JsonObject | null }, version: number): Promise<ClientTask> {
+  async createClientTask(user: User, taskTypeId: string, name: string, settings: JsonObject): Promise<ClientTaskWrite> {
+    const trimmed = assertName(name);
+    const taskType = await this.taskTypeInput(taskTypeId);
+    await this.permissions.assert(user, taskType.product.id, ClientTaskCapability.EDIT);
+    this.assertSettings(taskType, settings);
+    return this.addTask(user, taskType, { name: trimmed, settings, enabled: false }, 'createClientTask', { name: trimmed, taskTypeId });
+  }
+
+  async updateClientTask(user: User, taskId: string, changes: { name?: string | null; settings?: JsonObject | null }, version: number): Promise<ClientTaskWrite> {
     const task = await this.clientTask(taskId);
+    await this.permissions.assertOnTask(user, task, ClientTaskCapability.EDIT);
     const name = changes.name != null ? assertName(changes.name) : null;
     if (changes.settings != null) this.assertSettings(await this.taskType(task.taskType.id), changes.settings);
-    await this.em.lock(task, LockMode.OPTIMISTIC, version);
-    return this.uniqueName(name ?? task.name, async () => {
-      if (name != null) task.name = name;
-      if (changes.settings != null) task.settings = changes.settings;
-      const changed = Object.entries(changes).filter(([, value]) => value != null).map(([key]) => key);
-      this.audit.add({ actor, action: 'updateClientTask', target: { type: 'ClientTask', id: task.id }, outcome: AuditOutcome.SUCCESS, details: { changed } });
-      await this.em.flush();
-      return task;
-    });
+    const changed = Object.entries(changes).filter(([, value]) => value != null).map(([key]) => key);
+    return this.changeTask(user, task, version, (current) => ({ name: name ?? current.name, settings: changes.settings ?? current.settings, enabled: current.enabled }), 'updateClientTask', { changed });
   }
 
   /** Copies a task under a new name; the copy starts disabled. */
-  async duplicateClientTask(actor: Actor, taskId: string, name: string): Promise<ClientTask> {
+  async duplicateClientTask(user: User, taskId: string, name: string): Promise<ClientTaskWrite> {
     const source = await this.clientTask(taskId);
+    await this.permissions.assertOnTask(user, source, ClientTaskCapability.EDIT);
     const trimmed = assertName(name);
-    return this.uniqueName(trimmed, async () => {
-      const copy = this.em.create(ClientTask, { taskType: source.taskType, name: trimmed, settings: structuredClone(source.settings) });
-      this.audit.add({ actor, action: 'duplicateClientTask', target: { type: 'ClientTask', id: copy.id }, outcome: AuditOutcome.SUCCESS, details: { sourceId: source.id, name: trimmed } });
-      await this.em.flush();
-      return copy;
-    });
+    const taskType = await this.taskType(source.taskType.id);
+    return this.addTask(user, taskType, { name: trimmed, settings: structuredClone(source.settings), enabled: false }, 'duplicateClientTask', { sourceId: source.id, name: trimmed });
   }
 
-  async setClientTaskEnabled(actor: Actor, taskId: string, enabled: boolean): Promise<ClientTask> {
+  /** Enabling is a change like any other; disabling only stops a task from running, so it never waits for approval. */
+  async setClientTaskEnabled(user: User, taskId: string, enabled: boolean): Promise<ClientTaskWrite> {
     const task = await this.clientTask(taskId);
-    if (task.enabled !== enabled) {
-      task.enabled = enabled;
-      this.audit.add({ actor, action: 'setClientTaskEnabled', target: { type: 'ClientTask', id: task.id }, outcome: AuditOutcome.SUCCESS, details: { enabled } });
-      await this.em.flush();
-    }
-    return task;
+    await this.permissions.assertOnTask(user, task, ClientTaskCapability.EDIT);
+    if (task.enabled === enabled) return { clientTask: task, pendingChange: null };
+    return this.changeTask(user, task, null, (current) => ({ name: current.name, settings: current.settings, enabled }), 'setClientTaskEnabled', { enabled }, enabled);
   }
 
-  listClientTasks(filter: ClientTaskFilter, page: PageRequest): Promise<Page<ClientTask>> {
-    const taskType: Record<string, unknown> = {};
+  /** The catalog, limited to the products whose client tasks the user may view. */
+  async listClientTasks(user: User, filter: ClientTaskFilter, page: PageRequest): Promise<Page<ClientTask>> {
+    const product: Record<string, unknown> = { id: { $in: await this.permissions.viewableProductIds(user) } };
+    if (filter.product != null) product.name = filter.product;
+    const taskType: Record<string, unknown> = { product };
     if (filter.taskType != null) taskType.name = filter.taskType;
-    if (filter.product != null) taskType.product = { name: filter.product };
-    const where: FilterQuery<ClientTask> = {};
-    if (Object.keys(taskType).length) where.taskType = taskType as FilterQuery<ClientTaskType>;
+    const where: FilterQuery<ClientTask> = { taskType: taskType as FilterQuery<ClientTaskType> };
     if (filter.enabled != null) where.enabled = filter.enabled;
     return paginateNewestFirst(this.em, ClientTask, where, page);
   }
 
   /** Two tasks of the same type, setting by setting (the union of their top-level keys). */
-  async compareClientTasks(leftId: string, rightId: string): Promise<SettingComparison[]> {
-    const [left, right] = [await this.clientTask(leftId), await this.clientTask(rightId)];
+  async compareClientTasks(user: User, leftId: string, rightId: string): Promise<SettingComparison[]> {
+    const [left, right] = [await this.viewClientTask(user, leftId), await this.viewClientTask(user, rightId)];
     if (left.taskType.id !== right.taskType.id) {
       const [leftType, rightType] = [await this.taskType(left.taskType.id), await this.taskType(right.taskType.id)];
       throw new BadInputError(`Only tasks of the same type can be compared: "${left.name}" is ${leftType.name}, "${right.name}" is ${rightType.name}`, 'rightId');
     }
-    const keys = [...new Set([...Object.keys(left.settings), ...Object.keys(right.settings)])].sort();
-    return keys.map((key) => {
-      const l = left.settings[key] ?? null;
-      const r = right.settings[key] ?? null;
-      return { key, left: l, right: r, same: isDeepStrictEqual(l, r) };
+    return compareSettings(left.settings, right.settings);
+  }
+
+  /** A new task: its first approved revision, or, when the user's edits need approval, an unapproved and disabled task whose creation awaits approval. */
+  private async addTask(user: User, taskType: ClientTaskType, version: ClientTaskVersion, action: string, details: JsonObject): Promise<ClientTaskWrite> {
+    const awaitingApproval = await this.permissions.editNeedsApproval(user, taskType.product.id);
+    return this.uniqueName(version.name, () =>
+      this.em.transactional(async (em) => {
+        const clientTask = em.create(ClientTask, { taskType: ref(taskType), ...version, approvedRevision: awaitingApproval ? 0 : 1 });
+        const pendingChange = awaitingApproval ? await new ClientTaskApprovals(em).propose(user, clientTask, version) : null;
+        new AuditService(em).add({
+          actor: actorOf(user),
+          action,
+          target: { type: 'ClientTask', id: clientTask.id },
+          outcome: AuditOutcome.SUCCESS,
+          details: pendingChange ? { ...details, awaitingApproval: true, changeId: pendingChange.id } : details,
+        });
+        return { clientTask, pendingChange };
+      }),
+    );
+  }
+
+  /**
+   * Applies a change as the task's next approved revision, or proposes it when the user's edits need
+   * approval. The task's row stays locked meanwhile, so the version check and "one pending change per
+   * task" hold against concurrent writers.
+   */
+  private async changeTask(
+    user: User,
+    task: ClientTask,
+    version: number | null,
+    next: (current: ClientTask) => ClientTaskVersion,
+    action: string,
+    details: JsonObject,
+    approvable = true,
+  ): Promise<ClientTaskWrite> {
+    const awaitingApproval = approvable && (await this.permissions.editNeedsApproval(user, await this.permissions.productOf(task)));
+    return this.em.transactional(async (em) => {
+      const current = await em.findOneOrFail(ClientTask, { id: task.id }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+      if (version != null) await em.lock(current, LockMode.OPTIMISTIC, version);
+      const proposed = next(current);
+      const entry = { actor: actorOf(user), action, target: { type: 'ClientTask', id: current.id }, outcome: AuditOutcome.SUCCESS };
+      if (awaitingApproval) {
+        const pendingChange = await new ClientTaskApprovals(em).propose(user, current, proposed);
+        new AuditService(em).add({ ...entry, details: { ...details, awaitingApproval: true, changeId: pendingChange.id } });
+        return { clientTask: current, pendingChange };
+      }
+      current.applyRevision(proposed);
+      new AuditService(em).add({ ...entry, details: { ...details, revision: current.approvedRevision } });
+      await this.uniqueName(proposed.name, () => em.flush());
+      return { clientTask: current, pendingChange: null };
     });
   }
 
   private assertSettings(taskType: ClientTaskType, settings: JsonObject): void {
-    const validate = compileSettingsSchema(taskType.settingsSchema, `Task type "${taskType.name}"`);
-    if (!validate(settings)) throw new BadInputError(`The settings are invalid for ${taskType.name}: ${describeErrors(validate.errors)}`, 'settings');
+    const problem = settingsChecker(taskType)(settings);
+    if (problem) throw new BadInputError(problem, 'settings');
   }
 
   private async taskTypeInput(id: string): Promise<ClientTaskType> {

@@ -25,7 +25,7 @@ export class CustomCommandService {
     const job = await this.em.findOneOrFail(Job, { id: jobId });
     if (!job.task) throw new PermanentJobError('The task of this job was removed');
     const task = await this.em.findOneOrFail(Task, { id: job.task.id });
-    const record = await this.em.findOneOrFail(VaultRecord, { id: job.record.id }, { populate: ['encryptedPassword'], refresh: true });
+    const record = await this.em.findOneOrFail(VaultRecord, { id: job.recordId() }, { populate: ['encryptedPassword'], refresh: true });
     const password = this.secrets.open(record.id, record.encryptedPassword);
     const shadow = await this.rotation.shadowCredentials(task);
     const connectAs = shadow ?? { username: record.username, password };

@@ -63,7 +63,7 @@ export class FallbackService {
     if (cycle > settings.fallbackCycles || root.fallbackCancelledAt || !failed.task) return null;
     const already = await this.em.findOne(Job, { fallbackOf: root.id, fallbackCycle: cycle });
     if (already) return already.id; // a retried activity must not schedule the cycle twice
-    const record = await this.em.findOneOrFail(VaultRecord, { id: failed.record.id });
+    const record = await this.em.findOneOrFail(VaultRecord, { id: failed.recordId() });
     const task = await this.em.findOneOrFail(Task, { id: failed.task.id });
     const job = await new JobService(this.em, this.secrets, this.launcher).createAndLaunch({
       record,

@@ -5,6 +5,7 @@ import { type Actor, AuditService } from './audit-service';
 import { BadInputError, ConflictError } from './errors';
 import type { JobLauncher } from './job-launcher';
 import { JobService } from './job-service';
+import { ClientRunService } from './client-run-service';
 import { TaskScheduler } from './task-scheduler';
 import type { VaultSecrets } from './vault-secrets';
 
@@ -14,6 +15,7 @@ const STATE_NAMES: Record<JobState, string> = {
   [JobState.COMPLETED]: 'Completed',
   [JobState.ERROR]: 'Error',
   [JobState.CANCELLED]: 'Cancelled',
+  [JobState.INCOMPATIBLE]: 'Incompatible',
 };
 
 function stateName(state: JobState): string {
@@ -40,6 +42,9 @@ export class JobActionsService {
     if (job.state !== JobState.SCHEDULED) {
       throw new ConflictError(`Only a Scheduled job can be Run; this job is ${stateName(job.state)}`);
     }
+    if (job.system) {
+      throw new ConflictError('A client task job starts with its run, at its randomized start time; use Run Client Task Now to run the task at once');
+    }
     if (job.nodeName !== LOCAL_NODE) {
       throw new BadInputError(
         `This job runs on the remote node "${job.nodeName}"; Run is available only for jobs of the local node. It will run at its scheduled time.`,
@@ -61,9 +66,17 @@ export class JobActionsService {
     if (FINAL_JOB_STATES.includes(job.state)) {
       throw new ConflictError(`The job already ended: it is ${stateName(job.state)}`);
     }
+    const reason = `Cancelled by ${actor.name}`;
+    // A client task job still waiting in its run has no workflow yet: the run simply never starts it.
+    if (job.run && (await new ClientRunService(this.em).cancelWaitingJob(job.id, reason))) {
+      this.audit(actor, 'cancelJob', job);
+      await this.em.flush();
+      await this.em.refresh(job);
+      return job;
+    }
     await this.launcher.cancel(job);
     if (job.state === JobState.SCHEDULED) {
-      await this.jobs.finish(job.id, JobState.CANCELLED, `Cancelled by ${actor.name}`);
+      await this.jobs.finish(job.id, JobState.CANCELLED, reason);
       // Cancelling one occurrence of a recurring task skips it; the next one is scheduled.
       await this.scheduler.continueRecurrence(job);
     } else {
@@ -80,6 +93,7 @@ export class JobActionsService {
    * cycle stops, and its Scheduled Fallback jobs (other than the one acted on) are cancelled.
    */
   private async endFallbackCycles(actedOn: Job, actor: Actor): Promise<void> {
+    if (!actedOn.record) return; // client task jobs have no fallback
     const pending = await this.em.find(Job, {
       record: actedOn.record.id,
       type: JobType.FALLBACK,
@@ -98,6 +112,6 @@ export class JobActionsService {
   }
 
   private audit(actor: Actor, action: string, job: Job): void {
-    new AuditService(this.em).add({ actor, action, target: { type: 'Job', id: job.id }, outcome: AuditOutcome.SUCCESS, details: { recordId: job.record.id } });
+    new AuditService(this.em).add({ actor, action, target: { type: 'Job', id: job.id }, outcome: AuditOutcome.SUCCESS, details: { recordId: job.record?.id ?? null, systemId: job.system?.id ?? null } });
   }
 }

@@ -12,6 +12,8 @@ export interface JobLauncher {
   /** Asks the job's workflow to stop. */
   cancel(job: Job): Promise<void>;
   status(job: Job): Promise<WorkflowStatus>;
+  /** The status of any Steward workflow, by its ID. */
+  workflowStatus(workflowId: string): Promise<WorkflowStatus>;
   /** Wakes a job that waits for sessions to end, so it counts them again. */
   notifySessionsChanged(job: Job): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { FINAL_JOB_STATES, Job, JobState } from '../db/entities';
+import { ClientRun, FINAL_JOB_STATES, Job, JobState } from '../db/entities';
+import { ClientRunService } from './client-run-service';
 import type { JobLauncher, WorkflowStatus } from './job-launcher';
 import { JobService } from './job-service';
 import type { VaultSecrets } from './vault-secrets';
@@ -24,7 +25,12 @@ export class JobReconciler {
 
   /** Returns how many jobs changed state. Jobs younger than `graceMs` are left alone: their workflow may be starting. */
   async reconcileOpenJobs(graceMs = 10_000): Promise<number> {
-    const open = await this.em.find(Job, { state: { $nin: [...FINAL_JOB_STATES] }, createdAt: { $lt: new Date(Date.now() - graceMs) } });
+    const open = await this.em.find(Job, {
+      state: { $nin: [...FINAL_JOB_STATES] },
+      createdAt: { $lt: new Date(Date.now() - graceMs) },
+      // A client task job waiting in its run has no workflow until the run starts it.
+      $or: [{ run: null }, { launchedAt: { $ne: null } }],
+    });
     const jobs = new JobService(this.em, this.secrets);
     let changed = 0;
     for (const job of open) {
@@ -32,6 +38,22 @@ export class JobReconciler {
       if (!ending) continue;
       await jobs.finish(job.id, ending.state, ending.result);
       changed++;
+    }
+    return changed + (await this.reconcileAbandonedRuns(graceMs));
+  }
+
+  /** Jobs still waiting in a run whose workflow ended (terminated in Temporal, say) will never start: cancel them. */
+  private async reconcileAbandonedRuns(graceMs: number): Promise<number> {
+    const waiting: { run_id: string }[] = await this.em
+      .getConnection()
+      .execute(`select distinct "run_id" from "jobs" where "run_id" is not null and "state" = 'SCHEDULED' and "launched_at" is null`);
+    const runs = await this.em.find(ClientRun, { id: { $in: waiting.map((row) => row.run_id) }, createdAt: { $lt: new Date(Date.now() - graceMs) } });
+    const clientRuns = new ClientRunService(this.em);
+    let changed = 0;
+    for (const run of runs) {
+      const status = await this.launcher.workflowStatus(run.workflowId);
+      if (status === 'RUNNING' || status === 'CONTINUED_AS_NEW') continue;
+      changed += await clientRuns.cancelWaitingJobs(run.id, `Its run's workflow ended (${status.toLowerCase().replace('_', ' ')}) before starting it`);
     }
     return changed;
   }

@@ -42,6 +42,9 @@ export interface NewJob {
 export interface JobFilter {
   recordId?: string | null;
   taskId?: string | null;
+  systemId?: string | null;
+  clientTaskId?: string | null;
+  runId?: string | null;
   states?: JobState[] | null;
   types?: JobType[] | null;
   nodeName?: string | null;
@@ -53,6 +56,8 @@ const FINAL_EVENT: Record<string, JobEventKind> = {
   [JobState.COMPLETED]: JobEventKind.COMPLETED,
   [JobState.ERROR]: JobEventKind.FAILED,
   [JobState.CANCELLED]: JobEventKind.CANCELLED,
+  // Never started: the system's OS is one the task type does not support; the event's message says so.
+  [JobState.INCOMPATIBLE]: JobEventKind.CANCELLED,
 };
 
 /** Jobs: creating them, following their lifecycle, and Job History. */
@@ -153,6 +158,9 @@ export class JobService {
     const where: FilterQuery<Job> = {};
     if (filter.recordId) where.record = filter.recordId;
     if (filter.taskId) where.task = filter.taskId;
+    if (filter.systemId) where.system = filter.systemId;
+    if (filter.clientTaskId) where.clientTask = filter.clientTaskId;
+    if (filter.runId) where.run = filter.runId;
     if (filter.states?.length) where.state = { $in: filter.states };
     if (filter.types?.length) where.type = { $in: filter.types };
     if (filter.nodeName) where.nodeName = filter.nodeName;

@@ -73,7 +73,7 @@ export class RotationService {
   /** The Verify Password script: does the host accept the password the vault holds? */
   async verifyCurrentPassword(jobId: string): Promise<void> {
     const job = await this.em.findOneOrFail(Job, { id: jobId });
-    const record = await this.em.findOneOrFail(VaultRecord, { id: job.record.id }, { populate: ['encryptedPassword'], refresh: true });
+    const record = await this.em.findOneOrFail(VaultRecord, { id: job.recordId() }, { populate: ['encryptedPassword'], refresh: true });
     if (!(await this.tryLogin(record, this.secrets.open(record.id, record.encryptedPassword)))) {
       throw new PermanentJobError(`${record.host} refused the password the vault holds for ${record.username}`);
     }
@@ -83,7 +83,7 @@ export class RotationService {
   async promotePendingPassword(jobId: string): Promise<void> {
     const job = await this.em.findOneOrFail(Job, { id: jobId });
     await this.em.transactional(async (em) => {
-      const record = await em.findOneOrFail(VaultRecord, { id: job.record.id }, {
+      const record = await em.findOneOrFail(VaultRecord, { id: job.recordId() }, {
         populate: ['encryptedPassword', 'encryptedPendingPassword'],
       });
       if (!record.encryptedPendingPassword) return; // promoted by an earlier attempt of this step
@@ -146,7 +146,7 @@ export class RotationService {
 
   private async loadRotation(jobId: string) {
     const job = await this.em.findOneOrFail(Job, { id: jobId });
-    const record = await this.em.findOneOrFail(VaultRecord, { id: job.record.id }, {
+    const record = await this.em.findOneOrFail(VaultRecord, { id: job.recordId() }, {
       populate: ['encryptedPassword', 'encryptedPendingPassword'],
       refresh: true,
     });
@@ -161,7 +161,7 @@ export class RotationService {
 
   private async recordOfJob(jobId: string): Promise<VaultRecord> {
     const job = await this.em.findOneOrFail(Job, { id: jobId });
-    return this.em.findOneOrFail(VaultRecord, { id: job.record.id }, { populate: ['encryptedPendingPassword'] });
+    return this.em.findOneOrFail(VaultRecord, { id: job.recordId() }, { populate: ['encryptedPendingPassword'] });
   }
 
   private async tryLogin(record: VaultRecord, password: string): Promise<boolean> {

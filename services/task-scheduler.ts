@@ -71,7 +71,7 @@ export class TaskScheduler {
     // A Manual Run of an occurrence (Run pressed early) continues the recurrence too.
     const occurrence = job.type === JobType.SCHEDULED || job.type === JobType.MANUAL_RUN;
     if (!occurrence || !job.triggerEvent || !RECURRING_EVENTS.includes(job.triggerEvent) || !job.task || !job.dueAt) return;
-    const record = await this.em.findOneOrFail(VaultRecord, { id: job.record.id });
+    const record = await this.em.findOneOrFail(VaultRecord, { id: job.recordId() });
     const task = (await this.records.tasksOf(record)).find((candidate) => candidate.id === job.task!.id);
     if (task) await this.scheduleNextOccurrence(record, task, job.dueAt, job.dueAt);
   }

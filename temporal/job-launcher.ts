@@ -50,9 +50,13 @@ export class TemporalJobLauncher implements JobLauncher {
     await this.client.workflow.getHandle(job.workflowId).cancel();
   }
 
-  async status(job: Job): Promise<WorkflowStatus> {
+  status(job: Job): Promise<WorkflowStatus> {
+    return this.workflowStatus(job.workflowId);
+  }
+
+  async workflowStatus(workflowId: string): Promise<WorkflowStatus> {
     try {
-      const description = await this.client.workflow.getHandle(job.workflowId).describe();
+      const description = await this.client.workflow.getHandle(workflowId).describe();
       const name = description.status.name;
       // A paused or not yet known workflow is still open.
       return name === 'UNSPECIFIED' || name === 'PAUSED' || name === 'UNKNOWN' ? 'RUNNING' : name;

@@ -5,6 +5,7 @@ import { createActivities } from '../activities';
 import { taskQueueForNode } from '../lib/config';
 import { VaultSecrets } from '../services/vault-secrets';
 import { stewardDataConverter } from './data-converter';
+import { TemporalClientWorkflows } from './client-workflows';
 import { TemporalJobLauncher } from './job-launcher';
 
 export interface StewardWorkerOptions {
@@ -35,6 +36,7 @@ export async function createStewardWorker(options: StewardWorkerOptions): Promis
       nodeName: options.nodeName,
       client: options.client,
       launcher: new TemporalJobLauncher(options.client),
+      clientWorkflows: new TemporalClientWorkflows(options.client),
     }),
     dataConverter: stewardDataConverter(options.masterKey),
   });

@@ -1,3 +1,4 @@
+import { signInWithGrants } from './harness/permission-sets';
 import { ADMIN_ROLES, type StewardStack, startStewardStack, uniqueName } from './harness/steward';
 import { testEnvironment } from './harness/test-env';
 
@@ -14,7 +15,9 @@ describe('client task assignments and inheritance', () => {
   let plainUserToken: string;
   let rootId: string;
   let wakeupTypeId: string;
+  let agentProductId: string;
   const fingerprint = testEnvironment().sshdFingerprint;
+  const createdTaskIds: string[] = [];
 
   const gql = async (query: string, variables: Record<string, unknown> = {}, token = adminToken) => stack.graphql<any>(query, variables, token);
   const ok = async (query: string, variables: Record<string, unknown> = {}, token = adminToken) => {
@@ -31,6 +34,7 @@ describe('client task assignments and inheritance', () => {
     const task = (await ok('mutation ($input: CreateClientTaskInput!) { createClientTask(input: $input) { clientTask { id name } } }', { input: { taskTypeId: wakeupTypeId, name: uniqueName(name), settings: {} } }))
       .createClientTask.clientTask;
     if (enabled) await ok('mutation ($input: SetClientTaskEnabledInput!) { setClientTaskEnabled(input: $input) { clientTask { id } } }', { input: { clientTaskId: task.id, enabled: true } });
+    createdTaskIds.push(task.id);
     return task;
   };
   const assign = (input: Record<string, unknown>, token = adminToken) =>
@@ -64,11 +68,19 @@ describe('client task assignments and inheritance', () => {
     adminToken = await stack.signIn(ADMIN_ROLES);
     plainUserToken = await stack.signIn([]);
     rootId = (await ok('{ systemTree { id } }')).systemTree[0].id;
-    const { products } = await ok('{ products { name taskTypes { id name } } }');
-    wakeupTypeId = products.find((p: any) => p.name === 'Agent').taskTypes.find((t: any) => t.name === 'Wakeup').id;
+    const { products } = await ok('{ products { id name taskTypes { id name } } }');
+    const agent = products.find((p: any) => p.name === 'Agent');
+    agentProductId = agent.id;
+    wakeupTypeId = agent.taskTypes.find((t: any) => t.name === 'Wakeup').id;
   });
 
-  afterAll(() => stack?.stop());
+  afterAll(async () => {
+    // These systems do not exist: disable the tasks so that no later worker fires their assignments at them.
+    for (const clientTaskId of createdTaskIds) {
+      await ok('mutation ($input: SetClientTaskEnabledInput!) { setClientTaskEnabled(input: $input) { clientTask { id } } }', { input: { clientTaskId, enabled: false } });
+    }
+    await stack?.stop();
+  });
 
   it('inherits assignments down a four-level tree, honours a break and its reset, and follows a moved system', async () => {
     const europe = await createGroup(uniqueName('Europe'), rootId);
@@ -234,14 +246,21 @@ describe('client task assignments and inheritance', () => {
     expect(await counts()).toEqual(before);
   });
 
-  it('lets any signed-in user read assignments, but refuses changes to non-administrators with FORBIDDEN', async () => {
+  it('shows assignments to users who may view the task’s product, and refuses changes without EDIT (inheritance: without the administrator role) with FORBIDDEN', async () => {
     const group = await createGroup(uniqueName('guarded'), rootId);
     const system = await createSystem('guarded-01', group.id);
     const task = await createTask('guarded');
     const assignment = await assignOk({ clientTaskId: task.id, groupId: group.id, schedule: DAILY });
-    const read = await gql(`query ($systemId: ID!) { effectiveClientTasks(systemId: $systemId) { assignment { id } } brokenInheritance { id } assignment(id: "${assignment.id}") { id runnable } }`, { systemId: system.id }, plainUserToken);
+    const viewer = await signInWithGrants(stack, adminToken, [{ productId: agentProductId, capabilities: ['VIEW'] }]);
+    const reads = `query ($systemId: ID!) { effectiveClientTasks(systemId: $systemId) { assignment { id } } brokenInheritance { id } assignment(id: "${assignment.id}") { id runnable } }`;
+    const read = await gql(reads, { systemId: system.id }, viewer.token);
     expect(read.errors).toBeUndefined();
     expect(read.data.effectiveClientTasks).toEqual([{ assignment: { id: assignment.id } }]);
+    // Without a permission set for Agent, its assignments are out of sight.
+    const unseen = await gql(reads, { systemId: system.id }, plainUserToken);
+    expect(unseen.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(unseen.errors?.[0]?.path).toEqual(['assignment']);
+    expect((await ok('query ($systemId: ID!) { effectiveClientTasks(systemId: $systemId) { assignment { id } } }', { systemId: system.id }, plainUserToken)).effectiveClientTasks).toEqual([]);
     const before = await counts();
     const attempts: Array<[string, string, Record<string, unknown>]> = [
       ['assignClientTask', 'mutation ($input: AssignClientTaskInput!) { assignClientTask(input: $input) { assignment { id } } }', { clientTaskId: task.id, systemId: system.id, schedule: DAILY }],
@@ -251,8 +270,10 @@ describe('client task assignments and inheritance', () => {
       ['resetInheritance', 'mutation ($input: TreeNodeInput!) { resetInheritance(input: $input) { inheritanceBroken } }', { groupId: group.id }],
     ];
     for (const [name, query, input] of attempts) {
-      const result = await gql(query, { input }, plainUserToken);
-      expect({ name, code: result.errors?.[0]?.extensions?.code }).toEqual({ name, code: 'FORBIDDEN' });
+      for (const token of [plainUserToken, viewer.token]) {
+        const result = await gql(query, { input }, token);
+        expect({ name, code: result.errors?.[0]?.extensions?.code }).toEqual({ name, code: 'FORBIDDEN' });
+      }
       const anonymous = await stack.graphql<any>(query, { input });
       expect({ name, code: anonymous.errors?.[0]?.extensions?.code }).toEqual({ name, code: 'UNAUTHENTICATED' });
     }

@@ -2,6 +2,8 @@ import { ADMIN_ROLES, type StewardStack, startStewardStack, uniqueName } from '.
 
 const TASK_FIELDS = 'id name settings enabled version taskType { id name product { name } }';
 const HASH = 'a'.repeat(64);
+/** Checked-in task types carry the command that runs them on an endpoint. */
+const COMMAND = 'echo "STEWARD-REPORT {}"';
 
 describe('products and the client task catalog', () => {
   let stack: StewardStack;
@@ -60,12 +62,19 @@ describe('products and the client task catalog', () => {
   it('checks in a product, and updates its task types only from a newer version', async () => {
     const name = uniqueName('Firewall');
     const schemaV1 = { type: 'object', properties: { rules: { type: 'array', items: { type: 'string' } } }, required: ['rules'], additionalProperties: false };
-    const first = await checkIn({ name, version: '1.0.0', taskTypes: [{ name: 'Apply Rules', settingsSchema: schemaV1 }] });
+    const first = await checkIn({ name, version: '1.0.0', taskTypes: [{ name: 'Apply Rules', settingsSchema: schemaV1, command: COMMAND }] });
     expect(first.errors).toBeUndefined();
     expect(first.data.checkInProduct.product).toMatchObject({ name, version: '1.0.0', taskTypes: [{ name: 'Apply Rules', settingsSchema: schemaV1, supportedOs: ['linux'] }] });
 
     const schemaV2 = { ...schemaV1, properties: { ...schemaV1.properties, dryRun: { type: 'boolean' } } };
-    const newer = await checkIn({ name, version: '1.10.0', taskTypes: [{ name: 'Apply Rules', settingsSchema: schemaV2 }, { name: 'Flush', settingsSchema: { type: 'object' }, supportedOs: ['linux', 'freebsd'] }] });
+    const newer = await checkIn({
+      name,
+      version: '1.10.0',
+      taskTypes: [
+        { name: 'Apply Rules', settingsSchema: schemaV2, command: COMMAND },
+        { name: 'Flush', settingsSchema: { type: 'object' }, supportedOs: ['linux', 'freebsd'], command: COMMAND },
+      ],
+    });
     expect(newer.errors).toBeUndefined();
     const product = newer.data.checkInProduct.product;
     expect(product.id).toBe(first.data.checkInProduct.product.id);
@@ -76,11 +85,36 @@ describe('products and the client task catalog', () => {
     ]);
 
     const before = await counts();
-    const older = await checkIn({ name, version: '1.9.9', taskTypes: [{ name: 'Apply Rules', settingsSchema: schemaV1 }] });
+    const older = await checkIn({ name, version: '1.9.9', taskTypes: [{ name: 'Apply Rules', settingsSchema: schemaV1, command: COMMAND }] });
     expect(older.errors?.[0]?.extensions?.code).toBe('CONFLICT');
-    const same = await checkIn({ name, version: '1.10.0', taskTypes: [{ name: 'Apply Rules', settingsSchema: schemaV1 }] });
+    const same = await checkIn({ name, version: '1.10.0', taskTypes: [{ name: 'Apply Rules', settingsSchema: schemaV1, command: COMMAND }] });
     expect(same.errors?.[0]?.extensions?.code).toBe('CONFLICT');
     expect(await counts()).toEqual(before);
+  });
+
+  it('removes the task types a newer version drops, unless client tasks use them, and keeps each type\'s command', async () => {
+    const name = uniqueName('Backup');
+    const declare = (...names: string[]) => names.map((typeName) => ({ name: typeName, settingsSchema: { type: 'object' }, command: `echo "STEWARD-REPORT {}" # ${typeName}` }));
+    expect((await checkIn({ name, version: '1.0.0', taskTypes: declare('Full', 'Incremental', 'Verify') })).errors).toBeUndefined();
+    const taskTypesOf = async () => (await ok('{ products { name taskTypes { id name command } } }')).products.find((p: any) => p.name === name).taskTypes;
+    const verify = (await taskTypesOf()).find((t: any) => t.name === 'Verify');
+    expect(verify.command).toBe('echo "STEWARD-REPORT {}" # Verify');
+    await createOk(verify.id, uniqueName('verify'), {});
+
+    const before = await counts();
+    const refused = await checkIn({ name, version: '2.0.0', taskTypes: declare('Full') });
+    expect(refused.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    expect(refused.errors?.[0]?.message).toContain('Verify');
+    expect(refused.errors?.[0]?.message).not.toContain('Incremental');
+    expect(await counts()).toEqual(before);
+
+    expect((await checkIn({ name, version: '2.0.0', taskTypes: declare('Full', 'Verify') })).errors).toBeUndefined();
+    expect((await taskTypesOf()).map((t: any) => [t.name, t.id === verify.id || null])).toEqual([
+      ['Full', null],
+      ['Verify', true],
+    ]);
+    const builtIn = (await ok('{ products { name taskTypes { name command } } }')).products.find((p: any) => p.name === 'Agent').taskTypes;
+    expect(builtIn.every((t: any) => t.command === null)).toBe(true);
   });
 
   it('refuses a malformed manifest or an invalid schema with BAD_USER_INPUT and writes nothing', async () => {
@@ -97,6 +131,9 @@ describe('products and the client task catalog', () => {
       ['invalid schema type', { name: uniqueName('P'), version: '1.0.0', taskTypes: [{ name: 'T', settingsSchema: { type: 'object', properties: { x: { type: 'strang' } } } }] }],
       ['unknown keyword', { name: uniqueName('P'), version: '1.0.0', taskTypes: [{ name: 'T', settingsSchema: { type: 'object', properties: { x: { type: 'string', lenght: 3 } } } }] }],
       // The second type is invalid: the first must not be written either.
+      ['no command', { name: uniqueName('P'), version: '1.0.0', taskTypes: [{ name: 'T', settingsSchema: valid }] }],
+      ['empty command', { name: uniqueName('P'), version: '1.0.0', taskTypes: [{ name: 'T', settingsSchema: valid, command: '' }] }],
+      ['command over 64 KiB', { name: uniqueName('P'), version: '1.0.0', taskTypes: [{ name: 'T', settingsSchema: valid, command: `# ${'é'.repeat(33_000)}` }] }],
       ['one bad type of two', { name: 'Agent', version: '99.0.0', taskTypes: [{ name: 'Statistics', settingsSchema: valid }, { name: 'T', settingsSchema: { type: 'object', minProperties: -1 } }] }],
     ];
     for (const [what, manifest] of bad) {
@@ -167,8 +204,8 @@ describe('products and the client task catalog', () => {
       name: product,
       version: '1.0.0',
       taskTypes: [
-        { name: 'Alpha', settingsSchema: { type: 'object', properties: { n: { type: 'integer' } } } },
-        { name: 'Beta', settingsSchema: { type: 'object' } },
+        { name: 'Alpha', settingsSchema: { type: 'object', properties: { n: { type: 'integer' } } }, command: COMMAND },
+        { name: 'Beta', settingsSchema: { type: 'object' }, command: COMMAND },
       ],
     });
     expect(checkedIn.errors).toBeUndefined();

@@ -1,4 +1,5 @@
 import {
+  CancellationScope,
   condition,
   continueAsNew,
   defineQuery,
@@ -7,8 +8,9 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { AccountLockRequest, Activities } from '../activities';
 
 export interface LockRequest {
   /** The workflow ID of the job that wants the account. */
@@ -30,6 +32,27 @@ const { isWorkflowOpen } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
 });
+
+const { requestAccountLock } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20 },
+});
+
+/**
+ * Runs `work` in a job's workflow while it holds a lock (an account, or a system for client tasks),
+ * so no two jobs work on the same thing at once. `granted` turns true when `accountGrantedSignal` arrives.
+ */
+export async function withLock<T>(request: AccountLockRequest, granted: () => boolean, work: () => Promise<T>): Promise<T> {
+  const holder = workflowInfo().workflowId;
+  try {
+    setCurrentDetails(`Waiting for ${request.account}, which another job may be using`);
+    await requestAccountLock(request);
+    await condition(granted);
+    return await work();
+  } finally {
+    await CancellationScope.nonCancellable(() => getExternalWorkflowHandle(request.lockWorkflowId).signal(releaseAccountSignal, { holder }));
+  }
+}
 
 const GRANTS_BEFORE_CONTINUE_AS_NEW = 200;
 

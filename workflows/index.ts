@@ -3,3 +3,6 @@ export * from './vault-task-job';
 export * from './account-lock';
 export * from './job-reconciliation';
 export * from './access-request';
+export * from './client-task-job';
+export * from './client-run';
+export * from './assignment-schedule';

@@ -4,19 +4,17 @@ import {
   CancelledFailure,
   condition,
   defineSignal,
-  getExternalWorkflowHandle,
   isCancellation,
   patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
-  workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities, JobPlan } from '../activities';
 import { JobState, JobType, PASSWORD_RESET_SCRIPTS, ScriptKey } from '../lib/enums';
 import { JOB_STATE, JOB_TYPE } from '../temporal/search-attributes';
-import { accountGrantedSignal, releaseAccountSignal } from './account-lock';
+import { accountGrantedSignal, withLock } from './account-lock';
 
 export interface VaultTaskJobInput {
   jobId: string;
@@ -131,19 +129,6 @@ async function waitForSessionsToEnd(jobId: string, changes: { seen: boolean }): 
   }
 }
 
-/** Holds the account's lock while `work` runs, so no two jobs change one account at once. */
-async function withAccountLock<T>(jobId: string, plan: JobPlan, granted: () => boolean, work: () => Promise<T>): Promise<T> {
-  const holder = workflowInfo().workflowId;
-  try {
-    setCurrentDetails(`Waiting for ${plan.account}, which another job may be changing`);
-    await bookkeeping.requestAccountLock({ jobId, lockWorkflowId: plan.lockWorkflowId, account: plan.account });
-    await condition(granted);
-    return await work();
-  } finally {
-    await CancellationScope.nonCancellable(() => getExternalWorkflowHandle(plan.lockWorkflowId).signal(releaseAccountSignal, { holder }));
-  }
-}
-
 /** One run of a vault task against a record. Its workflow ID is `job-<jobId>`. */
 export async function vaultTaskJob({ jobId }: VaultTaskJobInput): Promise<VaultTaskJobResult> {
   if (!patched(JOB_ENGINE_PATCH)) return runJob(jobId, { scheduleFallback: false });
@@ -171,7 +156,7 @@ export async function vaultTaskJob({ jobId }: VaultTaskJobInput): Promise<VaultT
     }
     await waitUntilDue(plan, () => runNowRequested);
     if (plan.deferUntilSessionsEnd && patched(SESSION_DEFERRAL_PATCH)) await waitForSessionsToEnd(jobId, sessionChanges);
-    return await withAccountLock(jobId, plan, () => accountGranted, () => runJob(jobId, { scheduleFallback: true }));
+    return await withLock({ jobId, lockWorkflowId: plan.lockWorkflowId, account: plan.account }, () => accountGranted, () => runJob(jobId, { scheduleFallback: true }));
   } catch (error) {
     // Cancelled before it started: nothing on the host to settle.
     if (isCancellation(error)) {

@@ -5,7 +5,10 @@ import { Field, ID, InputType, Int } from 'type-graphql';
 @InputType()
 export class CheckInProductInput {
   @Field(() => GraphQLJSON, {
-    description: 'The manifest: { name, version ("5.7.0"), taskTypes: [{ name, settingsSchema (a JSON Schema of an object), supportedOs? }] }.',
+    description:
+      'The manifest: { name, version ("5.7.0"), taskTypes: [{ name, settingsSchema (a JSON Schema of an object), supportedOs?, command? }] }. ' +
+      'command is the POSIX shell script (at most 64 KiB) that carries the type out on an endpoint, settings arriving as STEWARD_<NAME> variables; ' +
+      'required except for the built-in types. A newer version that no longer declares a type removes it, unless client tasks use it (CONFLICT).',
   })
   manifest!: unknown;
 }

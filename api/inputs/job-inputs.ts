@@ -25,6 +25,21 @@ export class JobFilterInput {
   @IsUUID()
   taskId?: string;
 
+  @Field(() => ID, { nullable: true, description: 'Client task jobs on this system.' })
+  @IsOptional()
+  @IsUUID()
+  systemId?: string;
+
+  @Field(() => ID, { nullable: true, description: 'Jobs of this client task.' })
+  @IsOptional()
+  @IsUUID()
+  clientTaskId?: string;
+
+  @Field(() => ID, { nullable: true, description: 'Jobs of this client task run.' })
+  @IsOptional()
+  @IsUUID()
+  runId?: string;
+
   @Field(() => [JobState], { nullable: true })
   @IsOptional()
   states?: JobState[];

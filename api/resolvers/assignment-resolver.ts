@@ -3,28 +3,30 @@ import { ClientTask, ClientTaskAssignment } from '../../db/entities';
 import { Role } from '../../lib/enums';
 import type { AssignmentSchedule as ScheduleData } from '../../services/assignment-schedule';
 import type { EffectiveClientTaskView, TreeNodeView } from '../../services/assignment-service';
-import { type StewardContext, currentActor } from '../context';
+import { type StewardContext, currentActor, currentUser } from '../context';
 import { AssignClientTaskInput, RemoveAssignmentInput, TreeNodeInput, UpdateAssignmentInput } from '../inputs/assignment-inputs';
 import { AssignmentPayload, AssignmentSchedule, EffectiveClientTask, InheritancePayload, RemoveAssignmentPayload, TreeNode } from '../types/assignment-types';
 
 @Resolver(() => ClientTaskAssignment)
 export class ClientTaskAssignmentResolver {
   @Authorized()
-  @Query(() => ClientTaskAssignment)
+  @Query(() => ClientTaskAssignment, { description: 'FORBIDDEN unless your permission sets let you view the task’s product.' })
   assignment(@Arg('id', () => ID) id: string, @Ctx() context: StewardContext): Promise<ClientTaskAssignment> {
-    return context.services.assignments.assignment(id);
+    return context.services.assignments.viewAssignment(currentUser(context), id);
   }
 
   @Authorized()
-  @Query(() => [ClientTaskAssignment], { description: 'The assignments made directly at a group or system (not inherited ones), oldest first.' })
+  @Query(() => [ClientTaskAssignment], { description: 'The assignments made directly at a group or system (not inherited ones), of the products you may view, oldest first.' })
   assignmentsAt(@Arg('node', () => TreeNodeInput) node: TreeNodeInput, @Ctx() context: StewardContext): Promise<ClientTaskAssignment[]> {
-    return context.services.assignments.assignmentsAt(node);
+    return context.services.assignments.assignmentsAt(currentUser(context), node);
   }
 
   @Authorized()
-  @Query(() => [EffectiveClientTask], { description: 'Every client task that applies to a system, the node it is assigned at, and where inheritance is broken above it; root-most first.' })
+  @Query(() => [EffectiveClientTask], {
+    description: 'Every client task that applies to a system (of the products you may view), the node it is assigned at, and where inheritance is broken above it; root-most first.',
+  })
   effectiveClientTasks(@Arg('systemId', () => ID) systemId: string, @Ctx() context: StewardContext): Promise<EffectiveClientTaskView[]> {
-    return context.services.assignments.effectiveClientTasks(systemId);
+    return context.services.assignments.effectiveClientTasks(currentUser(context), systemId);
   }
 
   @Authorized()
@@ -46,9 +48,10 @@ export class ClientTaskAssignmentResolver {
   }
 
   @Authorized()
-  @FieldResolver(() => Boolean, { description: 'Whether the task runs: it must be enabled as well as assigned.' })
+  @FieldResolver(() => Boolean, { description: 'Whether the task runs: it must be approved and enabled as well as assigned.' })
   async runnable(@Root() assignment: ClientTaskAssignment, @Ctx() context: StewardContext): Promise<boolean> {
-    return (await context.services.clientCatalog.clientTask(assignment.clientTask.id)).enabled;
+    const task = await context.services.clientCatalog.clientTask(assignment.clientTask.id);
+    return task.enabled && task.approvedRevision > 0;
   }
 
   @Authorized()
@@ -57,23 +60,25 @@ export class ClientTaskAssignmentResolver {
     return context.services.assignments.nodeOf(assignment);
   }
 
-  @Authorized(Role.SYSTEM_ADMINISTRATOR)
-  @Mutation(() => AssignmentPayload, { description: 'Assigns a client task at a group or system with a schedule. A disabled task may be assigned; it runs only once enabled.' })
+  @Authorized()
+  @Mutation(() => AssignmentPayload, {
+    description: 'Assigns a client task at a group or system with a schedule; needs EDIT on its product. A disabled or unapproved task may be assigned; it runs only once approved and enabled.',
+  })
   async assignClientTask(@Arg('input', () => AssignClientTaskInput) input: AssignClientTaskInput, @Ctx() context: StewardContext): Promise<AssignmentPayload> {
     const { clientTaskId, groupId, systemId, schedule } = input;
-    return { assignment: await context.services.assignments.assignClientTask(currentActor(context), clientTaskId, { groupId, systemId }, schedule) };
+    return { assignment: await context.services.assignments.assignClientTask(currentUser(context), clientTaskId, { groupId, systemId }, schedule) };
   }
 
-  @Authorized(Role.SYSTEM_ADMINISTRATOR)
-  @Mutation(() => AssignmentPayload, { description: 'Replaces an assignment’s schedule; a stale version is refused with CONFLICT.' })
+  @Authorized()
+  @Mutation(() => AssignmentPayload, { description: 'Replaces an assignment’s schedule; needs EDIT on the task’s product. A stale version is refused with CONFLICT.' })
   async updateAssignment(@Arg('input', () => UpdateAssignmentInput) input: UpdateAssignmentInput, @Ctx() context: StewardContext): Promise<AssignmentPayload> {
-    return { assignment: await context.services.assignments.updateAssignment(currentActor(context), input.assignmentId, input.schedule, input.version) };
+    return { assignment: await context.services.assignments.updateAssignment(currentUser(context), input.assignmentId, input.schedule, input.version) };
   }
 
-  @Authorized(Role.SYSTEM_ADMINISTRATOR)
-  @Mutation(() => RemoveAssignmentPayload)
+  @Authorized()
+  @Mutation(() => RemoveAssignmentPayload, { description: 'Needs EDIT on the task’s product.' })
   async removeAssignment(@Arg('input', () => RemoveAssignmentInput) input: RemoveAssignmentInput, @Ctx() context: StewardContext): Promise<RemoveAssignmentPayload> {
-    return { removedAssignmentId: await context.services.assignments.removeAssignment(currentActor(context), input.assignmentId) };
+    return { removedAssignmentId: await context.services.assignments.removeAssignment(currentUser(context), input.assignmentId) };
   }
 
   @Authorized(Role.SYSTEM_ADMINISTRATOR)

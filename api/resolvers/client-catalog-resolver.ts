@@ -1,7 +1,8 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { ClientTask, ClientTaskType, Product } from '../../db/entities';
+import { ClientTask, ClientTaskChange, ClientTaskType, Product } from '../../db/entities';
 import { Role } from '../../lib/enums';
-import { type StewardContext, currentActor } from '../context';
+import type { ClientTaskWrite } from '../../services/client-catalog-service';
+import { type StewardContext, currentActor, currentUser } from '../context';
 import {
   CheckInProductInput,
   ClientTaskFilterInput,
@@ -13,6 +14,10 @@ import {
 import { PageArgs, connectionComplexity } from '../inputs/page-args';
 import { CheckInProductPayload, ClientTaskConnection, ClientTaskPayload, SettingComparison } from '../types/client-catalog-types';
 import { type ConnectionShape, toConnection } from '../types/connection';
+
+function writePayload(write: ClientTaskWrite): ClientTaskPayload {
+  return { ...write, applied: write.pendingChange === null };
+}
 
 @Resolver(() => Product)
 export class ProductResolver {
@@ -55,19 +60,19 @@ export class ClientTaskResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() context: StewardContext,
   ): Promise<ConnectionShape<ClientTask>> {
-    return toConnection(await context.services.clientCatalog.listClientTasks(filter ?? {}, page));
+    return toConnection(await context.services.clientCatalog.listClientTasks(currentUser(context), filter ?? {}, page));
   }
 
   @Authorized()
-  @Query(() => ClientTask)
+  @Query(() => ClientTask, { description: 'FORBIDDEN unless your permission sets let you view the task’s product.' })
   clientTask(@Arg('id', () => ID) id: string, @Ctx() context: StewardContext): Promise<ClientTask> {
-    return context.services.clientCatalog.clientTask(id);
+    return context.services.clientCatalog.viewClientTask(currentUser(context), id);
   }
 
   @Authorized()
   @Query(() => [SettingComparison], { description: 'Two client tasks of the same type, compared setting by setting.' })
   compareClientTasks(@Arg('leftId', () => ID) leftId: string, @Arg('rightId', () => ID) rightId: string, @Ctx() context: StewardContext): Promise<SettingComparison[]> {
-    return context.services.clientCatalog.compareClientTasks(leftId, rightId);
+    return context.services.clientCatalog.compareClientTasks(currentUser(context), leftId, rightId);
   }
 
   @Authorized()
@@ -76,28 +81,34 @@ export class ClientTaskResolver {
     return context.services.clientCatalog.taskType(task.taskType.id);
   }
 
-  @Authorized(Role.SYSTEM_ADMINISTRATOR)
-  @Mutation(() => ClientTaskPayload)
-  async createClientTask(@Arg('input', () => CreateClientTaskInput) input: CreateClientTaskInput, @Ctx() context: StewardContext): Promise<ClientTaskPayload> {
-    return { clientTask: await context.services.clientCatalog.createClientTask(currentActor(context), input.taskTypeId, input.name, input.settings) };
+  @Authorized()
+  @FieldResolver(() => ClientTaskChange, { nullable: true, description: 'The change awaiting approval, if any; the task keeps its approved version until it is approved.' })
+  pendingChange(@Root() task: ClientTask, @Ctx() context: StewardContext): Promise<ClientTaskChange | null> {
+    return context.services.approvals.pendingChangeOf(task);
   }
 
-  @Authorized(Role.SYSTEM_ADMINISTRATOR)
-  @Mutation(() => ClientTaskPayload, { description: 'Changes a client task; a stale version is refused with CONFLICT.' })
+  @Authorized()
+  @Mutation(() => ClientTaskPayload, { description: 'Needs EDIT on the type’s product. When the user’s edits need approval, the task is created at approvedRevision 0, disabled, with its creation pending.' })
+  async createClientTask(@Arg('input', () => CreateClientTaskInput) input: CreateClientTaskInput, @Ctx() context: StewardContext): Promise<ClientTaskPayload> {
+    return writePayload(await context.services.clientCatalog.createClientTask(currentUser(context), input.taskTypeId, input.name, input.settings));
+  }
+
+  @Authorized()
+  @Mutation(() => ClientTaskPayload, { description: 'Changes a client task, or proposes the change for approval; a stale version is refused with CONFLICT, and so is a second pending change.' })
   async updateClientTask(@Arg('input', () => UpdateClientTaskInput) input: UpdateClientTaskInput, @Ctx() context: StewardContext): Promise<ClientTaskPayload> {
     const { clientTaskId, version, ...changes } = input;
-    return { clientTask: await context.services.clientCatalog.updateClientTask(currentActor(context), clientTaskId, changes, version) };
+    return writePayload(await context.services.clientCatalog.updateClientTask(currentUser(context), clientTaskId, changes, version));
   }
 
-  @Authorized(Role.SYSTEM_ADMINISTRATOR)
-  @Mutation(() => ClientTaskPayload, { description: 'Copies a client task under a new name; the copy starts disabled.' })
+  @Authorized()
+  @Mutation(() => ClientTaskPayload, { description: 'Copies a client task under a new name; the copy starts disabled. A creation like any other, so it may await approval.' })
   async duplicateClientTask(@Arg('input', () => DuplicateClientTaskInput) input: DuplicateClientTaskInput, @Ctx() context: StewardContext): Promise<ClientTaskPayload> {
-    return { clientTask: await context.services.clientCatalog.duplicateClientTask(currentActor(context), input.clientTaskId, input.name) };
+    return writePayload(await context.services.clientCatalog.duplicateClientTask(currentUser(context), input.clientTaskId, input.name));
   }
 
-  @Authorized(Role.SYSTEM_ADMINISTRATOR)
-  @Mutation(() => ClientTaskPayload)
+  @Authorized()
+  @Mutation(() => ClientTaskPayload, { description: 'Enabling may await approval; disabling always applies at once.' })
   async setClientTaskEnabled(@Arg('input', () => SetClientTaskEnabledInput) input: SetClientTaskEnabledInput, @Ctx() context: StewardContext): Promise<ClientTaskPayload> {
-    return { clientTask: await context.services.clientCatalog.setClientTaskEnabled(currentActor(context), input.clientTaskId, input.enabled) };
+    return writePayload(await context.services.clientCatalog.setClientTaskEnabled(currentUser(context), input.clientTaskId, input.enabled));
   }
 }

@@ -1,5 +1,5 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { Job, JobEvent, Role, Task, User, VaultRecord } from '../../db/entities';
+import { ClientRun, ClientTask, Job, JobEvent, ManagedSystem, Role, Task, User, VaultRecord } from '../../db/entities';
 import { type StewardContext, currentActor, currentUser } from '../context';
 import { JobFilterInput, RunOnDemandTaskInput } from '../inputs/job-inputs';
 import { connectionComplexity, PageArgs } from '../inputs/page-args';
@@ -27,9 +27,27 @@ export class JobResolver {
   }
 
   @Authorized()
-  @FieldResolver(() => VaultRecord)
-  record(@Root() job: Job): Promise<VaultRecord> {
-    return job.record.loadOrFail();
+  @FieldResolver(() => VaultRecord, { nullable: true, description: 'The record of a vault task job; null for client task jobs.' })
+  async record(@Root() job: Job): Promise<VaultRecord | null> {
+    return (await job.record?.load()) ?? null;
+  }
+
+  @Authorized()
+  @FieldResolver(() => ManagedSystem, { nullable: true, description: 'The system of a client task job; null for vault task jobs.' })
+  async system(@Root() job: Job): Promise<ManagedSystem | null> {
+    return (await job.system?.load()) ?? null;
+  }
+
+  @Authorized()
+  @FieldResolver(() => ClientTask, { nullable: true, description: 'The client task of a client task job; null once it is deleted (taskName stays).' })
+  async clientTask(@Root() job: Job): Promise<ClientTask | null> {
+    return (await job.clientTask?.load()) ?? null;
+  }
+
+  @Authorized()
+  @FieldResolver(() => ClientRun, { nullable: true, description: 'The client task run the job belongs to.' })
+  async run(@Root() job: Job): Promise<ClientRun | null> {
+    return (await job.run?.load()) ?? null;
   }
 
   @Authorized()

@@ -1,6 +1,6 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { Field, ObjectType } from 'type-graphql';
-import { ClientTask, Product } from '../../db/entities';
+import { ClientTask, ClientTaskChange, Product } from '../../db/entities';
 import { Connection } from './connection';
 
 export const ClientTaskConnection = Connection(ClientTask, 'ClientTask');
@@ -26,8 +26,14 @@ export class CheckInProductPayload {
   product!: Product;
 }
 
-@ObjectType()
+@ObjectType({ description: 'A created or changed client task: applied at once, or awaiting approval.' })
 export class ClientTaskPayload {
-  @Field(() => ClientTask)
+  @Field(() => ClientTask, { description: 'The task’s approved version; a creation awaiting approval is a task at approvedRevision 0.' })
   clientTask!: ClientTask;
+
+  @Field(() => Boolean, { description: 'True when the write took effect now; false when it awaits approval as pendingChange.' })
+  applied!: boolean;
+
+  @Field(() => ClientTaskChange, { nullable: true, description: 'The change awaiting approval, when applied is false.' })
+  pendingChange!: ClientTaskChange | null;
 }

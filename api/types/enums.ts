@@ -1,12 +1,15 @@
 import { registerEnumType } from 'type-graphql';
 import { TokenKind } from '../../db/entities/api-token';
 import { AuditOutcome } from '../../db/entities/audit-event';
-import { AccessRequestState, TargetRecord, JobEventKind, JobState, JobType, PolicyEvent, RecordPermission, Role, ScriptKey, TaskSource, Weekday, ScheduleKind, TimeBasis, TreeNodeKind } from '../../lib/enums';
+import { ClientTaskChangeState } from '../../db/entities/client-task-change';
+import { ClientTaskCapability } from '../../db/entities/permission-set';
+import { ClientRunTrigger, AccessRequestState, TargetRecord, JobEventKind, JobState, JobType, PolicyEvent, RecordPermission, Role, ScriptKey, TaskSource, Weekday, ScheduleKind, TimeBasis, TreeNodeKind, ClientTaskConflictPolicy, ClientTaskImportAction } from '../../lib/enums';
 
 registerEnumType(Role, { name: 'Role', description: 'What a user may do across Steward.' });
 registerEnumType(ScriptKey, { name: 'ScriptKey', description: 'A script from the built-in library.' });
 registerEnumType(PolicyEvent, { name: 'PolicyEvent', description: 'What makes a task run.' });
-registerEnumType(JobState, { name: 'JobState', description: 'Scheduled → Running → Completed | Error | Cancelled.' });
+registerEnumType(JobState, { name: 'JobState', description: 'Scheduled → Running → Completed | Error | Cancelled; Incompatible for a client task the system’s OS does not support.' });
+registerEnumType(ClientRunTrigger, { name: 'ClientRunTrigger', description: 'What started a client task run.' });
 registerEnumType(JobType, { name: 'JobType', description: 'Why a job exists.' });
 registerEnumType(JobEventKind, { name: 'JobEventKind', description: 'A kind of entry in a job timeline.' });
 registerEnumType(TokenKind, { name: 'TokenKind', description: 'A login session or an API token.' });
@@ -19,3 +22,7 @@ registerEnumType(TaskSource, { name: 'TaskSource', description: 'Where an applic
 registerEnumType(ScheduleKind, { name: 'ScheduleKind', description: 'How often a client task assignment runs.' });
 registerEnumType(TimeBasis, { name: 'TimeBasis', description: 'UTC runs everywhere at the same instant; LOCAL runs at each system’s own wall-clock time.' });
 registerEnumType(TreeNodeKind, { name: 'TreeNodeKind', description: 'A group or a system of the system tree.' });
+registerEnumType(ClientTaskConflictPolicy, { name: 'ClientTaskConflictPolicy', description: 'What an import does with a client task whose type already has one of that name.' });
+registerEnumType(ClientTaskImportAction, { name: 'ClientTaskImportAction', description: 'What an import did, or in a dry run would do, with one client task of the document.' });
+registerEnumType(ClientTaskCapability, { name: 'ClientTaskCapability', description: 'What a permission set allows with a product’s client tasks.' });
+registerEnumType(ClientTaskChangeState, { name: 'ClientTaskChangeState', description: 'A proposed client task change: PENDING until approved or rejected.' });

@@ -37,6 +37,14 @@ export class ClientTaskType extends BaseEntity {
   @Field(() => [String], { description: 'Operating systems the type runs on, e.g. "linux".' })
   @Property({ type: 'json' })
   supportedOs!: string[];
+
+  /**
+   * The POSIX shell script that carries out a task of this type on the endpoint, with the settings
+   * as STEWARD_* environment variables. Null for the built-in types, which Steward carries out itself.
+   */
+  @Field(() => String, { nullable: true, description: 'The shell script run on the endpoint, settings arriving as STEWARD_<NAME> environment variables; null for built-in types.' })
+  @Property({ type: 'text', nullable: true })
+  command?: string | null;
 }
 
 /** A reusable client task object of the catalog: a task type with validated settings. */
@@ -60,7 +68,23 @@ export class ClientTask extends BaseEntity {
   @Property({ type: 'boolean', default: false })
   enabled: Opt<boolean> = false;
 
+  /**
+   * How many changes have been applied to the task: the revision jobs run and record. 0 while the
+   * task was created pending approval and never approved; such a task never runs.
+   */
+  @Field(() => Int, { description: 'The approved revision: each applied change adds one. 0 means created, awaiting approval, never approved: it runs nowhere.' })
+  @Property({ type: 'integer', default: 1 })
+  approvedRevision: Opt<number> = 1;
+
   @Field(() => Int, { description: 'Optimistic-lock version; send it back when updating.' })
   @Property({ type: 'integer', version: true })
   version!: Opt<number>;
+
+  /** Makes `next` the approved version: what jobs run from now on. */
+  applyRevision(next: { name: string; settings: Record<string, unknown>; enabled: boolean }): void {
+    this.name = next.name;
+    this.settings = next.settings;
+    this.enabled = next.enabled;
+    this.approvedRevision += 1;
+  }
 }

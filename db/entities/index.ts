@@ -17,3 +17,8 @@ export * from './access-request';
 export * from './system-tree';
 export * from './client-catalog';
 export * from './client-assignment';
+export * from './client-run';
+export * from './permission-set';
+export * from './client-task-change';
+export * from './system-properties';
+export * from './product-package';

@@ -1,20 +1,51 @@
+import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Int, ObjectType } from 'type-graphql';
-import { Collection, Entity, Enum, Index, ManyToOne, OneToMany, type Opt, Property, type Ref, Unique } from '@mikro-orm/core';
+import { Check, Collection, Entity, Enum, Index, ManyToOne, OneToMany, type Opt, Property, type Ref, Unique } from '@mikro-orm/core';
 import { JobState, JobType, PolicyEvent } from '../../lib/enums';
 import { BaseEntity } from './base';
+import { ClientTask } from './client-catalog';
+import { ClientRun } from './client-run';
 import { JobEvent } from './job-event';
+import { ManagedSystem } from './system-tree';
 import { Task } from './task';
 import { User } from './user';
 import { VaultRecord } from './vault-record';
 
-/** One run of a task against a record. Each job is one Temporal workflow, `job-<id>`. */
+/**
+ * One run of a vault task against a record, or of a client task on a system. Each job is one
+ * Temporal workflow, `job-<id>`.
+ */
 @Entity({ tableName: 'jobs' })
 @Index({ properties: ['createdAt', 'id'] })
-@ObjectType({ description: 'One run of a task against a record: one Temporal workflow.' })
+@Check({ name: 'jobs_record_or_system', expression: 'num_nonnulls(record_id, system_id) = 1' })
+@ObjectType({ description: 'One run of a vault task against a record, or of a client task on a system: one Temporal workflow.' })
 export class Job extends BaseEntity {
-  @ManyToOne(() => VaultRecord, { ref: true, deleteRule: 'cascade' })
+  /** Set for vault jobs; client task jobs have `system` instead. */
+  @ManyToOne(() => VaultRecord, { ref: true, nullable: true, deleteRule: 'cascade' })
   @Index()
-  record!: Ref<VaultRecord>;
+  record?: Ref<VaultRecord> | null;
+
+  /** Set for client task jobs. */
+  @ManyToOne(() => ManagedSystem, { ref: true, nullable: true, deleteRule: 'cascade' })
+  @Index()
+  system?: Ref<ManagedSystem> | null;
+
+  @ManyToOne(() => ClientTask, { ref: true, nullable: true, deleteRule: 'set null' })
+  @Index()
+  clientTask?: Ref<ClientTask> | null;
+
+  @Field(() => Int, { nullable: true, description: 'For client task jobs: the approved revision of the task object the job ran.' })
+  @Property({ type: 'integer', nullable: true })
+  clientTaskRevision?: number | null;
+
+  /** For client task jobs: the run (Run Now or assignment firing) the job belongs to. */
+  @ManyToOne(() => ClientRun, { ref: true, nullable: true, deleteRule: 'cascade' })
+  @Index()
+  run?: Ref<ClientRun> | null;
+
+  /** For client task jobs: when the run's workflow started the job's own workflow; until then the job waits in the run. */
+  @Property({ type: 'datetime', nullable: true })
+  launchedAt?: Date | null;
 
   @ManyToOne(() => Task, { ref: true, nullable: true, deleteRule: 'set null' })
   task?: Ref<Task> | null;
@@ -71,6 +102,11 @@ export class Job extends BaseEntity {
   @Property({ type: 'integer', nullable: true })
   exitCode?: number | null;
 
+  /** For client task jobs: what the endpoint reported, parsed. */
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'For client task jobs: what the endpoint reported.' })
+  @Property({ type: 'json', nullable: true })
+  report?: Record<string, unknown> | null;
+
   /** Script output with every secret the job touched redacted. */
   @Property({ type: 'text', nullable: true })
   output?: string | null;
@@ -89,6 +125,12 @@ export class Job extends BaseEntity {
   /** On the job that started a fallback cycle: set when a person's Cancel or Run ended the cycle. */
   @Property({ type: 'datetime', nullable: true })
   fallbackCancelledAt?: Date | null;
+
+  /** The record of a vault job; client task jobs have a system instead. */
+  recordId(): string {
+    if (!this.record) throw new Error(`Job ${this.id} runs a client task on a system, not a vault task`);
+    return this.record.id;
+  }
 
   @OneToMany(() => JobEvent, (event) => event.job, { orderBy: { id: 'asc' } })
   events = new Collection<JobEvent>(this);

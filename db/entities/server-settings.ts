@@ -20,6 +20,10 @@ export class ServerSettings {
   @Property({ type: 'integer', default: 3 })
   fallbackCycles: Opt<number> = 3;
 
+  /** Read through the client task approval API, not through FallbackSettings. */
+  @Property({ type: 'boolean', default: false })
+  clientTaskApprovalRequired: Opt<boolean> = false;
+
   @Field(() => Int, { description: 'Optimistic-lock version; send it back when updating.' })
   @Property({ type: 'integer', version: true })
   version!: Opt<number>;

@@ -1,6 +1,7 @@
 import { Entity, Index, ManyToOne, type Opt, Property, type Ref } from '@mikro-orm/core';
 import { Field, Int, ObjectType } from 'type-graphql';
 import { BaseEntity } from './base';
+import { SystemProperties, SystemStatistics } from './system-properties';
 import { VaultRecord } from './vault-record';
 
 /** A group of the system tree. The root group ("My Organization") is the only one without a parent. */
@@ -52,6 +53,19 @@ export class ManagedSystem extends BaseEntity {
   @Field(() => String, { description: 'IANA time zone of the system; local-time schedules run on its wall clock.' })
   @Property({ type: 'string', length: 64, default: 'UTC' })
   timeZone: Opt<string> = 'UTC';
+
+  /** What the endpoint reported about itself. Written without touching `version`: a report is not an edit. */
+  @Field(() => SystemProperties, { nullable: true, description: 'What the endpoint last reported about itself (Agent Wakeup, Product Deployment, Product Update).' })
+  @Property({ type: 'json', nullable: true })
+  properties?: SystemProperties | null;
+
+  @Field(() => SystemStatistics, { nullable: true, description: 'What the last Agent Statistics task collected.' })
+  @Property({ type: 'json', nullable: true })
+  statistics?: SystemStatistics | null;
+
+  @Field(() => Date, { nullable: true, description: 'When Steward last reached the system over SSH.' })
+  @Property({ type: 'datetime', nullable: true })
+  lastContactAt?: Date | null;
 
   @Field(() => Int, { description: 'Optimistic-lock version; send it back when changing the system.' })
   @Property({ type: 'integer', version: true })

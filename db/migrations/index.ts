@@ -7,6 +7,9 @@ import { Migration20261125130041TargetsAndShadow } from './Migration202611251300
 import { Migration20261125131000CustomCommand } from './Migration20261125131000_custom_command';
 import { Migration20261125140000SystemTreeAndCatalog } from './Migration20261125140000_system_tree_and_catalog';
 import { Migration20261125141500Assignments } from './Migration20261125141500_assignments';
+import { Migration20261125150000EndpointAndRepository } from './Migration20261125150000_endpoint_and_repository';
+import { Migration20261125151000ApprovalsAndPermissionSets } from './Migration20261125151000_approvals_and_permission_sets';
+import { Migration20261125152000ClientJobsAndRuns } from './Migration20261125152000_client_jobs_and_runs';
 
 /** Every migration, in order. A new migration file is added here too. */
 export const migrations: MigrationObject[] = [
@@ -18,4 +21,7 @@ export const migrations: MigrationObject[] = [
   { name: 'Migration20261125131000_custom_command', class: Migration20261125131000CustomCommand },
   { name: 'Migration20261125140000_system_tree_and_catalog', class: Migration20261125140000SystemTreeAndCatalog },
   { name: 'Migration20261125141500_assignments', class: Migration20261125141500Assignments },
+  { name: 'Migration20261125150000_endpoint_and_repository', class: Migration20261125150000EndpointAndRepository },
+  { name: 'Migration20261125151000_approvals_and_permission_sets', class: Migration20261125151000ApprovalsAndPermissionSets },
+  { name: 'Migration20261125152000_client_jobs_and_runs', class: Migration20261125152000ClientJobsAndRuns },
 ];

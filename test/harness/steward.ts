@@ -12,6 +12,7 @@ import { SYSTEM_ACTOR } from '../../services/audit-service';
 import { VaultSecrets } from '../../services/vault-secrets';
 import { connectTemporalClient } from '../../temporal/connection';
 import { TemporalAccessWorkflows } from '../../temporal/access-workflows';
+import { TemporalClientWorkflows } from '../../temporal/client-workflows';
 import { TemporalJobLauncher } from '../../temporal/job-launcher';
 import { createStewardWorker, NativeConnection } from '../../temporal/worker';
 import { TEST_MASTER_KEY, testEnvironment } from './test-env';
@@ -37,16 +38,18 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
 }
 
-export async function startStewardStack(options: { worker?: boolean } = {}): Promise<StewardStack> {
+/** `databaseUrl` defaults to the run's database; another one must be migrated first (see databases.ts). */
+export async function startStewardStack(options: { worker?: boolean; databaseUrl?: string } = {}): Promise<StewardStack> {
   const env = testEnvironment();
   const masterKey = Buffer.from(TEST_MASTER_KEY, 'base64');
-  const orm = await openDatabase(env.databaseUrl);
+  const orm = await openDatabase(options.databaseUrl ?? env.databaseUrl);
   const client = await connectTemporalClient({ address: env.temporalAddress, namespace: 'default', masterKey });
   const api = await startApiServer({
     orm,
     secrets: new VaultSecrets(masterKey),
     launcher: new TemporalJobLauncher(client),
     accessWorkflows: new TemporalAccessWorkflows(client),
+    clientWorkflows: new TemporalClientWorkflows(client),
     port: 0,
     masterKey,
     codecOrigins: ['http://localhost:8233'],

@@ -1,0 +1,88 @@
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { ClientTask, ClientTaskChange, User } from '../../db/entities';
+import { Role } from '../../lib/enums';
+import type { SettingDiff } from '../../services/client-task-approvals';
+import { type StewardContext, currentActor, currentUser } from '../context';
+import { ClientTaskChangeFilterInput, DecideClientTaskChangeInput, SetClientTaskApprovalRequiredInput } from '../inputs/approval-inputs';
+import { PageArgs, connectionComplexity } from '../inputs/page-args';
+import { ClientTaskApprovalSettingPayload, ClientTaskChangeConnection, ClientTaskChangePayload, ClientTaskSettingDiff } from '../types/approval-types';
+import { type ConnectionShape, toConnection } from '../types/connection';
+
+@Resolver()
+export class ClientTaskApprovalSettingResolver {
+  @Authorized()
+  @Query(() => Boolean, { description: 'Whether every creation and change of a client task waits for an approver, whoever makes it.' })
+  clientTaskApprovalRequired(@Ctx() context: StewardContext): Promise<boolean> {
+    return context.services.approvals.approvalRequired();
+  }
+
+  @Authorized(Role.SYSTEM_ADMINISTRATOR)
+  @Mutation(() => ClientTaskApprovalSettingPayload, { description: 'Turns the server-wide approval of client task creations and changes on or off; pending changes stay pending.' })
+  async setClientTaskApprovalRequired(
+    @Arg('input', () => SetClientTaskApprovalRequiredInput) input: SetClientTaskApprovalRequiredInput,
+    @Ctx() context: StewardContext,
+  ): Promise<ClientTaskApprovalSettingPayload> {
+    return { clientTaskApprovalRequired: await context.services.approvals.setApprovalRequired(currentActor(context), input.required) };
+  }
+}
+
+@Resolver(() => ClientTaskChange)
+export class ClientTaskChangeResolver {
+  @Authorized()
+  @Query(() => ClientTaskChangeConnection, { description: 'Client task changes of the products you may view, newest first; pending ones unless filtered by state.', complexity: connectionComplexity })
+  async pendingClientTaskChanges(
+    @Arg('filter', () => ClientTaskChangeFilterInput, { nullable: true }) filter: ClientTaskChangeFilterInput | undefined,
+    @Args(() => PageArgs) page: PageArgs,
+    @Ctx() context: StewardContext,
+  ): Promise<ConnectionShape<ClientTaskChange>> {
+    return toConnection(await context.services.approvals.list(currentUser(context), filter ?? {}, page));
+  }
+
+  @Authorized()
+  @Query(() => ClientTaskChange, { description: 'FORBIDDEN unless your permission sets let you view the task’s product.' })
+  clientTaskChange(@Arg('id', () => ID) id: string, @Ctx() context: StewardContext): Promise<ClientTaskChange> {
+    return context.services.approvals.change(currentUser(context), id);
+  }
+
+  @Authorized()
+  @FieldResolver(() => ClientTask)
+  clientTask(@Root() change: ClientTaskChange, @Ctx() context: StewardContext): Promise<ClientTask> {
+    return context.services.clientCatalog.clientTask(change.clientTask.id);
+  }
+
+  @Authorized()
+  @FieldResolver(() => User)
+  proposedBy(@Root() change: ClientTaskChange): Promise<User> {
+    return change.proposedBy.loadOrFail();
+  }
+
+  @Authorized()
+  @FieldResolver(() => User, { nullable: true })
+  async decidedBy(@Root() change: ClientTaskChange): Promise<User | null> {
+    return (await change.decidedBy?.load()) ?? null;
+  }
+
+  @Authorized()
+  @FieldResolver(() => [ClientTaskSettingDiff], { description: 'The proposed settings, setting by setting, next to the task’s approved version now.' })
+  diff(@Root() change: ClientTaskChange, @Ctx() context: StewardContext): Promise<SettingDiff[]> {
+    return context.services.approvals.diff(change);
+  }
+
+  @Authorized()
+  @Mutation(() => ClientTaskChangePayload, {
+    description: 'Applies a pending change as the task’s next approved revision. Needs APPROVE on the product; nobody approves their own change. CONFLICT when the task changed since the proposal.',
+  })
+  async approveClientTaskChange(@Arg('input', () => DecideClientTaskChangeInput) input: DecideClientTaskChangeInput, @Ctx() context: StewardContext): Promise<ClientTaskChangePayload> {
+    return this.payload(await context.services.approvals.approve(currentUser(context), input.changeId, input.comment), context);
+  }
+
+  @Authorized()
+  @Mutation(() => ClientTaskChangePayload, { description: 'Rejects a pending change; the task keeps its approved version. Needs APPROVE on the product, except for the author withdrawing their own change.' })
+  async rejectClientTaskChange(@Arg('input', () => DecideClientTaskChangeInput) input: DecideClientTaskChangeInput, @Ctx() context: StewardContext): Promise<ClientTaskChangePayload> {
+    return this.payload(await context.services.approvals.reject(currentUser(context), input.changeId, input.comment), context);
+  }
+
+  private async payload(change: ClientTaskChange, context: StewardContext): Promise<ClientTaskChangePayload> {
+    return { change, clientTask: await context.services.clientCatalog.clientTask(change.clientTask.id) };
+  }
+}

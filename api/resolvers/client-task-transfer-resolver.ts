@@ -1,0 +1,25 @@
+import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
+import { type StewardContext, currentUser } from '../context';
+import { ExportClientTasksInput, ImportClientTasksInput } from '../inputs/client-task-transfer-inputs';
+import { ExportClientTasksPayload, ImportClientTasksPayload } from '../types/client-task-transfer-types';
+
+@Resolver()
+export class ClientTaskTransferResolver {
+  @Authorized()
+  @Mutation(() => ExportClientTasksPayload, {
+    description: 'Exports client tasks as a versioned document another server can import; needs VIEW on their products. A mutation, so every export is audited.',
+  })
+  async exportClientTasks(@Arg('input', () => ExportClientTasksInput) input: ExportClientTasksInput, @Ctx() context: StewardContext): Promise<ExportClientTasksPayload> {
+    return { document: await context.services.clientTaskTransfer.exportClientTasks(currentUser(context), input.clientTaskIds) };
+  }
+
+  @Authorized()
+  @Mutation(() => ImportClientTasksPayload, {
+    description:
+      'Imports an exported document; needs EDIT on its products. Every problem (another format or version, a product not checked in, a task type the product lacks, settings invalid for the type’s current schema, a name twice) is reported at once with BAD_USER_INPUT and nothing is written; otherwise all of it is, in one transaction. New tasks keep the document’s enabled flag; creations and replacements await approval where the importer’s edits need it.',
+  })
+  async importClientTasks(@Arg('input', () => ImportClientTasksInput) input: ImportClientTasksInput, @Ctx() context: StewardContext): Promise<ImportClientTasksPayload> {
+    const results = await context.services.clientTaskTransfer.importClientTasks(currentUser(context), input.document, input.conflictPolicy, input.dryRun);
+    return { dryRun: input.dryRun, results };
+  }
+}

@@ -1,0 +1,29 @@
+import { Arg, Args, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { ProductPackage } from '../../db/entities';
+import { Role } from '../../lib/enums';
+import { type StewardContext, currentActor } from '../context';
+import { PageArgs, connectionComplexity } from '../inputs/page-args';
+import { CheckInPackageInput } from '../inputs/package-repository-inputs';
+import { type ConnectionShape, toConnection } from '../types/connection';
+import { CheckInPackagePayload, ProductPackageConnection } from '../types/package-repository-types';
+
+@Resolver(() => ProductPackage)
+export class PackageRepositoryResolver {
+  @Authorized()
+  @Query(() => ProductPackageConnection, { description: 'Packages in the repository (metadata only), newest check-in first; all products when product is omitted.', complexity: connectionComplexity })
+  async packages(
+    @Arg('product', () => String, { nullable: true }) product: string | undefined,
+    @Args(() => PageArgs) page: PageArgs,
+    @Ctx() context: StewardContext,
+  ): Promise<ConnectionShape<ProductPackage>> {
+    return toConnection(await context.services.packageRepository.list(product ?? null, page));
+  }
+
+  @Authorized(Role.SYSTEM_ADMINISTRATOR)
+  @Mutation(() => CheckInPackagePayload, {
+    description: 'Checks a package into the repository: one version of a product as a .tar.gz with its install script. Its SHA-256 is computed here; a version already checked in is refused with CONFLICT.',
+  })
+  async checkInPackage(@Arg('input', () => CheckInPackageInput) input: CheckInPackageInput, @Ctx() context: StewardContext): Promise<CheckInPackagePayload> {
+    return { package: await context.services.packageRepository.checkIn(currentActor(context), input) };
+  }
+}

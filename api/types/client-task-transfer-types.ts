@@ -1,0 +1,45 @@
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { Field, ID, ObjectType } from 'type-graphql';
+import { ClientTaskImportAction } from '../../lib/enums';
+import type { ClientTaskDocument } from '../../services/client-task-document';
+
+@ObjectType()
+export class ExportClientTasksPayload {
+  @Field(() => GraphQLJSONObject, {
+    description: 'Format "steward.client-tasks" version 1: { format, formatVersion, exportedAt, clientTasks: [{ name, product { name version }, taskType, settings, enabled }] }.',
+  })
+  document!: ClientTaskDocument;
+}
+
+@ObjectType({ description: 'What an import did, or in a dry run would do, with one client task of the document.' })
+export class ClientTaskImportResult {
+  @Field(() => String, { description: 'The name in the document.' })
+  name!: string;
+
+  @Field(() => String, { description: 'The name it has here: a RENAMED task’s new name, or the existing task’s for SKIPPED and REPLACED.' })
+  finalName!: string;
+
+  @Field(() => String, { description: 'Product name.' })
+  product!: string;
+
+  @Field(() => String, { description: 'Task type name.' })
+  taskType!: string;
+
+  @Field(() => ClientTaskImportAction)
+  action!: ClientTaskImportAction;
+
+  @Field(() => ID, { nullable: true, description: 'The created, replaced or skipped client task; null for one a dry run would create.' })
+  clientTaskId!: string | null;
+
+  @Field(() => Boolean, { description: 'The creation or replacement awaits an approver; until then the task keeps its approved version (a created one is at approvedRevision 0 and runs nowhere).' })
+  awaitingApproval!: boolean;
+}
+
+@ObjectType()
+export class ImportClientTasksPayload {
+  @Field(() => Boolean, { description: 'True when nothing was written.' })
+  dryRun!: boolean;
+
+  @Field(() => [ClientTaskImportResult], { description: 'One per client task of the document, in its order.' })
+  results!: ClientTaskImportResult[];
+}

@@ -1,0 +1,55 @@
+import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
+import type { ClientRun } from '../db/entities';
+import { LOCAL_NODE, taskQueueForNode } from '../lib/config';
+import type { ClientWorkflows } from '../services/client-workflows';
+import { assignmentSchedule, clientRun, scheduleChangedSignal } from '../workflows';
+import { TASK_ID } from './search-attributes';
+
+/** Client task runs and assignment schedules as workflows on the local node's queue. */
+export class TemporalClientWorkflows implements ClientWorkflows {
+  constructor(private readonly client: Client) {}
+
+  async startRun(run: ClientRun): Promise<void> {
+    try {
+      await this.client.workflow.start(clientRun, {
+        workflowId: run.workflowId,
+        taskQueue: taskQueueForNode(LOCAL_NODE),
+        args: [{ runId: run.id, nodeName: LOCAL_NODE }],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        typedSearchAttributes: run.clientTask ? [{ key: TASK_ID, value: run.clientTask.id }] : [],
+        staticSummary: `${run.taskName}: ${run.trigger === 'RUN_NOW' ? 'Run Now' : 'scheduled run'} ${run.id}`,
+      });
+    } catch (error) {
+      // A retried firing finds its run already started.
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+  }
+
+  async cancelRun(run: ClientRun): Promise<void> {
+    try {
+      await this.client.workflow.getHandle(run.workflowId).cancel();
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+    }
+  }
+
+  async stopSchedule(assignmentId: string): Promise<void> {
+    try {
+      await this.client.workflow.getHandle(`assignment-${assignmentId}`).cancel();
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+    }
+  }
+
+  async scheduleChanged(assignmentId: string): Promise<void> {
+    await this.client.workflow.signalWithStart(assignmentSchedule, {
+      workflowId: `assignment-${assignmentId}`,
+      taskQueue: taskQueueForNode(LOCAL_NODE),
+      args: [{ assignmentId }],
+      signal: scheduleChangedSignal,
+      signalArgs: [],
+      staticSummary: `Schedule of client task assignment ${assignmentId}`,
+    });
+  }
+}
