@@ -209,9 +209,10 @@ describe('client task runs: Run Now, scheduled firings, one task per system, can
     const endpoints = [await createEndpoint(group), await createEndpoint(group)];
     const long = await createTask(sleepTypeId, { seconds: 120, marker: 'long' });
     const started = await runNow(long.id, endpoints.map((endpoint) => endpoint.systemId));
+    await eventually(async () => ((await run(started.id)).counts.running === 2 && endpoints.every(sleeping) ? true : undefined), 60_000, 'both jobs running on their hosts');
     // A second run on the same systems waits for the first: its jobs are pending.
     const queued = await runNow(long.id, endpoints.map((endpoint) => endpoint.systemId));
-    await eventually(async () => ((await run(started.id)).counts.running === 2 && endpoints.every(sleeping) ? true : undefined), 60_000, 'both jobs running on their hosts');
+    await new Promise((resolve) => setTimeout(resolve, 3000));
     expect((await run(queued.id)).counts).toMatchObject({ targeted: 2, pending: 2 });
 
     const cancelled = await ok('mutation ($input: CancelClientRunInput!) { cancelClientRun(input: $input) { run { cancelledAt } } }', { input: { runId: started.id } });
@@ -309,8 +310,8 @@ describe('client task runs: Run Now, scheduled firings, one task per system, can
     await assignAt({ groupId: group }, task.id, { kind: 'DAILY', startAt: '2030-01-01T09:00', timeBasis: 'LOCAL' });
     await assignAt({ systemId: alone.systemId }, task.id, { kind: 'WEEKLY', startAt: '2030-01-01T09:00', weekdays: ['MONDAY'], timeBasis: 'LOCAL' });
     const running = await runNow(task.id, [inGroup.systemId]);
-    const waiting = await runNow(task.id, [inGroup.systemId]);
     await eventually(async () => ((await run(running.id)).counts.running === 1 ? true : undefined), 60_000, 'the job to run');
+    const waiting = await runNow(task.id, [inGroup.systemId]);
 
     const { clientTaskDeletionImpact: impact } = await ok(
       'query ($id: ID!) { clientTaskDeletionImpact(clientTaskId: $id) { groups { id name } systems { id name } assignments openJobs } }',
