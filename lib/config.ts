@@ -9,6 +9,8 @@ export interface StewardConfig {
   publicUrl: string;
   /** Origins of Temporal Web UIs allowed to call the codec endpoint. */
   codecOrigins: string[];
+  /** How many jobs of one client task run may be in progress at once; unset, the run workflow's default. */
+  clientRunConcurrency?: number;
 }
 
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/steward';
@@ -44,5 +46,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StewardConfig 
       .split(',')
       .map((origin) => origin.trim())
       .filter(Boolean),
+    clientRunConcurrency: positiveInteger(env.STEWARD_CLIENT_RUN_CONCURRENCY, 'STEWARD_CLIENT_RUN_CONCURRENCY'),
   };
+}
+
+function positiveInteger(value: string | undefined, name: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`${name} must be a whole number of at least 1, got "${value}"`);
+  return parsed;
 }

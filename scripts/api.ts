@@ -18,7 +18,7 @@ async function main(): Promise<void> {
     secrets: new VaultSecrets(config.masterKey),
     launcher: new TemporalJobLauncher(client),
     accessWorkflows: new TemporalAccessWorkflows(client),
-    clientWorkflows: new TemporalClientWorkflows(client),
+    clientWorkflows: new TemporalClientWorkflows(client, config.clientRunConcurrency),
     port: config.apiPort,
     masterKey: config.masterKey,
     codecOrigins: config.codecOrigins,

@@ -22,6 +22,7 @@ async function main(): Promise<void> {
     masterKey: config.masterKey,
     orm,
     client,
+    clientRunConcurrency: config.clientRunConcurrency,
   });
   const reporting = setInterval(() => void nodes.reportSeen(config.nodeName).catch((error: unknown) => console.error(error)), 30_000);
   if (config.nodeName === LOCAL_NODE) await ensureJobReconciliationSchedule(client, taskQueueForNode(LOCAL_NODE));

@@ -8,14 +8,18 @@ import { TASK_ID } from './search-attributes';
 
 /** Client task runs and assignment schedules as workflows on the local node's queue. */
 export class TemporalClientWorkflows implements ClientWorkflows {
-  constructor(private readonly client: Client) {}
+  constructor(
+    private readonly client: Client,
+    /** How many jobs of one run may be in progress at once; unset, the run workflow's default. */
+    private readonly maxConcurrentJobs?: number,
+  ) {}
 
   async startRun(run: ClientRun): Promise<void> {
     try {
       await this.client.workflow.start(clientRun, {
         workflowId: run.workflowId,
         taskQueue: taskQueueForNode(LOCAL_NODE),
-        args: [{ runId: run.id, nodeName: LOCAL_NODE }],
+        args: [{ runId: run.id, nodeName: LOCAL_NODE, maxConcurrentJobs: this.maxConcurrentJobs }],
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         typedSearchAttributes: run.clientTask ? [{ key: TASK_ID, value: run.clientTask.id }] : [],
         staticSummary: `${run.taskName}: ${run.trigger === 'RUN_NOW' ? 'Run Now' : 'scheduled run'} ${run.id}`,

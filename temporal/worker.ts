@@ -16,6 +16,8 @@ export interface StewardWorkerOptions {
   orm: MikroORM;
   /** For activities that talk to Temporal: the account locks, fallback jobs, reconciliation. */
   client: Client;
+  /** How many jobs of one client task run may be in progress at once, for runs this worker starts. */
+  clientRunConcurrency?: number;
   /** A prebuilt workflow bundle (tests build one once); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -36,7 +38,7 @@ export async function createStewardWorker(options: StewardWorkerOptions): Promis
       nodeName: options.nodeName,
       client: options.client,
       launcher: new TemporalJobLauncher(options.client),
-      clientWorkflows: new TemporalClientWorkflows(options.client),
+      clientWorkflows: new TemporalClientWorkflows(options.client, options.clientRunConcurrency),
     }),
     dataConverter: stewardDataConverter(options.masterKey),
   });

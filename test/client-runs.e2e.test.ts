@@ -3,7 +3,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { User } from '../db/entities';
 import { randomizedOffsetMs } from '../lib/assignment-occurrences';
+import { ClientRunService } from '../services/client-run-service';
+import { TemporalClientWorkflows } from '../temporal/client-workflows';
 import { ADMIN_ROLES, eventually, type StewardStack, startStewardStack, uniqueName } from './harness/steward';
 import { testEnvironment } from './harness/test-env';
 import { createRotatableRecord, type RotatableRecord } from './harness/vault-fixtures';
@@ -170,6 +173,10 @@ describe('client task runs: Run Now, scheduled firings, one task per system, can
       filter: { systemId: endpoints[0]!.systemId },
     });
     expect(history.jobs.totalCount).toBe(1);
+    // Wakeup refreshed what the system reports, and GraphQL shows it.
+    const { system } = await ok('query ($id: ID!) { system(id: $id) { lastContactAt properties { hostname osFamily kernel } } }', { id: endpoints[0]!.systemId });
+    expect(system.properties).toEqual({ hostname: os.hostname(), osFamily: 'linux', kernel: os.release() });
+    expect(Date.now() - Date.parse(system.lastContactAt)).toBeLessThan(120_000);
 
     // Now that Wakeup reported the systems' OS, a task type for Windows only is incompatible with them.
     const windowsOnly = await createTask(windowsTypeId, {});
@@ -202,6 +209,19 @@ describe('client task runs: Run Now, scheduled firings, one task per system, can
     const lines = runsLog(endpoint).map((line) => line.split(' ').slice(0, 2).join(' '));
     const [firstMarker, secondMarker] = a === jobs[0] ? ['first', 'second'] : ['second', 'first'];
     expect(lines).toEqual([`start ${firstMarker}`, `end ${firstMarker}`, `start ${secondMarker}`, `end ${secondMarker}`]);
+  });
+
+  it('keeps a run within its concurrency limit: with a limit of one, its jobs run one after another', async () => {
+    const group = await createGroup('limit');
+    const endpoints = [await createEndpoint(group), await createEndpoint(group), await createEndpoint(group)];
+    const task = await createTask(sleepTypeId, { seconds: 2, marker: 'limited' });
+    const { me } = await ok('{ me { id } }');
+    const user = await stack.orm.em.fork().findOneOrFail(User, { id: me.id });
+    const limited = new ClientRunService(stack.orm.em.fork(), new TemporalClientWorkflows(stack.client, 1));
+    const ended = await settled((await limited.runNow(user, task.id, endpoints.map((endpoint) => endpoint.systemId))).id);
+    expect(ended.counts).toMatchObject({ targeted: 3, completed: 3 });
+    const jobs = ended.jobs.edges.map((edge: any) => edge.node).sort((a: any, b: any) => Date.parse(a.startedAt) - Date.parse(b.startedAt));
+    for (let i = 1; i < jobs.length; i++) expect(Date.parse(jobs[i].startedAt)).toBeGreaterThanOrEqual(Date.parse(jobs[i - 1].finishedAt));
   });
 
   it('cancels a whole run: pending jobs at once, running ones stopped on their hosts', async () => {

@@ -19,6 +19,7 @@ export interface ClientRunInput {
   nodeName?: string;
 }
 
+/** Unless the run says otherwise (STEWARD_CLIENT_RUN_CONCURRENCY). */
 export const DEFAULT_MAX_CONCURRENT_JOBS = 20;
 /** Keeps history small: after this many jobs the run continues as new, once its jobs in flight have ended. */
 const JOBS_BEFORE_CONTINUE_AS_NEW = 500;
