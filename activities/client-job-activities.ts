@@ -59,6 +59,10 @@ export function createClientJobActivities({ orm, secrets, clientWorkflows, nodeN
       return schedules().nextFiring(assignmentId, after ? new Date(after) : null);
     },
 
+    async ensureAssignmentSchedules(): Promise<number> {
+      return schedules().ensureSchedules();
+    },
+
     async fireAssignment({ assignmentId, firedAt, timeZones, startAt }: AssignmentFiring & { assignmentId: string }): Promise<number> {
       return schedules().fire(assignmentId, new Date(firedAt), timeZones, new Date(startAt));
     },

@@ -58,6 +58,22 @@ export class AssignmentScheduleService {
     return { firedAt: first.firedAt.toISOString(), timeZones: together.map((candidate) => candidate.timeZone), startAt: first.startAt.toISOString() };
   }
 
+  /**
+   * Starts the schedule of every assignment that still has fire times but no running schedule (say,
+   * Temporal was unreachable when it was made). Returns how many it started.
+   */
+  async ensureSchedules(now = new Date()): Promise<number> {
+    const running = await this.workflows.runningSchedules();
+    const assignments = await this.em.find(ClientTaskAssignment, { id: { $nin: [...running] } }, { fields: ['id'] });
+    let started = 0;
+    for (const { id } of assignments) {
+      if (!(await this.nextFiring(id, null, now))) continue;
+      await this.workflows.scheduleChanged(id);
+      started++;
+    }
+    return started;
+  }
+
   /** Fires the assignment in each time zone; returns how many runs it started. */
   async fire(assignmentId: string, firedAt: Date, timeZones: (string | null)[], startAt: Date = firedAt): Promise<number> {
     const runs = new ClientRunService(this.em, this.workflows);

@@ -10,4 +10,6 @@ export interface ClientWorkflows {
   scheduleChanged(assignmentId: string): Promise<void>;
   /** Stops the schedule of a removed assignment. */
   stopSchedule(assignmentId: string): Promise<void>;
+  /** The assignments whose schedules are running now. */
+  runningSchedules(): Promise<Set<string>>;
 }

@@ -6,6 +6,8 @@ import type { ClientWorkflows } from '../services/client-workflows';
 import { assignmentSchedule, clientRun, scheduleChangedSignal } from '../workflows';
 import { TASK_ID } from './search-attributes';
 
+const SCHEDULE_PREFIX = 'assignment-';
+
 /** Client task runs and assignment schedules as workflows on the local node's queue. */
 export class TemporalClientWorkflows implements ClientWorkflows {
   constructor(
@@ -40,15 +42,23 @@ export class TemporalClientWorkflows implements ClientWorkflows {
 
   async stopSchedule(assignmentId: string): Promise<void> {
     try {
-      await this.client.workflow.getHandle(`assignment-${assignmentId}`).cancel();
+      await this.client.workflow.getHandle(`${SCHEDULE_PREFIX}${assignmentId}`).cancel();
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError)) throw error;
     }
   }
 
+  async runningSchedules(): Promise<Set<string>> {
+    const running = new Set<string>();
+    for await (const execution of this.client.workflow.list({ query: `WorkflowType = 'assignmentSchedule' AND ExecutionStatus = 'Running'` })) {
+      running.add(execution.workflowId.slice(SCHEDULE_PREFIX.length));
+    }
+    return running;
+  }
+
   async scheduleChanged(assignmentId: string): Promise<void> {
     await this.client.workflow.signalWithStart(assignmentSchedule, {
-      workflowId: `assignment-${assignmentId}`,
+      workflowId: `${SCHEDULE_PREFIX}${assignmentId}`,
       taskQueue: taskQueueForNode(LOCAL_NODE),
       args: [{ assignmentId }],
       signal: scheduleChangedSignal,

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { User } from '../db/entities';
 import { randomizedOffsetMs } from '../lib/assignment-occurrences';
+import { AssignmentScheduleService } from '../services/assignment-schedule-service';
 import { ClientRunService } from '../services/client-run-service';
 import { TemporalClientWorkflows } from '../temporal/client-workflows';
 import { ADMIN_ROLES, eventually, type StewardStack, startStewardStack, uniqueName } from './harness/steward';
@@ -302,6 +303,21 @@ describe('client task runs: Run Now, scheduled firings, one task per system, can
     expect(Date.parse(firing.firedAt)).toBe(at.getTime());
     expect(firing.jobs.edges.map((edge: any) => edge.node.system.id)).toEqual([tokyo.systemId]);
     expect(runsLog(newYork)).toEqual([]);
+  });
+
+  it('gives an assignment whose schedule workflow is gone its schedule back', async () => {
+    const group = await createGroup('lost-schedule');
+    await createEndpoint(group);
+    const task = await createTask(sleepTypeId, { seconds: 0, marker: 'lost' });
+    const assignmentId = await assignAt({ groupId: group }, task.id, { kind: 'DAILY', startAt: '2030-01-01T09:00', timeBasis: 'LOCAL' });
+    const handle = stack.client.workflow.getHandle(`assignment-${assignmentId}`);
+    await handle.terminate('lost, as if Temporal had been unreachable when the assignment was made');
+    const schedules = new AssignmentScheduleService(stack.orm.em.fork(), new TemporalClientWorkflows(stack.client));
+    // What the steward-job-reconciliation schedule does every minute.
+    await eventually(async () => {
+      await schedules.ensureSchedules();
+      return (await stack.client.workflow.getHandle(`assignment-${assignmentId}`).describe()).status.name === 'RUNNING' ? true : undefined;
+    }, 60_000, 'the schedule to be started again');
   });
 
   it('stops a task on its host when it runs longer than the assignment allows', async () => {

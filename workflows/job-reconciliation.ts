@@ -1,12 +1,20 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
-const { reconcileJobsWithTemporal } = proxyActivities<Activities>({
+/** Reconciliations started before assignment schedules existed do not look for them. */
+const ASSIGNMENT_SCHEDULES_PATCH = 'ensure-assignment-schedules';
+
+const { reconcileJobsWithTemporal, ensureAssignmentSchedules } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '5 seconds', maximumAttempts: 3 },
 });
 
-/** Run by the `steward-job-reconciliation` schedule: jobs whose workflows were terminated get a final state. */
-export async function jobReconciliation(): Promise<{ changed: number }> {
-  return { changed: await reconcileJobsWithTemporal() };
+/**
+ * Run by the `steward-job-reconciliation` schedule: jobs whose workflows were terminated get a
+ * final state, and assignments that should be scheduled but are not get their schedule back.
+ */
+export async function jobReconciliation(): Promise<{ changed: number; schedulesStarted?: number }> {
+  const changed = await reconcileJobsWithTemporal();
+  if (!patched(ASSIGNMENT_SCHEDULES_PATCH)) return { changed };
+  return { changed, schedulesStarted: await ensureAssignmentSchedules() };
 }
