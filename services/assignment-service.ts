@@ -51,6 +51,7 @@ function nodeIds(node: ResolvedNode): { groupId: string } | { systemId: string }
  */
 export class AssignmentService {
   private readonly permissions: ClientTaskPermissions;
+  private groupRowsOnce?: Promise<Map<string, GroupRow>>;
 
   constructor(
     private readonly em: EntityManager,
@@ -179,7 +180,7 @@ export class AssignmentService {
 
   /** The node an assignment is made on. */
   async nodeOf(assignment: ClientTaskAssignment): Promise<TreeNodeView> {
-    const groups = await this.groupRows();
+    const groups = await this.groupRowsOfRequest();
     if (assignment.group) return this.groupView(groups, assignment.group.id);
     const system = await this.em.findOneOrFail(ManagedSystem, { id: assignment.system!.id });
     return this.systemView(groups, system);
@@ -238,6 +239,12 @@ export class AssignmentService {
   }
 
   /** Every group, small enough to hold: the tree's shape without its systems. */
+  /** The group table read once per request (this service lives for one request), for the node field resolved per assignment. */
+  private groupRowsOfRequest(): Promise<Map<string, GroupRow>> {
+    this.groupRowsOnce ??= this.groupRows();
+    return this.groupRowsOnce;
+  }
+
   private async groupRows(): Promise<Map<string, GroupRow>> {
     const rows = await this.em.getConnection().execute<{ id: string; name: string; parent_id: string | null }[]>('select id, name, parent_id from system_groups');
     return new Map(rows.map((row) => [row.id, { id: row.id, name: row.name, parentId: row.parent_id }]));

@@ -2,6 +2,8 @@ import type { FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   AuditOutcome,
+  ClientTask,
+  ClientTaskCapability,
   FINAL_JOB_STATES,
   Job,
   JobEvent,
@@ -14,10 +16,11 @@ import {
   type VaultRecord,
 } from '../db/entities';
 import { RecordPermission } from '../lib/enums';
+import { ClientTaskPermissions, isAdministrator } from './client-task-permissions';
 import { type Actor, actorOf, AuditService } from './audit-service';
 import { resolveJobTarget } from './job-target';
 import { RecordAccess } from './record-access';
-import { BadInputError, ConflictError, NotFoundError } from './errors';
+import { BadInputError, ConflictError, ForbiddenError, NotFoundError } from './errors';
 import type { JobLauncher } from './job-launcher';
 import { type Page, type PageRequest, paginateNewestFirst } from './pagination';
 import { RecordService } from './record-service';
@@ -154,8 +157,24 @@ export class JobService {
     return job;
   }
 
-  listJobs(filter: JobFilter, page: PageRequest): Promise<Page<Job>> {
+  /** A job, for a user: client task jobs only of products the user may view (administrators see all). */
+  async viewJob(user: User, id: string): Promise<Job> {
+    const job = await this.getJob(id);
+    if (job.system && !isAdministrator(user)) {
+      const task = job.clientTask ? await this.em.findOne(ClientTask, { id: job.clientTask.id }) : null;
+      if (!task) throw new ForbiddenError('The client task of this job was deleted; only an administrator may see the job');
+      await new ClientTaskPermissions(this.em).assertOnTask(user, task, ClientTaskCapability.VIEW);
+    }
+    return job;
+  }
+
+  /** Job History for a user: vault jobs, and client task jobs of the products the user may view. */
+  async listJobs(user: User, filter: JobFilter, page: PageRequest): Promise<Page<Job>> {
     const where: FilterQuery<Job> = {};
+    if (!isAdministrator(user)) {
+      const viewable = await new ClientTaskPermissions(this.em).viewableProductIds(user);
+      where.$or = [{ system: null }, { clientTask: { taskType: { product: { $in: viewable } } } }];
+    }
     if (filter.recordId) where.record = filter.recordId;
     if (filter.taskId) where.task = filter.taskId;
     if (filter.systemId) where.system = filter.systemId;

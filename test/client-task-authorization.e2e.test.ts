@@ -20,6 +20,8 @@ interface Fixture {
   permissionSet: { id: string; version: number };
   /** Set by the preparation of the run operations: a Run Now of `task` on `systemId`. */
   runId?: string;
+  /** That run's job. */
+  jobId?: string;
 }
 
 interface World {
@@ -55,7 +57,10 @@ const enableTask = (f: Fixture, admin: Admin) =>
 /** Enables the task and runs it now on the fixture's system, as an administrator. */
 const prepareRun = async (f: Fixture, _w: World, admin: Admin) => {
   await enableTask(f, admin);
-  f.runId = (await admin('mutation ($input: RunClientTaskNowInput!) { runClientTaskNow(input: $input) { run { id } } }', { input: { clientTaskId: f.task.id, systemIds: [f.systemId] } })).runClientTaskNow.run.id;
+  const { run } = (await admin('mutation ($input: RunClientTaskNowInput!) { runClientTaskNow(input: $input) { run { id jobs { edges { node { id } } } } } }', { input: { clientTaskId: f.task.id, systemIds: [f.systemId] } }))
+    .runClientTaskNow;
+  f.runId = run.id;
+  f.jobId = run.jobs.edges[0].node.id;
 };
 
 /** Every client task operation of this area. Add a row for each new one. */
@@ -208,6 +213,16 @@ const OPERATIONS: Operation[] = [
     shows: (data, f) => ids(data.clientRuns.edges).includes(f.runId!),
     prepare: prepareRun,
   },
+  {
+    name: 'jobs',
+    needs: 'VIEW',
+    kind: 'list',
+    query: 'query ($filter: JobFilterInput) { jobs(filter: $filter, first: 10) { edges { node { id } } } }',
+    variables: (f) => ({ filter: { clientTaskId: f.task.id } }),
+    shows: (data, f) => ids(data.jobs.edges).includes(f.jobId!),
+    prepare: prepareRun,
+  },
+  { name: 'job', needs: 'VIEW', kind: 'fetch', query: 'query ($id: ID!) { job(id: $id) { id system { id } } }', variables: (f) => ({ id: f.jobId }), prepare: prepareRun },
   {
     name: 'clientTaskDeletionImpact',
     needs: 'EDIT',

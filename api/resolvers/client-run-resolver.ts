@@ -53,7 +53,7 @@ export class ClientRunResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() context: StewardContext,
   ): Promise<ConnectionShape<Job>> {
-    return toConnection(await context.services.jobs.listJobs({ ...filter, runId: run.id }, page));
+    return toConnection(await context.services.jobs.listJobs(currentUser(context), { ...filter, runId: run.id }, page));
   }
 
   @Authorized()

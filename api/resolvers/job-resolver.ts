@@ -17,13 +17,13 @@ export class JobResolver {
     @Arg('filter', () => JobFilterInput, { nullable: true }) filter: JobFilterInput | undefined,
     @Ctx() context: StewardContext,
   ) {
-    return toConnection(await context.services.jobs.listJobs(filter ?? {}, page));
+    return toConnection(await context.services.jobs.listJobs(currentUser(context), filter ?? {}, page));
   }
 
   @Authorized()
   @Query(() => Job)
   job(@Arg('id', () => ID) id: string, @Ctx() context: StewardContext): Promise<Job> {
-    return context.services.jobs.getJob(id);
+    return context.services.jobs.viewJob(currentUser(context), id);
   }
 
   @Authorized()

@@ -69,7 +69,7 @@ export class RecordResolver {
     @Arg('filter', () => JobFilterInput, { nullable: true }) filter: JobFilterInput | undefined,
     @Ctx() context: StewardContext,
   ) {
-    return toConnection(await context.services.jobs.listJobs({ ...filter, recordId: record.id }, page));
+    return toConnection(await context.services.jobs.listJobs(currentUser(context), { ...filter, recordId: record.id }, page));
   }
 
   @Authorized(Role.SYSTEM_ADMINISTRATOR)
