@@ -13,6 +13,7 @@ import { assertId, UUID } from './validation';
 
 export interface SystemInScope {
   id: string;
+  name: string;
   timeZone: string;
 }
 
@@ -64,15 +65,15 @@ export async function systemsInScope(em: EntityManager, assignmentId: string, op
     conditions.push('id > ?');
     params.push(afterId);
   }
-  let sql = `${reachedBy('id')} select id, time_zone from reached_systems`;
+  let sql = `${reachedBy('id')} select id, name, time_zone from reached_systems`;
   if (conditions.length) sql += ` where ${conditions.join(' and ')}`;
   sql += ' order by id';
   if (limit !== undefined) {
     sql += ' limit ?';
     params.push(limit);
   }
-  const rows = await em.execute<{ id: string; time_zone: string }[]>(sql, params);
-  return rows.map((row) => ({ id: row.id, timeZone: row.time_zone }));
+  const rows = await em.execute<{ id: string; name: string; time_zone: string }[]>(sql, params);
+  return rows.map((row) => ({ id: row.id, name: row.name, timeZone: row.time_zone }));
 }
 
 /** The distinct time zones of the systems an assignment reaches now, sorted by code point. */

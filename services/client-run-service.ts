@@ -144,8 +144,7 @@ export class ClientRunService {
       for (let afterId: string | undefined; ; ) {
         const page = await systemsInScope(em, assignmentId, { timeZone: timeZone ?? undefined, afterId, limit: FIRING_PAGE });
         if (!page.length) break;
-        const names = await em.find(ManagedSystem, { id: { $in: page.map((system) => system.id) } }, { fields: ['id', 'name'] });
-        const jobs = names.map((system) => ({
+        const jobs = page.map((system) => ({
           system,
           scheduledFor: new Date(startAt.getTime() + randomizedOffsetMs(`${created.id}:${system.id}`, window)),
         }));
@@ -202,14 +201,8 @@ export class ClientRunService {
   }
 
   /** Cancels the run's jobs that its workflow has not started yet; returns how many. */
-  async cancelWaitingJobs(runId: string, reason: string): Promise<number> {
-    const ids: { id: string }[] = await this.em.getConnection().execute(
-      `update "jobs" set "state" = 'CANCELLED', "result" = ?, "finished_at" = now(), "updated_at" = now()
-       where "run_id" = ? and "state" = 'SCHEDULED' and "launched_at" is null returning "id"`,
-      [reason, runId],
-    );
-    await this.addEvents(this.em, ids.map(({ id }) => id), JobEventKind.CANCELLED, reason);
-    return ids.length;
+  cancelWaitingJobs(runId: string, reason: string): Promise<number> {
+    return this.cancelWaiting('run_id', runId, reason);
   }
 
   /**
@@ -217,13 +210,18 @@ export class ClientRunService {
    * the workflow already started it: then the job's own workflow must be cancelled.
    */
   async cancelWaitingJob(jobId: string, reason: string): Promise<boolean> {
-    const rows: unknown[] = await this.em.getConnection().execute(
+    return (await this.cancelWaiting('id', jobId, reason)) > 0;
+  }
+
+  /** One statement, so a job is either cancelled here or claimed by its run's workflow, never both. */
+  private async cancelWaiting(column: 'id' | 'run_id', value: string, reason: string): Promise<number> {
+    const ids: { id: string }[] = await this.em.getConnection().execute(
       `update "jobs" set "state" = 'CANCELLED', "result" = ?, "finished_at" = now(), "updated_at" = now()
-       where "id" = ? and "state" = 'SCHEDULED' and "launched_at" is null returning "id"`,
-      [reason, jobId],
+       where "${column}" = ? and "state" = 'SCHEDULED' and "launched_at" is null returning "id"`,
+      [reason, value],
     );
-    if (rows.length) await this.addEvents(this.em, [jobId], JobEventKind.CANCELLED, reason);
-    return rows.length > 0;
+    await this.addEvents(this.em, ids.map(({ id }) => id), JobEventKind.CANCELLED, reason);
+    return ids.length;
   }
 
   /** Marks up to `limit` due jobs of the run as started and returns them, soonest first; also says when the next waiting one is due. */

@@ -4,15 +4,13 @@ import {
   CancellationScope,
   isCancellation,
   proxyActivities,
-  setCurrentDetails,
   setHandler,
   sleep,
-  upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { JobState } from '../lib/enums';
-import { JOB_STATE } from '../temporal/search-attributes';
 import { accountGrantedSignal, withLock } from './account-lock';
+import { enterState, failureMessage } from './job-state';
 
 export interface ClientTaskJobInput {
   jobId: string;
@@ -29,16 +27,6 @@ const bookkeeping = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20 },
 });
-
-function enterState(state: JobState, details: string): void {
-  upsertSearchAttributes([{ key: JOB_STATE, value: state }]);
-  setCurrentDetails(details);
-}
-
-function failureMessage(error: unknown): string {
-  const failure = error as { cause?: { message?: string }; message?: string };
-  return failure.cause?.message ?? failure.message ?? 'Failed';
-}
 
 /** The SSH work on the endpoint: heartbeats, stops on the host when cancelled, and is not retried after a permanent failure. */
 function endpointActivities(limitMs: number) {

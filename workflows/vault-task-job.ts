@@ -13,8 +13,9 @@ import {
 } from '@temporalio/workflow';
 import type { Activities, JobPlan } from '../activities';
 import { JobState, JobType, PASSWORD_RESET_SCRIPTS, ScriptKey } from '../lib/enums';
-import { JOB_STATE, JOB_TYPE } from '../temporal/search-attributes';
+import { JOB_TYPE } from '../temporal/search-attributes';
 import { accountGrantedSignal, withLock } from './account-lock';
+import { enterState, failureMessage } from './job-state';
 
 export interface VaultTaskJobInput {
   jobId: string;
@@ -53,11 +54,6 @@ const onHost = proxyActivities<Activities>({
   },
 });
 
-function enterState(state: JobState, details: string): void {
-  upsertSearchAttributes([{ key: JOB_STATE, value: state }]);
-  setCurrentDetails(details);
-}
-
 /** The five steps of a password reset; the vault holds a working password after each. */
 async function resetPassword(jobId: string): Promise<void> {
   setCurrentDetails('Generating a new password and storing it encrypted as pending');
@@ -77,11 +73,6 @@ async function settleVault(jobId: string): Promise<void> {
   } catch {
     setCurrentDetails('Could not reach the host to reconcile; the next rotation will');
   }
-}
-
-function failureMessage(error: unknown): string {
-  const failure = error as { cause?: { message?: string }; message?: string };
-  return failure.cause?.message ?? failure.message ?? 'Failed';
 }
 
 /** Marks the job Running, runs its script, and records how it ended. */
