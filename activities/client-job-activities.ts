@@ -1,12 +1,12 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
-import { AssignmentScheduleService, type AssignmentFiring } from '../services/assignment-schedule-service';
-import { ClientJobService, type ClientJobPlan, type ClientJobStart } from '../services/client-job-service';
-import { ClientRunService, type DueClientJob } from '../services/client-run-service';
-import type { ClientWorkflows } from '../services/client-workflows';
-import { PermanentEndpointError } from '../services/endpoint';
-import type { VaultSecrets } from '../services/vault-secrets';
+import { AssignmentScheduleService, type AssignmentFiring } from '../services/assignments/firings';
+import { ClientJobService, type ClientJobPlan, type ClientJobStart } from '../services/client-tasks/runs/client-job-service';
+import { ClientRunService, type DueClientJob } from '../services/client-tasks/runs/client-run-service';
+import type { ClientWorkflows } from '../services/ports';
+import { PermanentEndpointError } from '../services/client-tasks/endpoint';
+import type { VaultSecrets } from '../services/shared/vault-secrets';
 import type { JobRef } from './vault-job-activities';
 
 export interface ClientJobDependencies {

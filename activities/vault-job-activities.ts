@@ -2,13 +2,13 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { JobEventKind, JobState, ScriptKey } from '../lib/enums';
 import { Job } from '../db/entities';
-import { PermanentJobError } from '../services/job-errors';
-import type { JobLauncher } from '../services/job-launcher';
-import { CustomCommandService } from '../services/custom-command-service';
-import { JobService } from '../services/job-service';
-import { TaskScheduler } from '../services/task-scheduler';
-import { type ReconcileOutcome, RotationService } from '../services/rotation-service';
-import type { VaultSecrets } from '../services/vault-secrets';
+import { PermanentJobError } from '../services/shared/permanent-failure';
+import type { JobLauncher } from '../services/ports';
+import { CustomCommandService } from '../services/vault/custom-command-service';
+import { JobService } from '../services/jobs/job-service';
+import { TaskScheduler } from '../services/vault/task-scheduler';
+import { type ReconcileOutcome, RotationService } from '../services/vault/rotation-service';
+import type { VaultSecrets } from '../services/shared/vault-secrets';
 
 export interface VaultJobDependencies {
   orm: MikroORM;

@@ -1,8 +1,8 @@
 import type { AuthChecker } from 'type-graphql';
 import { AuditOutcome } from '../db/entities';
 import type { Role } from '../lib/enums';
-import { actorOf, AuditService } from '../services/audit-service';
-import { ForbiddenError, UnauthenticatedError } from '../services/errors';
+import { actorOf, AuditService } from '../services/shared/audit-service';
+import { ForbiddenError, UnauthenticatedError } from '../services/shared/errors';
 import type { StewardContext } from './context';
 
 /**

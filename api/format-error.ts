@@ -1,7 +1,7 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { GraphQLError } from 'graphql';
 import { OptimisticLockError, UniqueConstraintViolationException } from '@mikro-orm/core';
-import { DomainError } from '../services/errors';
+import { DomainError } from '../services/shared/errors';
 
 const PUBLIC_CODES = new Set([
   'FORBIDDEN',

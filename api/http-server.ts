@@ -5,7 +5,7 @@ import depthLimit from 'graphql-depth-limit';
 import type { User } from '../db/entities';
 import { Role } from '../lib/enums';
 import { EncryptionCodec } from '../temporal/encryption-codec';
-import { AuthService } from '../services/auth-service';
+import { AuthService } from '../services/identity/auth-service';
 import { applyCors, serveCodec } from './codec-endpoint';
 import { complexityLimit } from './complexity-plugin';
 import { type ApiDependencies, createContext, type StewardContext } from './context';

@@ -2,8 +2,8 @@
  * When a client task assignment's schedule fires, and how far each system's start is randomized.
  *
  * Pure and deterministic like lib/occurrences, whose calendar and zoned-time helpers it uses: no
- * I/O, no clock, no Math.random and no Node built-ins, because the scheduler workflow imports it
- * into Temporal's deterministic sandbox and the GraphQL API previews runs with it.
+ * I/O, no clock and no Math.random, so the assignment services that plan fires and the GraphQL
+ * API that previews them always agree.
  *
  * Conventions:
  * - LOCAL time: startAt is a wall-clock date-time, read in each system's own zone; every fire is
@@ -13,8 +13,7 @@
  *   every system fires at the same instant.
  * - No fire is before startAt, and none is after the endDate (inclusive, in the same calendar).
  */
-import type { AssignmentSchedule, NthWeekday } from '../services/assignment-schedule';
-import { ScheduleKind, TimeBasis } from './enums';
+import { ScheduleKind, TimeBasis, type Weekday } from './enums';
 import {
   assertTimeZone,
   assertValidDate,
@@ -33,6 +32,30 @@ import {
   WEEKDAYS,
   weekdayOf,
 } from './occurrences';
+
+/** The nth weekday of a month: occurrence 1–4, or -1 for the last one. */
+export interface NthWeekday {
+  occurrence: number;
+  weekday: Weekday;
+}
+
+/** An assignment's schedule as stored (jsonb): only the options its kind uses, timeBasis always set. */
+export interface AssignmentSchedule {
+  kind: ScheduleKind;
+  /** ISO 8601. With LOCAL time a wall-clock date-time without offset (read in each system's zone); with UTC an instant with Z or an offset. */
+  startAt?: string;
+  everyNDays?: number;
+  weekdays?: Weekday[];
+  dayOfMonth?: number;
+  nthWeekday?: NthWeekday;
+  /** 'YYYY-MM-DD', inclusive. */
+  endDate?: string;
+  randomizationMinutes?: number;
+  timeBasis: TimeBasis;
+  runMissed?: boolean;
+  runMissedDelayMinutes?: number;
+  stopAfterMinutes?: number;
+}
 
 const LOCAL_TIME_OF_DAY = /^\d{4}-\d{2}-\d{2}T(\d{2}):(\d{2})(?::(\d{2}))?$/;
 

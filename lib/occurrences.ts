@@ -1,9 +1,9 @@
 /**
  * When recurring task policies come due, and when their time windows let them run.
  *
- * Pure and deterministic: no I/O, no clock, no Math.random and no Node built-ins, because the
- * GraphQL API (previews, validation) and Temporal workflows (the next run of a job) both use it,
- * and workflows import it into Temporal's deterministic sandbox. Time zones come from `Intl`.
+ * Pure and deterministic, like all of lib/: no I/O, no clock and no Math.random, so the same rule
+ * and instant always give the same answer, whether the GraphQL API previews it or a service plans
+ * the next run of a job. Time zones come from `Intl`.
  *
  * Conventions:
  * - Times of day are local wall-clock times in the rule's IANA time zone.
@@ -19,25 +19,7 @@
  * Its calendar and zoned-time helpers are exported so that lib/assignment-occurrences schedules
  * client task assignments by the same conventions.
  */
-import type {
-  CronExpression as CronExpressionType,
-  CronExpressionParser as CronExpressionParserType,
-  CronFieldCollection as CronFieldCollectionType,
-  HourRange,
-  SixtyRange,
-} from 'cron-parser';
-
-// cron-parser's index also loads its crontab-file reader, which requires 'fs' and so cannot be
-// bundled for the workflow sandbox; load only the parser's own files.
-/* eslint-disable @typescript-eslint/no-require-imports */
-const { CronExpressionParser } = require('cron-parser/dist/CronExpressionParser') as {
-  CronExpressionParser: typeof CronExpressionParserType;
-};
-const { CronExpression } = require('cron-parser/dist/CronExpression') as { CronExpression: typeof CronExpressionType };
-const { CronFieldCollection } = require('cron-parser/dist/CronFieldCollection') as {
-  CronFieldCollection: typeof CronFieldCollectionType;
-};
-/* eslint-enable @typescript-eslint/no-require-imports */
+import { CronExpression, CronExpressionParser, CronFieldCollection, type HourRange, type SixtyRange } from 'cron-parser';
 
 export type Weekday = 'SUNDAY' | 'MONDAY' | 'TUESDAY' | 'WEDNESDAY' | 'THURSDAY' | 'FRIDAY' | 'SATURDAY';
 
@@ -467,7 +449,7 @@ function parseWindow(cron: string, timeZone: string): CompiledWindow {
   if (fields.some((field) => /(^|,)H($|[,/(])/i.test(field))) {
     throw new OccurrenceRuleError('window.cron', `The time window ${JSON.stringify(cron)} uses 'H', which is not supported.`);
   }
-  let expression: CronExpressionType;
+  let expression: CronExpression;
   try {
     // Fixed hashSeed and currentDate: otherwise cron-parser calls Math.random and reads the clock.
     expression = CronExpressionParser.parse(fields.join(' '), { hashSeed: 'steward', currentDate: new Date(0), tz: 'UTC' });
@@ -491,7 +473,7 @@ function parseWindow(cron: string, timeZone: string): CompiledWindow {
  * Reuses cron-parser's day rules (day-of-month OR day-of-week when both are restricted, 'L', '#')
  * by asking a copy of the expression that matches any time of day about UTC midnight of the day.
  */
-function dayMatcher(expression: CronExpressionType): (dayNumber: number) => boolean {
+function dayMatcher(expression: CronExpression): (dayNumber: number) => boolean {
   const every = (count: number): number[] => Array.from({ length: count }, (_, i) => i);
   const sixty = every(60) as SixtyRange[];
   const fields = CronFieldCollection.from(expression.fields, { second: sixty, minute: sixty, hour: every(24) as HourRange[] });

@@ -2,12 +2,12 @@
 import 'reflect-metadata';
 import { startApiServer } from '../api/http-server';
 import { openDatabase } from '../db/database';
-import { loadConfig } from '../lib/config';
-import { VaultSecrets } from '../services/vault-secrets';
+import { loadConfig } from '../infra/config';
+import { VaultSecrets } from '../services/shared/vault-secrets';
 import { connectTemporalClient } from '../temporal/connection';
-import { TemporalAccessWorkflows } from '../temporal/access-workflows';
-import { TemporalClientWorkflows } from '../temporal/client-workflows';
-import { TemporalJobLauncher } from '../temporal/job-launcher';
+import { TemporalAccessWorkflows } from '../temporal/temporal-access-workflows';
+import { TemporalClientWorkflows } from '../temporal/temporal-client-workflows';
+import { TemporalJobLauncher } from '../temporal/temporal-job-launcher';
 
 async function main(): Promise<void> {
   const config = loadConfig();

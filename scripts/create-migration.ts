@@ -3,7 +3,7 @@
  * database in DATABASE_URL (a scratch database is fine). Usage: npm run migration:create
  */
 import 'reflect-metadata';
-import { DEFAULT_DATABASE_URL } from '../lib/config';
+import { DEFAULT_DATABASE_URL } from '../infra/config';
 import { ensureDatabase, migrateDatabase, openDatabase } from '../db/database';
 
 async function main(): Promise<void> {

@@ -8,8 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { DEFAULT_DATABASE_URL, parseMasterKey } from '../lib/config';
-import { findTemporalCli, startDevServer, waitForPort } from '../lib/temporal-dev-server';
+import { DEFAULT_DATABASE_URL, parseMasterKey } from '../infra/config';
+import { findTemporalCli, startDevServer, waitForPort } from './temporal-dev-server';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const dataDir = path.join(repoRoot, '.data');

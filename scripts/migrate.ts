@@ -1,8 +1,8 @@
 /** Migrates the database (creating it when missing) and creates the first administrator. */
 import 'reflect-metadata';
 import { ensureDatabase, migrateDatabase, openDatabase } from '../db/database';
-import { DEFAULT_DATABASE_URL } from '../lib/config';
-import { ensureFirstAdmin } from '../services/first-admin';
+import { DEFAULT_DATABASE_URL } from '../infra/config';
+import { ensureFirstAdmin } from '../services/identity/first-admin';
 
 async function main(): Promise<void> {
   const databaseUrl = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;

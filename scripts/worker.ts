@@ -1,8 +1,9 @@
 /** A worker process for one node (STEWARD_NODE, default `local`): it serves that node's task queue. */
 import 'reflect-metadata';
 import { openDatabase } from '../db/database';
-import { LOCAL_NODE, loadConfig, taskQueueForNode } from '../lib/config';
-import { NodeService } from '../services/node-service';
+import { loadConfig } from '../infra/config';
+import { LOCAL_NODE, taskQueueForNode } from '../lib/nodes';
+import { NodeService } from '../services/jobs/worker-nodes';
 import { ensureJobReconciliationSchedule } from '../temporal/maintenance';
 import { connectTemporalClient } from '../temporal/connection';
 import { createStewardWorker, NativeConnection } from '../temporal/worker';

@@ -2,11 +2,11 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { taskQueueForNode } from '../lib/config';
-import { VaultSecrets } from '../services/vault-secrets';
+import { taskQueueForNode } from '../lib/nodes';
+import { VaultSecrets } from '../services/shared/vault-secrets';
 import { stewardDataConverter } from './data-converter';
-import { TemporalClientWorkflows } from './client-workflows';
-import { TemporalJobLauncher } from './job-launcher';
+import { TemporalClientWorkflows } from './temporal-client-workflows';
+import { TemporalJobLauncher } from './temporal-job-launcher';
 
 export interface StewardWorkerOptions {
   connection: NativeConnection;

@@ -1,4 +1,4 @@
-import { canLogin } from '../lib/ssh';
+import { canLogin } from '../infra/ssh';
 import { ADMIN_ROLES, type StewardStack, startStewardStack } from './harness/steward';
 import { createRotatableRecord, finishedJob, type RotatableRecord, runOnDemand, sshTarget, unlock } from './harness/vault-fixtures';
 

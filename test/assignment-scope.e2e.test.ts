@@ -1,5 +1,5 @@
-import { groupsAndSystemsReachedBy, systemsInScope, timeZonesInScope } from '../services/assignment-scope';
-import { NotFoundError } from '../services/errors';
+import { groupsAndSystemsReachedBy, systemsInScope, timeZonesInScope } from '../services/assignments/scope';
+import { NotFoundError } from '../services/shared/errors';
 import { ADMIN_ROLES, type StewardStack, startStewardStack, uniqueName } from './harness/steward';
 import { testEnvironment } from './harness/test-env';
 

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import { STEWARD_SEARCH_ATTRIBUTE_NAMES } from '../temporal/search-attributes';
+import { STEWARD_SEARCH_ATTRIBUTE_NAMES } from '../workflows/search-attributes';
 
 const ROOT = path.resolve(__dirname, '..');
 const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');

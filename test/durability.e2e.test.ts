@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client as PgClient } from 'pg';
-import { canLogin, withSshSession } from '../lib/ssh';
-import { startDevServer, waitForPort } from '../lib/temporal-dev-server';
+import { canLogin, withSshSession } from '../infra/ssh';
+import { startDevServer, waitForPort } from '../scripts/temporal-dev-server';
 import { ADMIN_ROLES, eventually, type StewardStack, startStewardStack, uniqueName } from './harness/steward';
 import { TEST_MASTER_KEY, testEnvironment } from './harness/test-env';
 import {

@@ -2,8 +2,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, readlinkSync, statSync,
 import os from 'node:os';
 import path from 'node:path';
 import { ManagedSystem } from '../db/entities';
-import { ClientEndpointService, type EndpointRunResult, PermanentEndpointError } from '../services/endpoint';
-import { VaultSecrets } from '../services/vault-secrets';
+import { ClientEndpointService, type EndpointRunResult, PermanentEndpointError } from '../services/client-tasks/endpoint';
+import { VaultSecrets } from '../services/shared/vault-secrets';
 import { createManagedEndpoint, type ManagedEndpoint, processIsGone, sha256, tarballBase64 } from './harness/endpoint-fixtures';
 import { ADMIN_ROLES, eventually, type StewardStack, startStewardStack, uniqueName } from './harness/steward';
 

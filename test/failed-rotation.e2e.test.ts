@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { canLogin } from '../lib/ssh';
+import { canLogin } from '../infra/ssh';
 import { ADMIN_ROLES, type StewardStack, startStewardStack } from './harness/steward';
 import { testEnvironment } from './harness/test-env';
 import { createRotatableRecord, finishedJob, type RotatableRecord, runOnDemand, sshTarget, unlock } from './harness/vault-fixtures';

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { generatePassword } from '../services/password-policy';
+import { generatePassword } from '../services/vault/password-policy';
 import { ADMIN_ROLES, eventually, type StewardStack, startStewardStack } from './harness/steward';
 import { createRotatableRecord, finishedJob, getJob, type RotatableRecord, runOnDemand, unlock } from './harness/vault-fixtures';
 

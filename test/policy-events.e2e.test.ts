@@ -1,5 +1,5 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { generatePassword } from '../services/password-policy';
+import { generatePassword } from '../services/vault/password-policy';
 import { createTestUser } from './harness/sshd';
 import { ADMIN_ROLES, eventually, type StewardStack, startStewardStack, uniqueName } from './harness/steward';
 import { testEnvironment } from './harness/test-env';

@@ -1,4 +1,4 @@
-import { canLogin } from '../lib/ssh';
+import { canLogin } from '../infra/ssh';
 import { ADMIN_ROLES, eventually, type StewardStack, startStewardStack, uniqueName } from './harness/steward';
 import {
   createRotatableRecord,

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { Payload } from '@temporalio/common';
-import { canLogin } from '../lib/ssh';
+import { canLogin } from '../infra/ssh';
 import { EncryptionCodec } from '../temporal/encryption-codec';
 import { ADMIN_ROLES, eventually, type StewardStack, startStewardStack } from './harness/steward';
 import { testEnvironment } from './harness/test-env';

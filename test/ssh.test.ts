@@ -13,7 +13,7 @@ import {
   readHostKeyFingerprint,
   withSshSession,
   type SshTarget,
-} from '../lib/ssh';
+} from '../infra/ssh';
 import { createTestUser, readSshdLog, startSshd, type SshdHandle } from './harness/sshd';
 
 jest.setTimeout(60_000);

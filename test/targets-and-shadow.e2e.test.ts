@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { canLogin } from '../lib/ssh';
-import { generatePassword } from '../services/password-policy';
+import { canLogin } from '../infra/ssh';
+import { generatePassword } from '../services/vault/password-policy';
 import { createTestUser } from './harness/sshd';
 import { ADMIN_ROLES, type StewardStack, startStewardStack, uniqueName } from './harness/steward';
 import { testEnvironment } from './harness/test-env';

@@ -1,4 +1,4 @@
-import { generatePassword } from '../services/password-policy';
+import { generatePassword } from '../services/vault/password-policy';
 import { Role } from '../lib/enums';
 import { createTestUser } from './harness/sshd';
 import { ADMIN_ROLES, type StewardStack, startStewardStack, uniqueName } from './harness/steward';

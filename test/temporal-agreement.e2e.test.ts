@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { ScheduleNotFoundError, type WorkflowHandle } from '@temporalio/client';
-import { JobReconciler } from '../services/job-reconciler';
-import { VaultSecrets } from '../services/vault-secrets';
-import { TemporalJobLauncher } from '../temporal/job-launcher';
+import { JobReconciler } from '../services/jobs/reconciler';
+import { VaultSecrets } from '../services/shared/vault-secrets';
+import { TemporalJobLauncher } from '../temporal/temporal-job-launcher';
 import { ensureJobReconciliationSchedule, JOB_RECONCILIATION_SCHEDULE } from '../temporal/maintenance';
 import { ADMIN_ROLES, eventually, type StewardStack, startStewardStack } from './harness/steward';
 import { testEnvironment } from './harness/test-env';

@@ -9,7 +9,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { JobState } from '../lib/enums';
-import { JOB_STATE, JOB_TYPE, NODE_NAME, SYSTEM_ID, TASK_ID } from '../temporal/search-attributes';
+import { JOB_STATE, JOB_TYPE, NODE_NAME, SYSTEM_ID, TASK_ID } from './search-attributes';
 import { clientTaskJob } from './client-task-job';
 
 export interface ClientRunInput {

@@ -1,6 +1,6 @@
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { JobState } from '../lib/enums';
-import { JOB_STATE } from '../temporal/search-attributes';
+import { JOB_STATE } from './search-attributes';
 
 /** What a job's workflow says of itself in the Temporal UI: its state as a search attribute, and what it is doing now. */
 export function enterState(state: JobState, details: string): void {

@@ -13,7 +13,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities, JobPlan } from '../activities';
 import { JobState, JobType, PASSWORD_RESET_SCRIPTS, ScriptKey } from '../lib/enums';
-import { JOB_TYPE } from '../temporal/search-attributes';
+import { JOB_TYPE } from './search-attributes';
 import { accountGrantedSignal, withLock } from './account-lock';
 import { enterState, failureMessage } from './job-state';
 

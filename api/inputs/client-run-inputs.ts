@@ -1,6 +1,6 @@
 import { ArrayMaxSize, ArrayMinSize, IsOptional, IsUUID } from 'class-validator';
 import { Field, ID, InputType } from 'type-graphql';
-import { MAX_RUN_NOW_SYSTEMS } from '../../services/client-run-service';
+import { MAX_RUN_NOW_SYSTEMS } from '../../services/client-tasks/runs/client-run-service';
 
 @InputType()
 export class RunClientTaskNowInput {

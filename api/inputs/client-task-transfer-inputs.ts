@@ -2,7 +2,7 @@ import { ArrayMaxSize, ArrayNotEmpty, IsUUID } from 'class-validator';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ID, InputType } from 'type-graphql';
 import { ClientTaskConflictPolicy } from '../../lib/enums';
-import { MAX_DOCUMENT_TASKS } from '../../services/client-task-document';
+import { MAX_DOCUMENT_TASKS } from '../../services/client-tasks/document';
 
 @InputType()
 export class ExportClientTasksInput {

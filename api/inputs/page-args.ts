@@ -1,6 +1,6 @@
 import { Max, Min } from 'class-validator';
 import { ArgsType, Field, Int } from 'type-graphql';
-import { MAX_PAGE_SIZE } from '../../services/pagination';
+import { MAX_PAGE_SIZE } from '../../services/shared/pagination';
 
 @ArgsType()
 export class PageArgs {

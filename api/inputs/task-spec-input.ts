@@ -1,5 +1,5 @@
 import type { Weekday } from '../../lib/occurrences';
-import type { TaskSpec } from '../../services/task-spec';
+import type { TaskSpec } from '../../services/vault/task-spec';
 import type { ScriptParameters } from '../../lib/script-parameters';
 import type { ScriptParametersInput, TaskInput } from './record-inputs';
 

@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
 import { ClientTaskAssignment } from '../../db/entities';
-import { MAX_PREVIEW_RUNS, MAX_PREVIEW_TIME_ZONES, previewAssignmentRuns } from '../../services/assignment-preview';
+import { MAX_PREVIEW_RUNS, MAX_PREVIEW_TIME_ZONES, previewAssignmentRuns } from '../../services/assignments/preview';
 import type { StewardContext } from '../context';
 import { AssignmentRunPreview } from '../types/assignment-preview-types';
 

@@ -1,8 +1,8 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { ClientTask, ClientTaskAssignment } from '../../db/entities';
 import { Role } from '../../lib/enums';
-import type { AssignmentSchedule as ScheduleData } from '../../services/assignment-schedule';
-import type { EffectiveClientTaskView, TreeNodeView } from '../../services/assignment-service';
+import type { AssignmentSchedule as ScheduleData } from '../../lib/assignment-occurrences';
+import type { EffectiveClientTaskView, TreeNodeView } from '../../services/assignments/assignment-service';
 import { type StewardContext, currentActor, currentUser } from '../context';
 import { AssignClientTaskInput, RemoveAssignmentInput, TreeNodeInput, UpdateAssignmentInput } from '../inputs/assignment-inputs';
 import { AssignmentPayload, AssignmentSchedule, EffectiveClientTask, InheritancePayload, RemoveAssignmentPayload, TreeNode } from '../types/assignment-types';

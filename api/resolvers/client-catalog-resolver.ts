@@ -1,7 +1,7 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { ClientTask, ClientTaskChange, ClientTaskType, Product } from '../../db/entities';
 import { Role } from '../../lib/enums';
-import type { ClientTaskWrite } from '../../services/client-catalog-service';
+import type { ClientTaskWrite } from '../../services/client-tasks/catalog-service';
 import { type StewardContext, currentActor, currentUser } from '../context';
 import {
   CheckInProductInput,

@@ -1,7 +1,7 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { ClientTask, ClientTaskChange, User } from '../../db/entities';
 import { Role } from '../../lib/enums';
-import type { SettingDiff } from '../../services/client-task-approvals';
+import type { SettingDiff } from '../../services/client-tasks/approvals';
 import { type StewardContext, currentActor, currentUser } from '../context';
 import { ClientTaskChangeFilterInput, DecideClientTaskChangeInput, SetClientTaskApprovalRequiredInput } from '../inputs/approval-inputs';
 import { PageArgs, connectionComplexity } from '../inputs/page-args';

@@ -1,8 +1,8 @@
 import { Args, Authorized, Ctx, Query, Resolver } from 'type-graphql';
 import { AuditEvent } from '../../db/entities';
 import { Role } from '../../lib/enums';
-import { paginateNewestFirst } from '../../services/pagination';
-import { SCRIPT_LIBRARY } from '../../services/script-library';
+import { paginateNewestFirst } from '../../services/shared/pagination';
+import { SCRIPT_LIBRARY } from '../../services/vault/script-library';
 import type { StewardContext } from '../context';
 import { connectionComplexity, PageArgs } from '../inputs/page-args';
 import { toConnection } from '../types/connection';

@@ -1,6 +1,6 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { PolicyEvent, RecordGrant, RecordSession, RecordType, Role, Task, User, VaultRecord } from '../../db/entities';
-import { paginateNewestFirst } from '../../services/pagination';
+import { paginateNewestFirst } from '../../services/shared/pagination';
 import { type StewardContext, currentUser } from '../context';
 import { JobFilterInput } from '../inputs/job-inputs';
 import { connectionComplexity, PageArgs } from '../inputs/page-args';

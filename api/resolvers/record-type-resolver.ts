@@ -8,7 +8,7 @@ import { toTaskSpec } from '../inputs/task-spec-input';
 import { toConnection } from '../types/connection';
 import { RecordTypeConnection } from '../types/connections';
 import { CreateRecordTypePayload, DeletedPayload, RecordTypePayload } from '../types/payloads';
-import { paginateNewestFirst } from '../../services/pagination';
+import { paginateNewestFirst } from '../../services/shared/pagination';
 
 @Resolver(() => RecordType)
 export class RecordTypeResolver {

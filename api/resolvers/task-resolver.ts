@@ -1,7 +1,7 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Task, VaultRecord } from '../../db/entities';
-import { previewTaskOccurrences } from '../../lib/task-schedule';
-import { BadInputError, NotFoundError } from '../../services/errors';
+import { previewTaskOccurrences } from '../../lib/task-occurrences';
+import { BadInputError, NotFoundError } from '../../services/shared/errors';
 import { type StewardContext, currentUser } from '../context';
 import { AddRecordTaskInput, AddRecordTypeTaskInput, EditTaskScriptInput, RecordRefInput, TaskRefInput, UpdateTaskInput } from '../inputs/record-inputs';
 import { toScriptParameters, toTaskSpec } from '../inputs/task-spec-input';

@@ -1,7 +1,7 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { ClientTaskImportAction } from '../../lib/enums';
-import type { ClientTaskDocument } from '../../services/client-task-document';
+import type { ClientTaskDocument } from '../../services/client-tasks/document';
 
 @ObjectType()
 export class ExportClientTasksPayload {

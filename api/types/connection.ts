@@ -1,5 +1,5 @@
 import { type ClassType, Field, Int, ObjectType } from 'type-graphql';
-import type { Page } from '../../services/pagination';
+import type { Page } from '../../services/shared/pagination';
 
 @ObjectType({ description: 'Relay page information.' })
 export class PageInfo {

@@ -1,6 +1,6 @@
 import { Check, Entity, Index, ManyToOne, type Opt, Property, type Ref, Unique } from '@mikro-orm/core';
 import { Field, Int, ObjectType } from 'type-graphql';
-import type { AssignmentSchedule } from '../../services/assignment-schedule';
+import type { AssignmentSchedule } from '../../lib/assignment-occurrences';
 import { BaseEntity } from './base';
 import { ClientTask } from './client-catalog';
 import { ManagedSystem, SystemGroup } from './system-tree';
@@ -23,7 +23,7 @@ export class ClientTaskAssignment extends BaseEntity {
   @ManyToOne(() => ManagedSystem, { ref: true, nullable: true, deleteRule: 'cascade' })
   system?: Ref<ManagedSystem> | null;
 
-  /** Validated and normalized by services/assignment-schedule. */
+  /** Validated and normalized by services/assignments/schedule-validation. */
   @Property({ type: 'json' })
   schedule!: AssignmentSchedule;
 

@@ -1,7 +1,7 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { Entity, Enum, ManyToOne, type Opt, Property, type Ref } from '@mikro-orm/core';
 import { PolicyEvent, ScriptKey, TargetRecord } from '../../lib/enums';
-import type { TaskSchedule } from '../../lib/task-schedule';
+import type { TaskSchedule } from '../../lib/task-occurrences';
 import type { ScriptParameters } from '../../lib/script-parameters';
 import { BaseEntity } from './base';
 import { RecordType } from './record-type';

@@ -9,7 +9,7 @@ import net from 'net';
 import os from 'os';
 import path from 'path';
 import { promisify } from 'util';
-import { hostKeyFingerprint } from '../../lib/ssh';
+import { hostKeyFingerprint } from '../../infra/ssh';
 import { freePort } from './ports';
 
 const execFileAsync = promisify(execFile);

@@ -1,4 +1,4 @@
-import { generatePassword } from '../../services/password-policy';
+import { generatePassword } from '../../services/vault/password-policy';
 import { createTestUser } from './sshd';
 import { eventually, type StewardStack, uniqueName } from './steward';
 import { testEnvironment } from './test-env';

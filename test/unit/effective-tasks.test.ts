@@ -1,7 +1,7 @@
 import { type ChainNode, effectiveAssignments, groupChain } from '../../lib/effective-tasks';
 import { ScheduleKind, TimeBasis, TreeNodeKind, Weekday } from '../../lib/enums';
-import { validateSchedule } from '../../services/assignment-schedule';
-import { BadInputError } from '../../services/errors';
+import { validateSchedule } from '../../services/assignments/schedule-validation';
+import { BadInputError } from '../../services/shared/errors';
 
 function group(id: string, assignments: string[] = [], brokenInheritance = false): ChainNode<string> {
   return { kind: TreeNodeKind.GROUP, id, name: id.toUpperCase(), brokenInheritance, assignments };

@@ -2,11 +2,11 @@ import { gzipSync } from 'node:zlib';
 import type { ClientTaskType, ManagedSystem } from '../../db/entities';
 import { isGzipTar } from '../../lib/tarball';
 import { compareVersions } from '../../lib/versions';
-import { isCompatible, PermanentEndpointError } from '../../services/endpoint';
-import { scanPlan } from '../../services/endpoint/drivers/scan-plan';
-import { environmentName, environmentValue, settingsEnvironment } from '../../services/endpoint/environment';
-import { launcherInput } from '../../services/endpoint/remote-commands';
-import { splitReport } from '../../services/endpoint/report';
+import { isCompatible, PermanentEndpointError } from '../../services/client-tasks/endpoint';
+import { scanPlan } from '../../services/client-tasks/endpoint/drivers/scan-plan';
+import { environmentName, environmentValue, settingsEnvironment } from '../../services/client-tasks/endpoint/environment';
+import { launcherInput } from '../../services/client-tasks/endpoint/remote-commands';
+import { splitReport } from '../../services/client-tasks/endpoint/report';
 import { tarballBase64 } from '../harness/endpoint-fixtures';
 
 describe('settings as environment variables', () => {

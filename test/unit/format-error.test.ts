@@ -9,7 +9,7 @@ import {
   ForbiddenError,
   NotFoundError,
   UnauthenticatedError,
-} from '../../services/errors';
+} from '../../services/shared/errors';
 
 const LOCATIONS = [{ line: 2, column: 3 }];
 const PATH = ['createRecord'];

@@ -1,5 +1,5 @@
-import { DEFAULT_PASSWORD_POLICY, generatePassword } from '../../services/password-policy';
-import { REDACTED, redact } from '../../services/redaction';
+import { DEFAULT_PASSWORD_POLICY, generatePassword } from '../../services/vault/password-policy';
+import { REDACTED, redact } from '../../services/shared/redaction';
 
 describe('redact', () => {
   it('replaces a secret with the redaction marker', () => {

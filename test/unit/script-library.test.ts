@@ -1,5 +1,5 @@
 import { ScriptKey } from '../../lib/enums';
-import { passwordChangePlan } from '../../services/script-library';
+import { passwordChangePlan } from '../../services/vault/script-library';
 
 const account = { username: 'deploy', password: 'old-Secret-1' };
 const shadow = { username: 'admin', password: 'admin-Secret-2' };

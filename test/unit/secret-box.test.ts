@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { parseMasterKey } from '../../lib/config';
+import { parseMasterKey } from '../../infra/config';
 import { SecretBox } from '../../lib/secret-box';
 
 const MASTER_KEY = Buffer.alloc(32, 0x42);

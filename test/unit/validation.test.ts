@@ -1,4 +1,4 @@
-import { BadInputError, DomainError, NotFoundError } from '../../services/errors';
+import { BadInputError, DomainError, NotFoundError } from '../../services/shared/errors';
 import {
   assertFingerprint,
   assertHost,
@@ -8,7 +8,7 @@ import {
   assertPort,
   assertTimeZone,
   assertUsername,
-} from '../../services/validation';
+} from '../../services/shared/validation';
 
 /** Runs `check` and returns what it threw, failing the test when it threw nothing. */
 function thrownBy(check: () => void): unknown {

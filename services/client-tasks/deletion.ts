@@ -1,0 +1,81 @@
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AuditOutcome, ClientRun, ClientTask, ClientTaskAssignment, ClientTaskCapability, FINAL_JOB_STATES, Job, type User } from '../../db/entities';
+import { groupsAndSystemsReachedBy } from '../assignments/scope';
+import { actorOf, AuditService } from '../shared/audit-service';
+import { ClientRunService } from './runs/client-run-service';
+import { ClientTaskPermissions } from './permissions';
+import type { ClientWorkflows } from '../ports';
+import { NotFoundError } from '../shared/errors';
+import { assertId } from '../shared/validation';
+
+/** What deleting a client task affects: the tree nodes its assignments reach, and its runs still in progress. */
+export interface ClientTaskDeletionImpact {
+  groups: { id: string; name: string }[];
+  systems: { id: string; name: string }[];
+  assignments: number;
+  /** Jobs not yet ended; deleting cancels them. */
+  openJobs: number;
+}
+
+/** Deleting a client task: first the impact report, then the delete with every assignment, cancelling its upcoming runs. */
+export class ClientTaskDeletion {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly workflows: ClientWorkflows,
+  ) {}
+
+  async impact(user: User, clientTaskId: string): Promise<ClientTaskDeletionImpact> {
+    const task = await this.task(this.em, clientTaskId);
+    await new ClientTaskPermissions(this.em).assertOnTask(user, task, ClientTaskCapability.EDIT);
+    const reached = await groupsAndSystemsReachedBy(this.em, task.id);
+    return {
+      ...reached,
+      assignments: await this.em.count(ClientTaskAssignment, { clientTask: task.id }),
+      openJobs: await this.em.count(Job, { clientTask: task.id, state: { $nin: [...FINAL_JOB_STATES] } }),
+    };
+  }
+
+  /**
+   * Removes the task and all its assignments in one transaction, and cancels the jobs of its runs
+   * that have not started; afterwards its running jobs are stopped on their hosts and the
+   * assignments' schedules end. Runs and jobs stay in history under the task's name.
+   */
+  async delete(user: User, clientTaskId: string, version: number): Promise<ClientTaskDeletionImpact> {
+    const impact = await this.impact(user, clientTaskId);
+    const actor = actorOf(user);
+    const { assignmentIds, runsInProgress } = await this.em.transactional(async (em) => {
+      const task = await this.task(em, clientTaskId);
+      await em.lock(task, LockMode.OPTIMISTIC, version);
+      const assignments = await em.find(ClientTaskAssignment, { clientTask: task.id }, { fields: ['id'] });
+      const runs = await em.find(ClientRun, { clientTask: task.id, cancelledAt: null });
+      const runService = new ClientRunService(em, this.workflows);
+      const inProgress: ClientRun[] = [];
+      for (const run of runs) {
+        if (!(await em.count(Job, { run: run.id, state: { $nin: [...FINAL_JOB_STATES] } }))) continue;
+        run.cancelledAt = new Date();
+        inProgress.push(run);
+        await runService.cancelWaitingJobs(run.id, `Cancelled: the client task "${task.name}" was deleted by ${actor.name}`);
+      }
+      new AuditService(em).add({
+        actor,
+        action: 'deleteClientTask',
+        target: { type: 'ClientTask', id: task.id },
+        outcome: AuditOutcome.SUCCESS,
+        details: { name: task.name, assignments: assignments.length, groups: impact.groups.length, systems: impact.systems.length, openJobs: impact.openJobs },
+      });
+      em.remove(task);
+      return { assignmentIds: assignments.map((assignment) => assignment.id), runsInProgress: inProgress };
+    });
+    for (const run of runsInProgress) await this.workflows.cancelRun(run);
+    for (const id of assignmentIds) await this.workflows.stopSchedule(id);
+    return impact;
+  }
+
+  private async task(em: EntityManager, id: string): Promise<ClientTask> {
+    assertId(id, 'Client task');
+    const task = await em.findOne(ClientTask, { id });
+    if (!task) throw new NotFoundError('Client task', id);
+    return task;
+  }
+}

@@ -1,0 +1,57 @@
+import type { InstalledProduct } from '../../../../db/entities';
+import { compareVersions } from '../../../../lib/versions';
+import { PackageRepositoryService } from '../../package-repository';
+import { PermanentEndpointError } from '../errors';
+import { SystemState } from '../system-state';
+import type { EndpointDriver } from './driver';
+import { installedProducts, installPackage } from './product-install';
+
+interface Upgrade {
+  product: string;
+  from: string;
+  to: string;
+}
+
+/**
+ * Product Update: brings each installed product (or each of the chosen ones) to the newest
+ * version in the repository. Current products are left alone; a failed install leaves its
+ * previous version active, the others still update, and the task then fails naming it.
+ */
+export const updateProducts: EndpointDriver = async ({ em, session, system, settings }) => {
+  const chosen = settings.products as string[] | undefined;
+  const repository = new PackageRepositoryService(em);
+  const state = new SystemState(em);
+  let installed: InstalledProduct[] = await installedProducts(session);
+  const candidates = installed.filter((entry) => !chosen || chosen.includes(entry.product));
+  const notInstalled = (chosen ?? []).filter((product) => !installed.some((entry) => entry.product === product));
+  const updated: Upgrade[] = [];
+  const current: InstalledProduct[] = [];
+  const failed: (Upgrade & { error: string })[] = [];
+  for (const entry of candidates) {
+    const newest = await repository.newest(entry.product);
+    if (!newest || compareVersions(newest.version, entry.version) <= 0) {
+      current.push(entry);
+      continue;
+    }
+    const upgrade = { product: entry.product, from: entry.version, to: newest.version };
+    try {
+      installed = (await installPackage(session, repository, newest, null)).installedProducts;
+      updated.push(upgrade);
+    } catch (error) {
+      if (!(error instanceof PermanentEndpointError)) throw error;
+      failed.push({ ...upgrade, error: error.message });
+    }
+  }
+  await state.recordInstalledProducts(system.id, installed);
+  if (failed.length) {
+    throw new PermanentEndpointError(
+      `Update failed, the previous version stays active: ${failed.map((failure) => `${failure.product} ${failure.from} → ${failure.to}: ${failure.error}`).join('; ')}`,
+    );
+  }
+  const summary = updated.length
+    ? `Updated ${updated.map((upgrade) => `${upgrade.product} ${upgrade.from} → ${upgrade.to}`).join(', ')}`
+    : candidates.length
+      ? 'All installed products are current'
+      : 'No products to update are installed';
+  return { summary, report: { updated, current, notInstalled, installedProducts: installed } };
+};

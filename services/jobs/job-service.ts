@@ -1,0 +1,249 @@
+import type { FilterQuery } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import {
+  AuditOutcome,
+  ClientTask,
+  ClientTaskCapability,
+  FINAL_JOB_STATES,
+  Job,
+  JobEvent,
+  JobEventKind,
+  JobState,
+  JobType,
+  PolicyEvent,
+  Task,
+  type User,
+  type VaultRecord,
+} from '../../db/entities';
+import { RecordPermission } from '../../lib/enums';
+import { ClientTaskPermissions, isAdministrator } from '../client-tasks/permissions';
+import { type Actor, actorOf, AuditService } from '../shared/audit-service';
+import { resolveJobTarget } from '../vault/job-target';
+import { RecordAccess } from '../vault/record-access';
+import { BadInputError, ConflictError, ForbiddenError, NotFoundError } from '../shared/errors';
+import type { JobLauncher } from '../ports';
+import { type Page, type PageRequest, paginateNewestFirst } from '../shared/pagination';
+import { RecordService } from '../vault/record-service';
+import { assertId } from '../shared/validation';
+import type { VaultSecrets } from '../shared/vault-secrets';
+
+export interface NewJob {
+  record: VaultRecord;
+  task: Task;
+  type: JobType;
+  scheduledFor: Date;
+  /** The first entry of the job's timeline: why it exists. */
+  reason: string;
+  requestedBy?: Actor | null;
+  fallbackOf?: Job | null;
+  fallbackCycle?: number | null;
+  dueAt?: Date | null;
+  triggerEvent?: PolicyEvent | null;
+  audit?: { actor: Actor; action: string };
+}
+
+export interface JobFilter {
+  recordId?: string | null;
+  taskId?: string | null;
+  systemId?: string | null;
+  clientTaskId?: string | null;
+  runId?: string | null;
+  states?: JobState[] | null;
+  types?: JobType[] | null;
+  nodeName?: string | null;
+  createdAfter?: Date | null;
+  createdBefore?: Date | null;
+}
+
+const FINAL_EVENT: Record<string, JobEventKind> = {
+  [JobState.COMPLETED]: JobEventKind.COMPLETED,
+  [JobState.ERROR]: JobEventKind.FAILED,
+  [JobState.CANCELLED]: JobEventKind.CANCELLED,
+  // Never started: the system's OS is one the task type does not support; the event's message says so.
+  [JobState.INCOMPATIBLE]: JobEventKind.CANCELLED,
+};
+
+/** Jobs: creating them, following their lifecycle, and Job History. */
+export class JobService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly secrets: VaultSecrets,
+    private readonly launcher?: JobLauncher,
+  ) {}
+
+  /** Runs an On Demand task on a record now; needs the Execute permission on the record. */
+  async runOnDemand(user: User, recordId: string, taskId: string): Promise<Job> {
+    const actor = actorOf(user);
+    const { record, task } = await this.recordTask(recordId, taskId);
+    await new RecordAccess(this.em).assert(user, record.id, RecordPermission.EXECUTE);
+    if (!task.policyEvents.includes(PolicyEvent.ON_DEMAND)) {
+      throw new BadInputError(`Task "${task.name}" is not an On Demand task`, 'taskId');
+    }
+    const target = await resolveJobTarget(this.em, this.secrets, record, task);
+    return this.createAndLaunch({
+      record: target.record,
+      task: target.task,
+      type: JobType.ON_DEMAND,
+      scheduledFor: new Date(),
+      requestedBy: actor,
+      reason: [`Requested on demand by ${actor.name}`, target.note].filter(Boolean).join('; '),
+      audit: { actor, action: 'runOnDemandTask' },
+    });
+  }
+
+  /** Schedules one run of a task on a record at a given time; it shows in Job History as Scheduled until then. */
+  async scheduleRun(actor: Actor, recordId: string, taskId: string, runAt: Date): Promise<Job> {
+    const now = Date.now();
+    if (runAt.getTime() < now - 60_000) throw new BadInputError('runAt is in the past', 'runAt');
+    if (runAt.getTime() > now + 366 * 86_400_000) throw new BadInputError('runAt is more than a year ahead', 'runAt');
+    const { record, task } = await this.recordTask(recordId, taskId);
+    return this.createAndLaunch({
+      record,
+      task,
+      type: JobType.SCHEDULED,
+      scheduledFor: runAt,
+      requestedBy: actor,
+      reason: `Scheduled by ${actor.name} for ${runAt.toISOString()}`,
+      audit: { actor, action: 'scheduleTaskRun' },
+    });
+  }
+
+  /** Creates a job (Scheduled) and starts its workflow, which waits until `scheduledFor`. */
+  async createAndLaunch(spec: NewJob): Promise<Job> {
+    const job = await this.em.transactional(async (em) => {
+      const created = em.create(Job, {
+        record: spec.record,
+        task: spec.task,
+        taskName: spec.task.name,
+        type: spec.type,
+        nodeName: spec.task.executionNode,
+        workflowId: '',
+        requestedBy: spec.requestedBy?.id ?? null,
+        scheduledFor: spec.scheduledFor,
+        fallbackOf: spec.fallbackOf ?? null,
+        fallbackCycle: spec.fallbackCycle ?? null,
+        dueAt: spec.dueAt ?? null,
+        triggerEvent: spec.triggerEvent ?? null,
+      });
+      created.workflowId = `job-${created.id}`;
+      em.create(JobEvent, { job: created, kind: JobEventKind.SCHEDULED, message: spec.reason, at: new Date() });
+      if (spec.audit) {
+        new AuditService(em).add({
+          actor: spec.audit.actor,
+          action: spec.audit.action,
+          target: { type: 'Job', id: created.id },
+          outcome: AuditOutcome.SUCCESS,
+          details: { recordId: spec.record.id, taskId: spec.task.id, scheduledFor: spec.scheduledFor.toISOString() },
+        });
+      }
+      return created;
+    });
+    await this.launch(job, spec.record, spec.task);
+    return job;
+  }
+
+  private async recordTask(recordId: string, taskId: string): Promise<{ record: VaultRecord; task: Task }> {
+    const records = new RecordService(this.em, this.secrets);
+    const record = await records.getRecord(recordId);
+    const task = (await records.tasksOf(record)).find((candidate) => candidate.id === taskId);
+    if (!task) throw new NotFoundError('Task', `${taskId} of record ${record.name}`);
+    return { record, task };
+  }
+
+  async getJob(id: string): Promise<Job> {
+    assertId(id, 'Job');
+    const job = await this.em.findOne(Job, { id });
+    if (!job) throw new NotFoundError('Job', id);
+    return job;
+  }
+
+  /** A job, for a user: client task jobs only of products the user may view (administrators see all). */
+  async viewJob(user: User, id: string): Promise<Job> {
+    const job = await this.getJob(id);
+    if (job.system && !isAdministrator(user)) {
+      const task = job.clientTask ? await this.em.findOne(ClientTask, { id: job.clientTask.id }) : null;
+      if (!task) throw new ForbiddenError('The client task of this job was deleted; only an administrator may see the job');
+      await new ClientTaskPermissions(this.em).assertOnTask(user, task, ClientTaskCapability.VIEW);
+    }
+    return job;
+  }
+
+  /** Job History for a user: vault jobs, and client task jobs of the products the user may view. */
+  async listJobs(user: User, filter: JobFilter, page: PageRequest): Promise<Page<Job>> {
+    const where: FilterQuery<Job> = {};
+    if (!isAdministrator(user)) {
+      const viewable = await new ClientTaskPermissions(this.em).viewableProductIds(user);
+      where.$or = [{ system: null }, { clientTask: { taskType: { product: { $in: viewable } } } }];
+    }
+    if (filter.recordId) where.record = filter.recordId;
+    if (filter.taskId) where.task = filter.taskId;
+    if (filter.systemId) where.system = filter.systemId;
+    if (filter.clientTaskId) where.clientTask = filter.clientTaskId;
+    if (filter.runId) where.run = filter.runId;
+    if (filter.states?.length) where.state = { $in: filter.states };
+    if (filter.types?.length) where.type = { $in: filter.types };
+    if (filter.nodeName) where.nodeName = filter.nodeName;
+    if (filter.createdAfter || filter.createdBefore) {
+      where.createdAt = {
+        ...(filter.createdAfter ? { $gte: filter.createdAfter } : {}),
+        ...(filter.createdBefore ? { $lt: filter.createdBefore } : {}),
+      };
+    }
+    return paginateNewestFirst(this.em, Job, where, page);
+  }
+
+  /** A worker picked the job up. Returns false when the job already ended (for example cancelled first). */
+  async markRunning(jobId: string, nodeName: string): Promise<boolean> {
+    const job = await this.em.findOne(Job, { id: jobId });
+    // Gone with its record, or ended before a worker reached it.
+    if (!job || FINAL_JOB_STATES.includes(job.state)) return false;
+    if (job.state !== JobState.RUNNING) {
+      job.state = JobState.RUNNING;
+      job.startedAt = new Date();
+      job.nodeName = nodeName;
+      this.addEvent(job, JobEventKind.STARTED, `Started on node ${nodeName}`);
+    }
+    await this.em.flush();
+    return true;
+  }
+
+  async recordStep(jobId: string, message: string): Promise<void> {
+    await this.recordEvent(jobId, JobEventKind.STEP, message);
+  }
+
+  async recordEvent(jobId: string, kind: JobEventKind, message: string): Promise<void> {
+    const job = await this.em.findOne(Job, { id: jobId });
+    if (!job) return; // deleted with its record
+    this.addEvent(job, kind, message);
+    await this.em.flush();
+  }
+
+  /** Moves a job to a final state once; later calls for an ended job change nothing. */
+  async finish(jobId: string, state: JobState, result: string): Promise<void> {
+    if (!FINAL_JOB_STATES.includes(state)) throw new Error(`${state} is not a final job state`);
+    const job = await this.em.findOne(Job, { id: jobId });
+    // A job deleted with its record has nothing left to record.
+    if (!job || FINAL_JOB_STATES.includes(job.state)) return;
+    job.state = state;
+    job.result = result;
+    job.finishedAt = new Date();
+    this.addEvent(job, FINAL_EVENT[state]!, result);
+    await this.em.flush();
+  }
+
+  private async launch(job: Job, record: VaultRecord, task: Task): Promise<void> {
+    if (!this.launcher) throw new ConflictError('This process cannot start jobs');
+    try {
+      const queue = await this.launcher.launch(job, record, task);
+      this.addEvent(job, JobEventKind.QUEUED, `Sent to task queue ${queue}`);
+      await this.em.flush();
+    } catch (error) {
+      await this.finish(job.id, JobState.ERROR, `Could not be queued: ${(error as Error).message}`);
+      throw error;
+    }
+  }
+
+  addEvent(job: Job, kind: JobEventKind, message: string): void {
+    this.em.create(JobEvent, { job, kind, message, at: new Date() });
+  }
+}

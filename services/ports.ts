@@ -1,0 +1,53 @@
+/**
+ * The ports through which services reach the durable engine. Services depend only on these
+ * interfaces; temporal/ implements them.
+ */
+import type { AccessRequest, ClientRun, Job, Task, VaultRecord } from '../db/entities';
+
+/** The durable engine's view of a job's workflow. */
+export type WorkflowStatus = 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TERMINATED' | 'TIMED_OUT' | 'CONTINUED_AS_NEW' | 'NOT_FOUND';
+
+/** Hands vault jobs to the durable engine. */
+export interface JobLauncher {
+  /** Starts the job's workflow; returns the task queue it was sent to. */
+  launch(job: Job, record: VaultRecord, task: Task): Promise<string>;
+  /** Tells a waiting job to stop waiting for its time and run. */
+  runNow(job: Job): Promise<void>;
+  /** Asks the job's workflow to stop. */
+  cancel(job: Job): Promise<void>;
+  status(job: Job): Promise<WorkflowStatus>;
+  /** The status of any Steward workflow, by its ID. */
+  workflowStatus(workflowId: string): Promise<WorkflowStatus>;
+  /** Wakes a job that waits for sessions to end, so it counts them again. */
+  notifySessionsChanged(job: Job): Promise<void>;
+}
+
+
+/** Hands client task runs and assignment schedules to the durable engine. */
+export interface ClientWorkflows {
+  /** Starts the run's workflow, which starts its jobs as they fall due. Starting a run twice is harmless. */
+  startRun(run: ClientRun): Promise<void>;
+  /** Cancels the run's workflow: its running jobs are stopped on their hosts. */
+  cancelRun(run: ClientRun): Promise<void>;
+  /** Starts the assignment's schedule, or tells it that the assignment changed. */
+  scheduleChanged(assignmentId: string): Promise<void>;
+  /** Stops the schedule of a removed assignment. */
+  stopSchedule(assignmentId: string): Promise<void>;
+  /** The assignments whose schedules are running now. */
+  runningSchedules(): Promise<Set<string>>;
+}
+
+/** Starts and signals the workflow that follows an access request through its life. */
+export interface AccessWorkflows {
+  start(request: AccessRequest): Promise<void>;
+  approved(request: AccessRequest): Promise<void>;
+  denied(request: AccessRequest): Promise<void>;
+  checkedIn(request: AccessRequest): Promise<void>;
+}
+
+/** Every port a service may need, as the worker and the API process provide them. */
+export interface EnginePorts {
+  launcher: JobLauncher;
+  clientWorkflows: ClientWorkflows;
+  accessWorkflows: AccessWorkflows;
+}

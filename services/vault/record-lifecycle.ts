@@ -1,0 +1,64 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { RecordSession, User, VaultRecord } from '../../db/entities';
+import { PolicyEvent } from '../../lib/enums';
+import { actorOf } from '../shared/audit-service';
+import type { JobLauncher } from '../ports';
+import { type RecordChanges, RecordService, type RecordSpec } from './record-service';
+import { SessionService } from './session-service';
+import { TaskScheduler } from './task-scheduler';
+import type { VaultSecrets } from '../shared/vault-secrets';
+
+/**
+ * What happens to a record, and the policy events it fires: creating or updating it (After
+ * creating or updating a record, and its recurring schedule), unlocking it (n minutes after
+ * unlock), sessions ending (After Session), deleting it (its open jobs are cancelled first).
+ */
+export class RecordLifecycle {
+  private readonly records: RecordService;
+  private readonly scheduler: TaskScheduler;
+  private readonly sessions: SessionService;
+
+  constructor(em: EntityManager, secrets: VaultSecrets, launcher?: JobLauncher) {
+    this.records = new RecordService(em, secrets);
+    this.scheduler = new TaskScheduler(em, secrets, launcher);
+    this.sessions = new SessionService(em);
+  }
+
+  async create(user: User, spec: RecordSpec): Promise<VaultRecord> {
+    const record = await this.records.createRecord(actorOf(user), spec);
+    await this.scheduler.rescheduleRecord(record.id, 'the record was created');
+    await this.scheduler.fireEvent(record, PolicyEvent.AFTER_RECORD_CHANGE, new Date(), `${user.username} created the record`);
+    return record;
+  }
+
+  async update(user: User, recordId: string, changes: RecordChanges, version: number): Promise<VaultRecord> {
+    const record = await this.records.updateRecord(actorOf(user), recordId, changes, version);
+    await this.scheduler.rescheduleRecord(record.id, 'the record was updated');
+    await this.scheduler.fireEvent(record, PolicyEvent.AFTER_RECORD_CHANGE, new Date(), `${user.username} updated the record`);
+    return record;
+  }
+
+  async delete(user: User, recordId: string): Promise<void> {
+    const record = await this.records.getRecord(recordId);
+    await this.scheduler.cancelOpenJobs(record.id, 'the record was deleted');
+    await this.records.deleteRecord(actorOf(user), record.id);
+  }
+
+  async startSession(user: User, recordId: string, subject?: string | null): Promise<RecordSession> {
+    return this.sessions.start(actorOf(user), recordId, subject);
+  }
+
+  /** Fires the record's After Session tasks, and wakes deferred jobs in its group. */
+  async endSession(user: User, sessionId: string): Promise<RecordSession> {
+    const session = await this.sessions.end(actorOf(user), sessionId);
+    const record = await this.records.getRecord(session.record.id);
+    await this.scheduler.onSessionEnded(record, await this.sessions.group(record.id));
+    return session;
+  }
+
+  async unlock(user: User, recordId: string, reason?: string | null): Promise<string> {
+    const password = await this.records.unlockRecord(actorOf(user), recordId, reason);
+    await this.scheduler.onUnlock(await this.records.getRecord(recordId), user.username);
+    return password;
+  }
+}

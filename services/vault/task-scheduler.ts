@@ -1,0 +1,159 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { FINAL_JOB_STATES, Job, JobState, JobType, type Task, VaultRecord } from '../../db/entities';
+import { PolicyEvent, RECURRING_EVENTS } from '../../lib/enums';
+import { nextTaskOccurrence, occurrenceSeed, windowAdjusted } from '../../lib/task-occurrences';
+import type { JobLauncher } from '../ports';
+import { JobService } from '../jobs/job-service';
+import { resolveJobTarget } from './job-target';
+import { RecordService } from './record-service';
+import type { VaultSecrets } from '../shared/vault-secrets';
+
+function describeWait(due: Date, runAt: Date): string {
+  return runAt.getTime() === due.getTime() ? `due ${due.toISOString()}` : `due ${due.toISOString()}, outside the time window: runs when it opens at ${runAt.toISOString()}`;
+}
+
+/**
+ * Turns policy events into jobs. Recurring events keep exactly one upcoming occurrence per record
+ * and task as a Scheduled job (visible in Job History before it runs); each occurrence schedules
+ * the next when it starts or is cancelled. Event jobs (record changes, unlocks) are created when
+ * the event happens. Every job honours its task's time window.
+ */
+export class TaskScheduler {
+  private readonly jobs: JobService;
+  private readonly records: RecordService;
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly secrets: VaultSecrets,
+    private readonly launcher?: JobLauncher,
+  ) {
+    this.jobs = new JobService(em, secrets, launcher);
+    this.records = new RecordService(em, secrets);
+  }
+
+  /**
+   * After the record's tasks (or the record) changed: upcoming recurring jobs are replaced by the
+   * current configuration's, and open jobs of tasks that no longer apply are cancelled.
+   */
+  async rescheduleRecord(recordId: string, reason: string): Promise<void> {
+    const record = await this.em.findOneOrFail(VaultRecord, { id: recordId });
+    const tasks = await this.records.tasksOf(record);
+    const applicable = new Set(tasks.map((task) => task.id));
+    const open = await this.em.find(Job, { record: recordId, state: JobState.SCHEDULED, type: { $in: [JobType.SCHEDULED, JobType.EVENT] } });
+    for (const job of open) {
+      const recurring = job.type === JobType.SCHEDULED && !!job.triggerEvent;
+      if (recurring || !job.task || !applicable.has(job.task.id)) await this.cancel(job, `Rescheduled: ${reason}`);
+    }
+    for (const task of tasks) {
+      if (task.policyEvents.some((event) => RECURRING_EVENTS.includes(event))) {
+        await this.scheduleNextOccurrence(record, task, new Date(), await this.lastOccurrenceDue(record.id, task.id));
+      }
+    }
+  }
+
+  /** When the task's last occurrence that ran was due, so x-to-y-days ranges count from it, not from the edit. */
+  private async lastOccurrenceDue(recordId: string, taskId: string): Promise<Date | null> {
+    const last = await this.em.findOne(
+      Job,
+      { record: recordId, task: taskId, type: { $in: [JobType.SCHEDULED, JobType.MANUAL_RUN] }, state: { $in: [JobState.RUNNING, JobState.COMPLETED, JobState.ERROR] }, dueAt: { $ne: null } },
+      { orderBy: { dueAt: 'desc' } },
+    );
+    return last?.dueAt ?? null;
+  }
+
+  /** Cancels every open job of the record, e.g. before it is deleted: no orphan workflow keeps firing. */
+  async cancelOpenJobs(recordId: string, reason: string): Promise<void> {
+    for (const job of await this.em.find(Job, { record: recordId, state: { $nin: [...FINAL_JOB_STATES] } })) await this.cancel(job, reason);
+  }
+
+  /** The occurrence that follows `job` (a recurring one that started or was cancelled). */
+  async continueRecurrence(job: Job): Promise<void> {
+    // A Manual Run of an occurrence (Run pressed early) continues the recurrence too.
+    const occurrence = job.type === JobType.SCHEDULED || job.type === JobType.MANUAL_RUN;
+    if (!occurrence || !job.triggerEvent || !RECURRING_EVENTS.includes(job.triggerEvent) || !job.task || !job.dueAt) return;
+    const record = await this.em.findOneOrFail(VaultRecord, { id: job.recordId() });
+    const task = (await this.records.tasksOf(record)).find((candidate) => candidate.id === job.task!.id);
+    if (task) await this.scheduleNextOccurrence(record, task, job.dueAt, job.dueAt);
+  }
+
+  /** Event jobs for every applicable task with the event, due at `dueAt` (then the time window). */
+  async fireEvent(record: VaultRecord, event: PolicyEvent, dueAt: Date, reason: string): Promise<Job[]> {
+    const tasks = (await this.records.tasksOf(record)).filter((task) => task.policyEvents.includes(event));
+    const created: Job[] = [];
+    for (const task of tasks) created.push(await this.createEventJob(record, task, event, dueAt, reason));
+    return created;
+  }
+
+  /**
+   * An unlock queues each AFTER_UNLOCK task n minutes later. A later unlock before that job runs
+   * replaces it, so the password changes n minutes after the LAST unlock: whoever unlocked it
+   * last still gets their n minutes.
+   */
+  async onUnlock(record: VaultRecord, by: string): Promise<void> {
+    const tasks = (await this.records.tasksOf(record)).filter((task) => task.policyEvents.includes(PolicyEvent.AFTER_UNLOCK));
+    for (const task of tasks) {
+      const pending = await this.em.find(Job, { record: record.id, task: task.id, triggerEvent: PolicyEvent.AFTER_UNLOCK, state: JobState.SCHEDULED });
+      for (const job of pending) await this.cancel(job, `Superseded: ${by} unlocked the record again`);
+      const dueAt = new Date(Date.now() + task.minutesAfterUnlock! * 60_000);
+      await this.createEventJob(record, task, PolicyEvent.AFTER_UNLOCK, dueAt, `${task.minutesAfterUnlock} minutes after ${by} unlocked the record`);
+    }
+  }
+
+  /**
+   * A session on the record ended: each AFTER_SESSION task gets a job. A deferred task's job
+   * waits (in its workflow) until no session is active in the record's group, and one waiting
+   * job is enough. Every deferred job waiting in the group is woken to count again.
+   */
+  async onSessionEnded(record: VaultRecord, group: string[]): Promise<void> {
+    const tasks = (await this.records.tasksOf(record)).filter((task) => task.policyEvents.includes(PolicyEvent.AFTER_SESSION));
+    for (const task of tasks) {
+      const waiting = task.deferUntilSessionsEnd
+        ? await this.em.count(Job, { record: record.id, task: task.id, triggerEvent: PolicyEvent.AFTER_SESSION, state: JobState.SCHEDULED })
+        : 0;
+      if (waiting > 0) continue;
+      const reason = task.deferUntilSessionsEnd ? 'A session ended; deferred until the last active session ends' : 'A session ended';
+      await this.createEventJob(record, task, PolicyEvent.AFTER_SESSION, new Date(), reason);
+    }
+    const deferred = await this.em.find(Job, { record: { $in: group }, triggerEvent: PolicyEvent.AFTER_SESSION, state: JobState.SCHEDULED });
+    for (const job of deferred) await this.launcher?.notifySessionsChanged(job).catch(() => undefined);
+  }
+
+  /** An event job, for the task's target record, honouring the time window. */
+  private async createEventJob(record: VaultRecord, task: Task, event: PolicyEvent, dueAt: Date, reason: string): Promise<Job> {
+    const target = await resolveJobTarget(this.em, this.secrets, record, task);
+    const runAt = windowAdjusted(target.task, dueAt);
+    return this.jobs.createAndLaunch({
+      record: target.record,
+      task: target.task,
+      type: JobType.EVENT,
+      scheduledFor: runAt,
+      dueAt,
+      triggerEvent: event,
+      reason: [reason, target.note, describeWait(dueAt, runAt)].filter(Boolean).join('; '),
+    });
+  }
+
+  private async scheduleNextOccurrence(record: VaultRecord, task: Task, after: Date, previousDue: Date | null): Promise<void> {
+    const occurrence = nextTaskOccurrence(task, record.timeZone, after, {
+      previous: previousDue,
+      seed: occurrenceSeed(`${record.id}:${task.id}`, previousDue),
+    });
+    if (!occurrence) return;
+    const existing = await this.em.findOne(Job, { record: record.id, task: task.id, type: JobType.SCHEDULED, dueAt: occurrence.due, state: { $ne: JobState.CANCELLED } });
+    if (existing) return;
+    await this.jobs.createAndLaunch({
+      record,
+      task,
+      type: JobType.SCHEDULED,
+      scheduledFor: occurrence.runAt,
+      dueAt: occurrence.due,
+      triggerEvent: occurrence.event,
+      reason: `Recurring (${occurrence.event}): ${describeWait(occurrence.due, occurrence.runAt)}`,
+    });
+  }
+
+  private async cancel(job: Job, reason: string): Promise<void> {
+    if (this.launcher) await this.launcher.cancel(job).catch(() => undefined);
+    await this.jobs.finish(job.id, JobState.CANCELLED, reason);
+  }
+}
