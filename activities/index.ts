@@ -1,19 +1,24 @@
-import { createClientJobActivities, type ClientJobDependencies } from './client-job-activities';
-import { createJobEngineActivities, type JobEngineDependencies } from './job-engine-activities';
-import { createVaultJobActivities, type VaultJobDependencies } from './vault-job-activities';
+import { createAccessRequestActivities } from './access-request';
+import { createClientJobActivities } from './client-job';
+import type { ActivityDependencies } from './dependencies';
+import { createLockActivities } from './lock';
+import { createReconciliationActivities } from './reconciliation';
+import { createVaultJobActivities } from './vault-job';
 
-export type ActivityDependencies = VaultJobDependencies & JobEngineDependencies & ClientJobDependencies;
-
-/** Every activity a Steward worker serves, closed over its dependencies. */
+/** Every activity a Steward worker serves, closed over its dependencies; one factory per workflow family. */
 export function createActivities(deps: ActivityDependencies) {
   return {
-    ...createJobEngineActivities(deps),
     ...createVaultJobActivities(deps),
+    ...createLockActivities(deps),
+    ...createAccessRequestActivities(deps),
+    ...createReconciliationActivities(deps),
     ...createClientJobActivities(deps),
   };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
-export type { AccountLockRequest, JobPlan } from './job-engine-activities';
-export type { ClaimedClientJobs } from './client-job-activities';
-export type { FinishJobInput, JobRef, StartedJob } from './vault-job-activities';
+export type { ActivityDependencies } from './dependencies';
+export type { AccountLockRequest } from './lock';
+export type { ClaimedClientJobs } from './client-job';
+export type { FinishJobInput, JobRef } from './vault-job';
+export type { JobPlan, StartedJob } from '../services/vault/vault-job-service';

@@ -1,7 +1,7 @@
 import type { AuthChecker } from 'type-graphql';
 import { AuditOutcome } from '../db/entities';
 import type { Role } from '../lib/enums';
-import { actorOf, AuditService } from '../services/shared/audit-service';
+import { actorOf, recordAuditEventNow } from '../services/shared/audit';
 import { ForbiddenError, UnauthenticatedError } from '../services/shared/errors';
 import type { StewardContext } from './context';
 
@@ -17,7 +17,7 @@ export const authChecker: AuthChecker<StewardContext, Role> = async ({ context, 
   else if (roles.length > 0 && !roles.some((role) => user.roles.includes(role))) refusal = new ForbiddenError(`This needs the role ${roles.join(' or ')}`);
   if (!refusal) return true;
   if (info.parentType.name === 'Mutation') {
-    await new AuditService(context.em).recordNow({
+    await recordAuditEventNow(context.em, {
       actor: user ? actorOf(user) : { id: null, name: 'anonymous' },
       action: info.fieldName,
       outcome: AuditOutcome.FAILURE,

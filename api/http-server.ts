@@ -2,10 +2,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import depthLimit from 'graphql-depth-limit';
-import type { User } from '../db/entities';
 import { Role } from '../lib/enums';
 import { EncryptionCodec } from '../temporal/encryption-codec';
-import { AuthService } from '../services/identity/auth-service';
+import { createServices } from '../services';
 import { applyCors, serveCodec } from './codec-endpoint';
 import { complexityLimit } from './complexity-plugin';
 import { type ApiDependencies, createContext, type StewardContext } from './context';
@@ -63,15 +62,16 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   await apollo.start();
   const codec = new EncryptionCodec(options.masterKey);
 
-  const authenticate = async (req: IncomingMessage): Promise<{ user: User | null; em: StewardContext['em'] }> => {
+  const authenticate = async (req: IncomingMessage): Promise<Pick<StewardContext, 'user' | 'em' | 'services'>> => {
     const em = options.orm.em.fork();
+    const services = createServices(em, options.ports);
     const token = bearerToken(req);
-    return { user: token ? await new AuthService(em).authenticate(token) : null, em };
+    return { user: token ? await services.auth.authenticate(token) : null, em, services };
   };
 
   const handleGraphql = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     // Who is asking decides how much of a body is read, so the caller is known before reading it.
-    const { user, em } = await authenticate(req);
+    const { user, em, services } = await authenticate(req);
     const raw = req.method === 'POST' ? await readBody(req, user?.hasRole(Role.SYSTEM_ADMINISTRATOR) ? MAX_ADMIN_BODY_BYTES : MAX_BODY_BYTES) : '';
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(req.headers)) {
@@ -81,7 +81,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body: raw ? JSON.parse(raw) : undefined },
       context: async () => {
-        context = createContext(options, user, em);
+        context = createContext(user, em, services);
         return context;
       },
     });

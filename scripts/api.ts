@@ -3,11 +3,8 @@ import 'reflect-metadata';
 import { startApiServer } from '../api/http-server';
 import { openDatabase } from '../db/database';
 import { loadConfig } from '../infra/config';
-import { VaultSecrets } from '../services/shared/vault-secrets';
 import { connectTemporalClient } from '../temporal/connection';
-import { TemporalAccessWorkflows } from '../temporal/temporal-access-workflows';
-import { TemporalClientWorkflows } from '../temporal/temporal-client-workflows';
-import { TemporalJobLauncher } from '../temporal/temporal-job-launcher';
+import { temporalPorts } from '../temporal/ports';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -15,10 +12,7 @@ async function main(): Promise<void> {
   const client = await connectTemporalClient({ address: config.temporalAddress, namespace: config.temporalNamespace, masterKey: config.masterKey });
   const server = await startApiServer({
     orm,
-    secrets: new VaultSecrets(config.masterKey),
-    launcher: new TemporalJobLauncher(client),
-    accessWorkflows: new TemporalAccessWorkflows(client),
-    clientWorkflows: new TemporalClientWorkflows(client, config.clientRunConcurrency),
+    ports: temporalPorts(client, config.masterKey, config.clientRunConcurrency),
     port: config.apiPort,
     masterKey: config.masterKey,
     codecOrigins: config.codecOrigins,

@@ -1,8 +1,9 @@
 /**
  * The ports through which services reach the durable engine. Services depend only on these
- * interfaces; temporal/ implements them.
+ * interfaces; temporal/ implements them, and services/index.ts hands them to the services.
  */
 import type { AccessRequest, ClientRun, Job, Task, VaultRecord } from '../db/entities';
+import type { VaultSecrets } from './shared/vault-secrets';
 
 /** The durable engine's view of a job's workflow. */
 export type WorkflowStatus = 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TERMINATED' | 'TIMED_OUT' | 'CONTINUED_AS_NEW' | 'NOT_FOUND';
@@ -45,9 +46,10 @@ export interface AccessWorkflows {
   checkedIn(request: AccessRequest): Promise<void>;
 }
 
-/** Every port a service may need, as the worker and the API process provide them. */
-export interface EnginePorts {
+/** Everything services need from outside the database: the engine's ports and the vault's sealing key. */
+export interface ServicePorts {
   launcher: JobLauncher;
   clientWorkflows: ClientWorkflows;
   accessWorkflows: AccessWorkflows;
+  secrets: VaultSecrets;
 }

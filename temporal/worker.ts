@@ -3,10 +3,8 @@ import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { taskQueueForNode } from '../lib/nodes';
-import { VaultSecrets } from '../services/shared/vault-secrets';
 import { stewardDataConverter } from './data-converter';
-import { TemporalClientWorkflows } from './temporal-client-workflows';
-import { TemporalJobLauncher } from './temporal-job-launcher';
+import { temporalPorts } from './ports';
 
 export interface StewardWorkerOptions {
   connection: NativeConnection;
@@ -34,11 +32,9 @@ export async function createStewardWorker(options: StewardWorkerOptions): Promis
     ...workflowSource,
     activities: createActivities({
       orm: options.orm,
-      secrets: new VaultSecrets(options.masterKey),
+      ports: temporalPorts(options.client, options.masterKey, options.clientRunConcurrency),
       nodeName: options.nodeName,
       client: options.client,
-      launcher: new TemporalJobLauncher(options.client),
-      clientWorkflows: new TemporalClientWorkflows(options.client, options.clientRunConcurrency),
     }),
     dataConverter: stewardDataConverter(options.masterKey),
   });

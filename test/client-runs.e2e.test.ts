@@ -5,9 +5,8 @@ import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { User } from '../db/entities';
 import { randomizedOffsetMs } from '../lib/assignment-occurrences';
-import { AssignmentScheduleService } from '../services/assignments/firings';
-import { ClientRunService } from '../services/client-tasks/runs/client-run-service';
-import { TemporalClientWorkflows } from '../temporal/temporal-client-workflows';
+import { createServices } from '../services';
+import { temporalPorts } from '../temporal/ports';
 import { ADMIN_ROLES, eventually, type StewardStack, startStewardStack, uniqueName } from './harness/steward';
 import { testEnvironment } from './harness/test-env';
 import { createRotatableRecord, type RotatableRecord } from './harness/vault-fixtures';
@@ -218,7 +217,7 @@ describe('client task runs: Run Now, scheduled firings, one task per system, can
     const task = await createTask(sleepTypeId, { seconds: 2, marker: 'limited' });
     const { me } = await ok('{ me { id } }');
     const user = await stack.orm.em.fork().findOneOrFail(User, { id: me.id });
-    const limited = new ClientRunService(stack.orm.em.fork(), new TemporalClientWorkflows(stack.client, 1));
+    const limited = createServices(stack.orm.em.fork(), temporalPorts(stack.client, stack.masterKey, 1)).clientRuns;
     const ended = await settled((await limited.runNow(user, task.id, endpoints.map((endpoint) => endpoint.systemId))).id);
     expect(ended.counts).toMatchObject({ targeted: 3, completed: 3 });
     const jobs = ended.jobs.edges.map((edge: any) => edge.node).sort((a: any, b: any) => Date.parse(a.startedAt) - Date.parse(b.startedAt));
@@ -312,7 +311,7 @@ describe('client task runs: Run Now, scheduled firings, one task per system, can
     const assignmentId = await assignAt({ groupId: group }, task.id, { kind: 'DAILY', startAt: '2030-01-01T09:00', timeBasis: 'LOCAL' });
     const handle = stack.client.workflow.getHandle(`assignment-${assignmentId}`);
     await handle.terminate('lost, as if Temporal had been unreachable when the assignment was made');
-    const schedules = new AssignmentScheduleService(stack.orm.em.fork(), new TemporalClientWorkflows(stack.client));
+    const schedules = createServices(stack.orm.em.fork(), temporalPorts(stack.client, stack.masterKey)).assignmentFirings;
     // What the steward-job-reconciliation schedule does every minute.
     await eventually(async () => {
       await schedules.ensureSchedules();

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { Role } from '../lib/enums';
-import { SYSTEM_ACTOR } from '../services/shared/audit-service';
+import { SYSTEM_ACTOR } from '../services/shared/audit';
 import { AuthService } from '../services/identity/auth-service';
 import { EncryptionCodec } from '../temporal/encryption-codec';
 import { startStewardStack, uniqueName, type StewardStack } from './harness/steward';

@@ -2,8 +2,10 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, readlinkSync, statSync,
 import os from 'node:os';
 import path from 'node:path';
 import { ManagedSystem } from '../db/entities';
-import { ClientEndpointService, type EndpointRunResult, PermanentEndpointError } from '../services/client-tasks/endpoint';
-import { VaultSecrets } from '../services/shared/vault-secrets';
+import { createServices } from '../services';
+import type { EndpointRunResult } from '../services/client-tasks/endpoint';
+import { PermanentFailure } from '../services/shared/permanent-failure';
+import { temporalPorts } from '../temporal/ports';
 import { createManagedEndpoint, type ManagedEndpoint, processIsGone, sha256, tarballBase64 } from './harness/endpoint-fixtures';
 import { ADMIN_ROLES, eventually, type StewardStack, startStewardStack, uniqueName } from './harness/steward';
 
@@ -24,7 +26,7 @@ describe('what the client task types do on an endpoint', () => {
   };
   const onHost = (relative: string) => path.join(endpoint.home, relative);
   const run = (taskType: string, settings: Record<string, unknown>, options: { systemId?: string; signal?: AbortSignal; runLabel?: string; heartbeats?: string[] } = {}): Promise<EndpointRunResult> =>
-    new ClientEndpointService(stack.orm.em.fork(), new VaultSecrets(stack.masterKey)).run(
+    createServices(stack.orm.em.fork(), temporalPorts(stack.client, stack.masterKey)).clientEndpoint.run(
       { systemId: options.systemId ?? endpoint.systemId, clientTaskTypeId: taskTypes.get(taskType)!, settings, runLabel: options.runLabel ?? uniqueName('run') },
       { heartbeat: (details) => options.heartbeats?.push(details), signal: options.signal ?? new AbortController().signal },
     );
@@ -97,9 +99,9 @@ describe('what the client task types do on an endpoint', () => {
       ],
     });
     const failure = await run(`${product}/Exit`, {}).catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(PermanentEndpointError);
+    expect(failure).toBeInstanceOf(PermanentFailure);
     expect((failure as Error).message).toMatch(/exit code 3.*about to fail/);
-    expect((failure as PermanentEndpointError).output).toContain('about to fail');
+    expect((failure as PermanentFailure).output).toContain('about to fail');
     await expect(run(`${product}/Silent`, {})).rejects.toThrow(/did not report back/);
     await expect(run(`${product}/Garbled`, {})).rejects.toThrow(/not valid JSON/);
   });
@@ -189,7 +191,7 @@ describe('what the client task types do on an endpoint', () => {
     expect((await run('Agent/Mirror Repositories', settings)).report).toMatchObject({ copied: [names[1]], unchanged: [names[0]] });
     expect(sha256(readFileSync(path.join(targetPath, names[1]!)))).toBe(second.sha256);
 
-    await expect(run('Agent/Mirror Repositories', { targetPath, packages: [uniqueName('Unknown')] })).rejects.toThrow(PermanentEndpointError);
+    await expect(run('Agent/Mirror Repositories', { targetPath, packages: [uniqueName('Unknown')] })).rejects.toThrow(PermanentFailure);
   });
 
   it('Product Deployment installs a version under the install root, records it, and removes it', async () => {
@@ -245,7 +247,7 @@ describe('what the client task types do on an endpoint', () => {
 
     await checkInPackage(product, '1.1.0', { VERSION: '1.1.0' }, 'echo "refusing to install" >&2\nexit 7');
     const failure = await run('Agent/Product Update', { products: [product] }).catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(PermanentEndpointError);
+    expect(failure).toBeInstanceOf(PermanentFailure);
     expect((failure as Error).message).toMatch(/1\.0\.0 → 1\.1\.0.*exited with code 7; 1\.0\.0 stays active/);
     expect(readlinkSync(path.join(home, 'current'))).toBe('1.0.0');
     expect(readFileSync(path.join(home, 'current', 'active-version'), 'utf8')).toBe('1.0.0');
@@ -318,7 +320,7 @@ describe('what the client task types do on an endpoint', () => {
 
     writeFileSync(path.join(data, 'a.txt'), 'a new file');
     const refused = await run('Threat Prevention/Restore from Quarantine', { items: [b, a] }).catch((error: unknown) => error);
-    expect(refused).toBeInstanceOf(PermanentEndpointError);
+    expect(refused).toBeInstanceOf(PermanentFailure);
     expect((refused as Error).message).toMatch(/nothing was restored: .*a\.txt\): a file is there now/);
     expect(existsSync(path.join(data, 'b.txt'))).toBe(false);
     expect(readFileSync(path.join(data, 'a.txt'), 'utf8')).toBe('a new file');
@@ -339,7 +341,7 @@ describe('what the client task types do on an endpoint', () => {
   it('refuses a changed host key and an incompatible system permanently', async () => {
     const forged = await createManagedEndpoint(stack, token, { hostKeyFingerprint: `SHA256:${'A'.repeat(43)}` });
     try {
-      await expect(run('Agent/Wakeup', {}, { systemId: forged.systemId })).rejects.toThrow(PermanentEndpointError);
+      await expect(run('Agent/Wakeup', {}, { systemId: forged.systemId })).rejects.toThrow(PermanentFailure);
       await expect(run('Agent/Wakeup', {}, { systemId: forged.systemId })).rejects.toThrow(/host key/);
       await stack.orm.em.fork().getConnection().execute(`update "managed_systems" set "properties" = '{"osFamily":"windows"}' where "id" = ?`, [forged.systemId]);
       await expect(run('Agent/Wakeup', {}, { systemId: forged.systemId })).rejects.toThrow(/does not run on windows/);

@@ -8,6 +8,10 @@ import { TEST_MASTER_KEY, testEnvironment } from './harness/test-env';
  * Recorded job histories (from `RECORD_HISTORIES=<name> npm test -- test/rotation.e2e.test.ts`) must replay
  * against today's workflow code: a change that breaks determinism for running jobs fails here.
  * Such a change needs `patched()`.
+ *
+ * resource-lock-started-as-account-lock.json is a lock workflow started under its old type name
+ * `accountLock`, its first tasks run by the code before the rename and the rest after it: it fails
+ * here if the `accountLock` alias goes from workflows/index.ts while such locks may still run.
  */
 const historiesDir = path.join(__dirname, 'histories');
 const histories = readdirSync(historiesDir).filter((file) => file.endsWith('.json'));

@@ -1,8 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { ScheduleNotFoundError, type WorkflowHandle } from '@temporalio/client';
-import { JobReconciler } from '../services/jobs/reconciler';
-import { VaultSecrets } from '../services/shared/vault-secrets';
-import { TemporalJobLauncher } from '../temporal/temporal-job-launcher';
+import { createServices } from '../services';
+import { temporalPorts } from '../temporal/ports';
 import { ensureJobReconciliationSchedule, JOB_RECONCILIATION_SCHEDULE } from '../temporal/maintenance';
 import { ADMIN_ROLES, eventually, type StewardStack, startStewardStack } from './harness/steward';
 import { testEnvironment } from './harness/test-env';
@@ -104,7 +103,7 @@ describe('Steward and Temporal agree on how jobs end', () => {
     // The grace period keeps the reconciler away from jobs of other test files that were created a
     // moment ago and whose workflows are not started yet (they share this database).
     const graceMs = 1_000;
-    const reconciler = new JobReconciler(stack.orm.em.fork(), new VaultSecrets(stack.masterKey), new TemporalJobLauncher(stack.client));
+    const { reconciler } = createServices(stack.orm.em.fork(), temporalPorts(stack.client, stack.masterKey));
     const reconcileStarted = Date.now();
     const changed = await reconciler.reconcileOpenJobs(graceMs);
     console.log(`reconcileOpenJobs(${graceMs}) changed ${changed} job(s) in ${Date.now() - reconcileStarted} ms`);
@@ -115,7 +114,7 @@ describe('Steward and Temporal agree on how jobs end', () => {
     expect(job.events.map((event: { kind: string }) => event.kind)).toEqual(['SCHEDULED', 'QUEUED', 'CANCELLED']);
 
     // A second pass finds nothing left to do for it.
-    await new JobReconciler(stack.orm.em.fork(), new VaultSecrets(stack.masterKey), new TemporalJobLauncher(stack.client)).reconcileOpenJobs(graceMs);
+    await createServices(stack.orm.em.fork(), temporalPorts(stack.client, stack.masterKey)).reconciler.reconcileOpenJobs(graceMs);
     expect(await getJob(stack, token, scheduled.id)).toMatchObject({ state: 'CANCELLED', result: 'Terminated in Temporal' });
   });
 

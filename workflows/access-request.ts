@@ -1,6 +1,7 @@
 import { condition, defineSignal, proxyActivities, setCurrentDetails, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { PolicyEvent } from '../lib/enums';
+import { JOB_LAUNCHING } from './activity-profiles';
 
 export interface AccessRequestInput {
   requestId: string;
@@ -10,10 +11,7 @@ export const accessApprovedSignal = defineSignal<[{ expiresAt: string }]>('acces
 export const accessDeniedSignal = defineSignal('accessDenied');
 export const accessCheckedInSignal = defineSignal('accessCheckedIn');
 
-const access = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 20 },
-});
+const access = proxyActivities<Activities>(JOB_LAUNCHING);
 
 /** How long a request may wait for a decision before it lapses. */
 const DECISION_TIMEOUT = '7 days';

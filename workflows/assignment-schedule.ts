@@ -1,5 +1,6 @@
 import { condition, continueAsNew, defineSignal, proxyActivities, setCurrentDetails, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { ASSIGNMENT_PLANNING } from './activity-profiles';
 
 export interface AssignmentScheduleInput {
   assignmentId: string;
@@ -17,10 +18,7 @@ export const scheduleChangedSignal = defineSignal('scheduleChanged');
 const REPLAN_INTERVAL_MS = 15 * 60_000;
 const PLANS_BEFORE_CONTINUE_AS_NEW = 100;
 
-const bookkeeping = proxyActivities<Activities>({
-  startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 30 },
-});
+const bookkeeping = proxyActivities<Activities>(ASSIGNMENT_PLANNING);
 
 /**
  * One per scheduled assignment, `assignment-<id>`, however many systems it reaches: wakes once

@@ -9,6 +9,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { JobState } from '../lib/enums';
+import { JOB_LAUNCHING } from './activity-profiles';
 import { JOB_STATE, JOB_TYPE, NODE_NAME, SYSTEM_ID, TASK_ID } from './search-attributes';
 import { clientTaskJob } from './client-task-job';
 
@@ -24,10 +25,7 @@ export const DEFAULT_MAX_CONCURRENT_JOBS = 20;
 /** Keeps history small: after this many jobs the run continues as new, once its jobs in flight have ended. */
 const JOBS_BEFORE_CONTINUE_AS_NEW = 500;
 
-const bookkeeping = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20 },
-});
+const bookkeeping = proxyActivities<Activities>(JOB_LAUNCHING);
 
 /**
  * One client task run, `client-run-<runId>`: starts each of its jobs (`job-<id>`, a child

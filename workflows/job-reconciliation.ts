@@ -1,13 +1,11 @@
 import { patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { RECONCILIATION } from './activity-profiles';
 
 /** Reconciliations started before assignment schedules existed do not look for them. */
 const ASSIGNMENT_SCHEDULES_PATCH = 'ensure-assignment-schedules';
 
-const { reconcileJobsWithTemporal, ensureAssignmentSchedules } = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '5 seconds', maximumAttempts: 3 },
-});
+const { reconcileJobsWithTemporal, ensureAssignmentSchedules } = proxyActivities<Activities>(RECONCILIATION);
 
 /**
  * Run by the `steward-job-reconciliation` schedule: jobs whose workflows were terminated get a

@@ -1,10 +1,8 @@
 import {
-  ApplicationFailure,
   CancellationScope,
   CancelledFailure,
   condition,
   defineSignal,
-  isCancellation,
   patched,
   proxyActivities,
   setCurrentDetails,
@@ -13,17 +11,16 @@ import {
 } from '@temporalio/workflow';
 import type { Activities, JobPlan } from '../activities';
 import { JobState, JobType, PASSWORD_RESET_SCRIPTS, ScriptKey } from '../lib/enums';
+import { HOST_STEP, JOB_BOOKKEEPING } from './activity-profiles';
 import { JOB_TYPE } from './search-attributes';
-import { accountGrantedSignal, withLock } from './account-lock';
-import { enterState, failureMessage } from './job-state';
+import { lockGrantedSignal, withLock } from './resource-lock';
+import { enterState, type JobResult, recordingCancellation, runAndRecord } from './job-state';
 
 export interface VaultTaskJobInput {
   jobId: string;
 }
 
-export interface VaultTaskJobResult {
-  state: JobState;
-}
+export type VaultTaskJobResult = JobResult;
 
 /** Run sends a Scheduled job to the queue now. */
 export const runNowSignal = defineSignal('runNow');
@@ -35,24 +32,8 @@ const JOB_ENGINE_PATCH = 'scheduled-start-account-lock-fallback';
 /** Jobs started before deferral existed never wait for sessions. */
 const SESSION_DEFERRAL_PATCH = 'defer-until-sessions-end';
 
-/** Database bookkeeping: quick, and safe to retry for a long time. */
-const bookkeeping = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20 },
-});
-
-/** SSH work on the host: heartbeats, and stops retrying on a permanent failure. */
-const onHost = proxyActivities<Activities>({
-  startToCloseTimeout: '3 minutes',
-  heartbeatTimeout: '20 seconds',
-  retry: {
-    initialInterval: '5 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 4,
-    nonRetryableErrorTypes: ['PermanentJobError'],
-  },
-});
+const bookkeeping = proxyActivities<Activities>(JOB_BOOKKEEPING);
+const onHost = proxyActivities<Activities>(HOST_STEP);
 
 /** The five steps of a password reset; the vault holds a working password after each. */
 async function resetPassword(jobId: string): Promise<void> {
@@ -80,25 +61,17 @@ async function runJob(jobId: string, options: { scheduleFallback: boolean }): Pr
   const plan = await bookkeeping.startJob({ jobId });
   if (!plan.runnable) return { state: JobState.CANCELLED };
   enterState(JobState.RUNNING, 'Running');
-  try {
-    if (PASSWORD_RESET_SCRIPTS.includes(plan.script)) await resetPassword(jobId);
+  const resetsPassword = PASSWORD_RESET_SCRIPTS.includes(plan.script);
+  const work = async () => {
+    if (resetsPassword) await resetPassword(jobId);
     else if (plan.script === ScriptKey.CUSTOM_COMMAND) await onHost.runCustomCommand({ jobId });
     else await onHost.verifyCurrentPassword({ jobId });
-  } catch (error) {
-    const cancelled = isCancellation(error);
-    await CancellationScope.nonCancellable(async () => {
-      if (PASSWORD_RESET_SCRIPTS.includes(plan.script)) await settleVault(jobId);
-      const state = cancelled ? JobState.CANCELLED : JobState.ERROR;
-      await bookkeeping.finishJob({ jobId, state, result: cancelled ? 'Cancelled' : failureMessage(error) });
-      enterState(state, cancelled ? 'Cancelled' : 'Failed');
-      if (!cancelled && options.scheduleFallback) await bookkeeping.scheduleFallback({ jobId });
-    });
-    if (cancelled) throw error;
-    throw ApplicationFailure.nonRetryable(failureMessage(error), 'JobFailed');
-  }
-  await bookkeeping.finishJob({ jobId, state: JobState.COMPLETED, result: 'Completed' });
-  enterState(JobState.COMPLETED, 'Completed');
-  return { state: JobState.COMPLETED };
+    return 'Completed';
+  };
+  return runAndRecord(jobId, work, {
+    settle: resetsPassword ? () => settleVault(jobId) : undefined,
+    afterError: options.scheduleFallback ? () => bookkeeping.scheduleFallback({ jobId }) : undefined,
+  });
 }
 
 /** Waits, as a durable timer, until the job is due or someone presses Run. */
@@ -134,11 +107,12 @@ export async function vaultTaskJob({ jobId }: VaultTaskJobInput): Promise<VaultT
     runNowRequested = true;
     upsertSearchAttributes([{ key: JOB_TYPE, value: JobType.MANUAL_RUN }]);
   });
-  setHandler(accountGrantedSignal, () => {
+  setHandler(lockGrantedSignal, () => {
     accountGranted = true;
   });
 
-  try {
+  // A job cancelled before it started has nothing on the host to settle.
+  return recordingCancellation(jobId, async () => {
     const plan = await bookkeeping.getJobPlan({ jobId });
     if (!plan.runnable) {
       // Cancelled in Steward before it started: Temporal should say so too.
@@ -147,13 +121,6 @@ export async function vaultTaskJob({ jobId }: VaultTaskJobInput): Promise<VaultT
     }
     await waitUntilDue(plan, () => runNowRequested);
     if (plan.deferUntilSessionsEnd && patched(SESSION_DEFERRAL_PATCH)) await waitForSessionsToEnd(jobId, sessionChanges);
-    return await withLock({ jobId, lockWorkflowId: plan.lockWorkflowId, account: plan.account }, () => accountGranted, () => runJob(jobId, { scheduleFallback: true }));
-  } catch (error) {
-    // Cancelled before it started: nothing on the host to settle.
-    if (isCancellation(error)) {
-      await CancellationScope.nonCancellable(() => bookkeeping.finishJob({ jobId, state: JobState.CANCELLED, result: 'Cancelled' }));
-      enterState(JobState.CANCELLED, 'Cancelled');
-    }
-    throw error;
-  }
+    return withLock({ jobId, lockWorkflowId: plan.lockWorkflowId, account: plan.account }, () => accountGranted, () => runJob(jobId, { scheduleFallback: true }));
+  });
 }

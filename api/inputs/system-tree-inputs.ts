@@ -1,5 +1,6 @@
 import { IsOptional, IsUUID, Length } from 'class-validator';
 import { Field, ID, InputType, Int } from 'type-graphql';
+import { UpdateSshTargetInput } from './ssh-target-input';
 
 @InputType()
 export class CreateGroupInput {
@@ -74,26 +75,10 @@ export class CreateSystemInput {
 }
 
 @InputType()
-export class UpdateSystemInput {
+export class UpdateSystemInput extends UpdateSshTargetInput {
   @Field(() => ID)
   @IsUUID()
   systemId!: string;
-
-  @Field(() => Int, { description: 'The version you read.' })
-  version!: number;
-
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @Length(1, 128)
-  name?: string;
-
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  host?: string;
-
-  @Field(() => Int, { nullable: true })
-  @IsOptional()
-  port?: number;
 
   @Field(() => ID, { nullable: true })
   @IsOptional()

@@ -1,7 +1,7 @@
 import type { Weekday } from '../../lib/occurrences';
 import type { TaskSpec } from '../../services/vault/task-spec';
 import type { ScriptParameters } from '../../lib/script-parameters';
-import type { ScriptParametersInput, TaskInput } from './record-inputs';
+import type { ScriptParametersInput, TaskInput } from './task-inputs';
 
 /** The service's view of a task input. */
 export function toTaskSpec(input: TaskInput): TaskSpec {

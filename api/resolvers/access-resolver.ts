@@ -25,33 +25,29 @@ export class SessionPayload {
   session!: RecordSession;
 }
 
+@Authorized()
 @Resolver(() => AccessRequest)
 export class AccessRequestResolver {
-  @Authorized()
   @Query(() => [AccessRequest], { description: 'Access requests, newest first (at most 100), optionally of one record.' })
   accessRequests(@Arg('recordId', () => ID, { nullable: true }) recordId: string | undefined, @Ctx() context: StewardContext): Promise<AccessRequest[]> {
     return context.services.accessRequests.list(recordId);
   }
 
-  @Authorized()
   @FieldResolver(() => VaultRecord)
   record(@Root() request: AccessRequest): Promise<VaultRecord> {
     return request.record.loadOrFail();
   }
 
-  @Authorized()
   @FieldResolver(() => User)
   requester(@Root() request: AccessRequest): Promise<User> {
     return request.requester.loadOrFail();
   }
 
-  @Authorized()
   @FieldResolver(() => User, { nullable: true })
   async decidedBy(@Root() request: AccessRequest): Promise<User | null> {
     return (await request.decidedBy?.load()) ?? null;
   }
 
-  @Authorized()
   @Mutation(() => AccessRequestPayload, { description: 'Asks for access to a record; an approver decides.' })
   async requestAccess(@Arg('input', () => RequestAccessInput) input: RequestAccessInput, @Ctx() context: StewardContext): Promise<AccessRequestPayload> {
     return { request: await context.services.accessRequests.request(currentUser(context), input.recordId, input.reason) };
@@ -69,19 +65,18 @@ export class AccessRequestResolver {
     return { request: await context.services.accessRequests.deny(currentUser(context), input.requestId) };
   }
 
-  @Authorized()
   @Mutation(() => CheckOutPayload, { description: 'The requester checks the record out while the approval lasts, and gets its password.' })
   async checkOutRecord(@Arg('input', () => AccessRequestRefInput) input: AccessRequestRefInput, @Ctx() context: StewardContext): Promise<CheckOutPayload> {
     return context.services.accessRequests.checkOut(currentUser(context), input.requestId);
   }
 
-  @Authorized()
   @Mutation(() => AccessRequestPayload, { description: "Checks the record back in; fires its After Check-In tasks." })
   async checkInRecord(@Arg('input', () => AccessRequestRefInput) input: AccessRequestRefInput, @Ctx() context: StewardContext): Promise<AccessRequestPayload> {
     return { request: await context.services.accessRequests.checkIn(currentUser(context), input.requestId) };
   }
 }
 
+@Authorized()
 @Resolver(() => RecordSession)
 export class SessionResolver {
   @Authorized(Role.SESSION_BROKER, Role.SYSTEM_ADMINISTRATOR)
@@ -96,7 +91,6 @@ export class SessionResolver {
     return { session: await context.services.lifecycle.endSession(currentUser(context), input.sessionId) };
   }
 
-  @Authorized()
   @FieldResolver(() => ID)
   recordId(@Root() session: RecordSession): string {
     return session.record.id;

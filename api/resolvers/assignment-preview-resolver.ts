@@ -4,9 +4,9 @@ import { MAX_PREVIEW_RUNS, MAX_PREVIEW_TIME_ZONES, previewAssignmentRuns } from 
 import type { StewardContext } from '../context';
 import { AssignmentRunPreview } from '../types/assignment-preview-types';
 
+@Authorized()
 @Resolver(() => ClientTaskAssignment)
 export class AssignmentPreviewResolver {
-  @Authorized()
   @FieldResolver(() => [AssignmentRunPreview], {
     description: 'When the assignment fires next, per time zone: LOCAL time fires at each system’s own wall clock, so every zone of the systems it reaches gets its own runs.',
   })

@@ -7,21 +7,19 @@ import { type StewardContext, currentActor, currentUser } from '../context';
 import { AssignClientTaskInput, RemoveAssignmentInput, TreeNodeInput, UpdateAssignmentInput } from '../inputs/assignment-inputs';
 import { AssignmentPayload, AssignmentSchedule, EffectiveClientTask, InheritancePayload, RemoveAssignmentPayload, TreeNode } from '../types/assignment-types';
 
+@Authorized()
 @Resolver(() => ClientTaskAssignment)
 export class ClientTaskAssignmentResolver {
-  @Authorized()
   @Query(() => ClientTaskAssignment, { description: 'FORBIDDEN unless your permission sets let you view the task’s product.' })
   assignment(@Arg('id', () => ID) id: string, @Ctx() context: StewardContext): Promise<ClientTaskAssignment> {
     return context.services.assignments.viewAssignment(currentUser(context), id);
   }
 
-  @Authorized()
   @Query(() => [ClientTaskAssignment], { description: 'The assignments made directly at a group or system (not inherited ones), of the products you may view, oldest first.' })
   assignmentsAt(@Arg('node', () => TreeNodeInput) node: TreeNodeInput, @Ctx() context: StewardContext): Promise<ClientTaskAssignment[]> {
     return context.services.assignments.assignmentsAt(currentUser(context), node);
   }
 
-  @Authorized()
   @Query(() => [EffectiveClientTask], {
     description: 'Every client task that applies to a system (of the products you may view), the node it is assigned at, and where inheritance is broken above it; root-most first.',
   })
@@ -29,38 +27,32 @@ export class ClientTaskAssignmentResolver {
     return context.services.assignments.effectiveClientTasks(currentUser(context), systemId);
   }
 
-  @Authorized()
   @Query(() => [TreeNode], { description: 'The Broken Inheritance view: every group and system where inheritance is broken, by path.' })
   brokenInheritance(@Ctx() context: StewardContext): Promise<TreeNodeView[]> {
     return context.services.assignments.brokenInheritance();
   }
 
-  @Authorized()
   @FieldResolver(() => AssignmentSchedule)
   schedule(@Root() assignment: ClientTaskAssignment): ScheduleData {
     return assignment.schedule;
   }
 
-  @Authorized()
   @FieldResolver(() => ClientTask)
   clientTask(@Root() assignment: ClientTaskAssignment, @Ctx() context: StewardContext): Promise<ClientTask> {
     return context.services.clientCatalog.clientTask(assignment.clientTask.id);
   }
 
-  @Authorized()
   @FieldResolver(() => Boolean, { description: 'Whether the task runs: it must be approved and enabled as well as assigned.' })
   async runnable(@Root() assignment: ClientTaskAssignment, @Ctx() context: StewardContext): Promise<boolean> {
     const task = await context.services.clientCatalog.clientTask(assignment.clientTask.id);
     return task.enabled && task.approvedRevision > 0;
   }
 
-  @Authorized()
   @FieldResolver(() => TreeNode, { description: 'The group or system the task is assigned at.' })
   node(@Root() assignment: ClientTaskAssignment, @Ctx() context: StewardContext): Promise<TreeNodeView> {
     return context.services.assignments.nodeOf(assignment);
   }
 
-  @Authorized()
   @Mutation(() => AssignmentPayload, {
     description: 'Assigns a client task at a group or system with a schedule; needs EDIT on its product. A disabled or unapproved task may be assigned; it runs only once approved and enabled.',
   })
@@ -69,13 +61,11 @@ export class ClientTaskAssignmentResolver {
     return { assignment: await context.services.assignments.assignClientTask(currentUser(context), clientTaskId, { groupId, systemId }, schedule) };
   }
 
-  @Authorized()
   @Mutation(() => AssignmentPayload, { description: 'Replaces an assignment’s schedule; needs EDIT on the task’s product. A stale version is refused with CONFLICT.' })
   async updateAssignment(@Arg('input', () => UpdateAssignmentInput) input: UpdateAssignmentInput, @Ctx() context: StewardContext): Promise<AssignmentPayload> {
     return { assignment: await context.services.assignments.updateAssignment(currentUser(context), input.assignmentId, input.schedule, input.version) };
   }
 
-  @Authorized()
   @Mutation(() => RemoveAssignmentPayload, { description: 'Needs EDIT on the task’s product.' })
   async removeAssignment(@Arg('input', () => RemoveAssignmentInput) input: RemoveAssignmentInput, @Ctx() context: StewardContext): Promise<RemoveAssignmentPayload> {
     return { removedAssignmentId: await context.services.assignments.removeAssignment(currentUser(context), input.assignmentId) };

@@ -3,7 +3,7 @@ import { User } from '../../db/entities';
 import { Role } from '../../lib/enums';
 import { type StewardContext, currentActor, currentUser } from '../context';
 import { CreateApiTokenInput, CreateUserInput, LoginInput } from '../inputs/auth-inputs';
-import { CreateApiTokenPayload, CreateUserPayload, LoginPayload } from '../types/payloads';
+import { CreateApiTokenPayload, CreateUserPayload, LoginPayload } from '../types/auth-payloads';
 
 @Resolver()
 export class AuthResolver {

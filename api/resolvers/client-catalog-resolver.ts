@@ -19,15 +19,14 @@ function writePayload(write: ClientTaskWrite): ClientTaskPayload {
   return { ...write, applied: write.pendingChange === null };
 }
 
+@Authorized()
 @Resolver(() => Product)
 export class ProductResolver {
-  @Authorized()
   @Query(() => [Product], { description: 'The checked-in products and their client task types.' })
   products(@Ctx() context: StewardContext): Promise<Product[]> {
     return context.services.clientCatalog.products();
   }
 
-  @Authorized()
   @FieldResolver(() => [ClientTaskType])
   taskTypes(@Root() product: Product, @Ctx() context: StewardContext): Promise<ClientTaskType[]> {
     return context.services.clientCatalog.taskTypes(product);
@@ -42,18 +41,18 @@ export class ProductResolver {
   }
 }
 
+@Authorized()
 @Resolver(() => ClientTaskType)
 export class ClientTaskTypeResolver {
-  @Authorized()
   @FieldResolver(() => Product)
   product(@Root() taskType: ClientTaskType, @Ctx() context: StewardContext): Promise<Product> {
     return context.services.clientCatalog.product(taskType.product.id);
   }
 }
 
+@Authorized()
 @Resolver(() => ClientTask)
 export class ClientTaskResolver {
-  @Authorized()
   @Query(() => ClientTaskConnection, { description: 'The client task catalog, newest first.', complexity: connectionComplexity })
   async clientTasks(
     @Arg('filter', () => ClientTaskFilterInput, { nullable: true }) filter: ClientTaskFilterInput | undefined,
@@ -63,50 +62,42 @@ export class ClientTaskResolver {
     return toConnection(await context.services.clientCatalog.listClientTasks(currentUser(context), filter ?? {}, page));
   }
 
-  @Authorized()
   @Query(() => ClientTask, { description: 'FORBIDDEN unless your permission sets let you view the task’s product.' })
   clientTask(@Arg('id', () => ID) id: string, @Ctx() context: StewardContext): Promise<ClientTask> {
     return context.services.clientCatalog.viewClientTask(currentUser(context), id);
   }
 
-  @Authorized()
   @Query(() => [SettingComparison], { description: 'Two client tasks of the same type, compared setting by setting.' })
   compareClientTasks(@Arg('leftId', () => ID) leftId: string, @Arg('rightId', () => ID) rightId: string, @Ctx() context: StewardContext): Promise<SettingComparison[]> {
     return context.services.clientCatalog.compareClientTasks(currentUser(context), leftId, rightId);
   }
 
-  @Authorized()
   @FieldResolver(() => ClientTaskType)
   taskType(@Root() task: ClientTask, @Ctx() context: StewardContext): Promise<ClientTaskType> {
     return context.services.clientCatalog.taskType(task.taskType.id);
   }
 
-  @Authorized()
   @FieldResolver(() => ClientTaskChange, { nullable: true, description: 'The change awaiting approval, if any; the task keeps its approved version until it is approved.' })
   pendingChange(@Root() task: ClientTask, @Ctx() context: StewardContext): Promise<ClientTaskChange | null> {
     return context.services.approvals.pendingChangeOf(task);
   }
 
-  @Authorized()
   @Mutation(() => ClientTaskPayload, { description: 'Needs EDIT on the type’s product. When the user’s edits need approval, the task is created at approvedRevision 0, disabled, with its creation pending.' })
   async createClientTask(@Arg('input', () => CreateClientTaskInput) input: CreateClientTaskInput, @Ctx() context: StewardContext): Promise<ClientTaskPayload> {
     return writePayload(await context.services.clientCatalog.createClientTask(currentUser(context), input.taskTypeId, input.name, input.settings));
   }
 
-  @Authorized()
   @Mutation(() => ClientTaskPayload, { description: 'Changes a client task, or proposes the change for approval; a stale version is refused with CONFLICT, and so is a second pending change.' })
   async updateClientTask(@Arg('input', () => UpdateClientTaskInput) input: UpdateClientTaskInput, @Ctx() context: StewardContext): Promise<ClientTaskPayload> {
     const { clientTaskId, version, ...changes } = input;
     return writePayload(await context.services.clientCatalog.updateClientTask(currentUser(context), clientTaskId, changes, version));
   }
 
-  @Authorized()
   @Mutation(() => ClientTaskPayload, { description: 'Copies a client task under a new name; the copy starts disabled. A creation like any other, so it may await approval.' })
   async duplicateClientTask(@Arg('input', () => DuplicateClientTaskInput) input: DuplicateClientTaskInput, @Ctx() context: StewardContext): Promise<ClientTaskPayload> {
     return writePayload(await context.services.clientCatalog.duplicateClientTask(currentUser(context), input.clientTaskId, input.name));
   }
 
-  @Authorized()
   @Mutation(() => ClientTaskPayload, { description: 'Enabling may await approval; disabling always applies at once.' })
   async setClientTaskEnabled(@Arg('input', () => SetClientTaskEnabledInput) input: SetClientTaskEnabledInput, @Ctx() context: StewardContext): Promise<ClientTaskPayload> {
     return writePayload(await context.services.clientCatalog.setClientTaskEnabled(currentUser(context), input.clientTaskId, input.enabled));

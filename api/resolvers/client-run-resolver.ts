@@ -9,27 +9,24 @@ import { type ConnectionShape, toConnection } from '../types/connection';
 import { JobConnection } from '../types/connections';
 import type { Job } from '../../db/entities';
 
+@Authorized()
 @Resolver(() => ClientRun)
 export class ClientRunResolver {
-  @Authorized()
   @Mutation(() => ClientRunPayload, { description: 'Run Client Task Now: runs an enabled client task on the chosen systems at once, one job per system.' })
   async runClientTaskNow(@Arg('input', () => RunClientTaskNowInput) input: RunClientTaskNowInput, @Ctx() context: StewardContext): Promise<ClientRunPayload> {
     return { run: await context.services.clientRuns.runNow(currentUser(context), input.clientTaskId, input.systemIds) };
   }
 
-  @Authorized()
   @Mutation(() => ClientRunPayload, { description: 'Cancels a whole run: its pending jobs are cancelled, and its running ones are stopped on their hosts.' })
   async cancelClientRun(@Arg('input', () => CancelClientRunInput) input: CancelClientRunInput, @Ctx() context: StewardContext): Promise<ClientRunPayload> {
     return { run: await context.services.clientRuns.cancelRun(currentUser(context), input.runId) };
   }
 
-  @Authorized()
   @Query(() => ClientRun)
   clientRun(@Arg('id', () => ID) id: string, @Ctx() context: StewardContext): Promise<ClientRun> {
     return context.services.clientRuns.viewRun(currentUser(context), id);
   }
 
-  @Authorized()
   @Query(() => ClientRunConnection, { description: 'Client task runs, newest first.', complexity: connectionComplexity })
   async clientRuns(
     @Arg('filter', () => ClientRunFilterInput, { nullable: true }) filter: ClientRunFilterInput | undefined,
@@ -39,13 +36,11 @@ export class ClientRunResolver {
     return toConnection(await context.services.clientRuns.listRuns(currentUser(context), filter ?? {}, page));
   }
 
-  @Authorized()
   @FieldResolver(() => ClientRunCounts, { description: 'Live counts of the run’s jobs by state.' })
   counts(@Root() run: ClientRun, @Ctx() context: StewardContext): Promise<ClientRunCounts> {
     return context.services.clientRuns.counts(run.id);
   }
 
-  @Authorized()
   @FieldResolver(() => JobConnection, { description: 'The run’s jobs, one per system, newest first.', complexity: connectionComplexity })
   async jobs(
     @Root() run: ClientRun,
@@ -56,19 +51,16 @@ export class ClientRunResolver {
     return toConnection(await context.services.jobs.listJobs(currentUser(context), { ...filter, runId: run.id }, page));
   }
 
-  @Authorized()
   @FieldResolver(() => ClientTask, { nullable: true, description: 'Null once the task is deleted; taskName stays.' })
   async clientTask(@Root() run: ClientRun): Promise<ClientTask | null> {
     return (await run.clientTask?.load()) ?? null;
   }
 
-  @Authorized()
   @FieldResolver(() => ClientTaskAssignment, { nullable: true, description: 'For a scheduled firing: its assignment (null once removed).' })
   async assignment(@Root() run: ClientRun): Promise<ClientTaskAssignment | null> {
     return (await run.assignment?.load()) ?? null;
   }
 
-  @Authorized()
   @FieldResolver(() => User, { nullable: true, description: 'Who pressed Run Now.' })
   async requestedBy(@Root() run: ClientRun): Promise<User | null> {
     return (await run.requestedBy?.load()) ?? null;

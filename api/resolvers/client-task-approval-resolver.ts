@@ -8,9 +8,9 @@ import { PageArgs, connectionComplexity } from '../inputs/page-args';
 import { ClientTaskApprovalSettingPayload, ClientTaskChangeConnection, ClientTaskChangePayload, ClientTaskSettingDiff } from '../types/approval-types';
 import { type ConnectionShape, toConnection } from '../types/connection';
 
+@Authorized()
 @Resolver()
 export class ClientTaskApprovalSettingResolver {
-  @Authorized()
   @Query(() => Boolean, { description: 'Whether every creation and change of a client task waits for an approver, whoever makes it.' })
   clientTaskApprovalRequired(@Ctx() context: StewardContext): Promise<boolean> {
     return context.services.approvals.approvalRequired();
@@ -26,9 +26,9 @@ export class ClientTaskApprovalSettingResolver {
   }
 }
 
+@Authorized()
 @Resolver(() => ClientTaskChange)
 export class ClientTaskChangeResolver {
-  @Authorized()
   @Query(() => ClientTaskChangeConnection, { description: 'Client task changes of the products you may view, newest first; pending ones unless filtered by state.', complexity: connectionComplexity })
   async pendingClientTaskChanges(
     @Arg('filter', () => ClientTaskChangeFilterInput, { nullable: true }) filter: ClientTaskChangeFilterInput | undefined,
@@ -38,37 +38,31 @@ export class ClientTaskChangeResolver {
     return toConnection(await context.services.approvals.list(currentUser(context), filter ?? {}, page));
   }
 
-  @Authorized()
   @Query(() => ClientTaskChange, { description: 'FORBIDDEN unless your permission sets let you view the task’s product.' })
   clientTaskChange(@Arg('id', () => ID) id: string, @Ctx() context: StewardContext): Promise<ClientTaskChange> {
     return context.services.approvals.change(currentUser(context), id);
   }
 
-  @Authorized()
   @FieldResolver(() => ClientTask)
   clientTask(@Root() change: ClientTaskChange, @Ctx() context: StewardContext): Promise<ClientTask> {
     return context.services.clientCatalog.clientTask(change.clientTask.id);
   }
 
-  @Authorized()
   @FieldResolver(() => User)
   proposedBy(@Root() change: ClientTaskChange): Promise<User> {
     return change.proposedBy.loadOrFail();
   }
 
-  @Authorized()
   @FieldResolver(() => User, { nullable: true })
   async decidedBy(@Root() change: ClientTaskChange): Promise<User | null> {
     return (await change.decidedBy?.load()) ?? null;
   }
 
-  @Authorized()
   @FieldResolver(() => [ClientTaskSettingDiff], { description: 'The proposed settings, setting by setting, next to the task’s approved version now.' })
   diff(@Root() change: ClientTaskChange, @Ctx() context: StewardContext): Promise<SettingDiff[]> {
     return context.services.approvals.diff(change);
   }
 
-  @Authorized()
   @Mutation(() => ClientTaskChangePayload, {
     description: 'Applies a pending change as the task’s next approved revision. Needs APPROVE on the product; nobody approves their own change. CONFLICT when the task changed since the proposal.',
   })
@@ -76,7 +70,6 @@ export class ClientTaskChangeResolver {
     return this.payload(await context.services.approvals.approve(currentUser(context), input.changeId, input.comment), context);
   }
 
-  @Authorized()
   @Mutation(() => ClientTaskChangePayload, { description: 'Rejects a pending change; the task keeps its approved version. Needs APPROVE on the product, except for the author withdrawing their own change.' })
   async rejectClientTaskChange(@Arg('input', () => DecideClientTaskChangeInput) input: DecideClientTaskChangeInput, @Ctx() context: StewardContext): Promise<ClientTaskChangePayload> {
     return this.payload(await context.services.approvals.reject(currentUser(context), input.changeId, input.comment), context);

@@ -2,15 +2,14 @@ import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphq
 import { type StewardContext, currentUser } from '../context';
 import { ClientTaskDeletionImpact, DeleteClientTaskInput, DeleteClientTaskPayload } from '../types/client-task-deletion-types';
 
+@Authorized()
 @Resolver()
 export class ClientTaskDeletionResolver {
-  @Authorized()
   @Query(() => ClientTaskDeletionImpact, { description: 'Before deleting a client task: the groups and systems its assignments reach, and its jobs in progress.' })
   clientTaskDeletionImpact(@Arg('clientTaskId', () => ID) clientTaskId: string, @Ctx() context: StewardContext): Promise<ClientTaskDeletionImpact> {
     return context.services.clientTaskDeletion.impact(currentUser(context), clientTaskId);
   }
 
-  @Authorized()
   @Mutation(() => DeleteClientTaskPayload, {
     description: 'Deletes a client task with all its assignments in one transaction, and cancels its upcoming and running jobs. Its past runs stay in history.',
   })

@@ -3,9 +3,9 @@ import { type StewardContext, currentUser } from '../context';
 import { ExportClientTasksInput, ImportClientTasksInput } from '../inputs/client-task-transfer-inputs';
 import { ExportClientTasksPayload, ImportClientTasksPayload } from '../types/client-task-transfer-types';
 
+@Authorized()
 @Resolver()
 export class ClientTaskTransferResolver {
-  @Authorized()
   @Mutation(() => ExportClientTasksPayload, {
     description: 'Exports client tasks as a versioned document another server can import; needs VIEW on their products. A mutation, so every export is audited.',
   })
@@ -13,7 +13,6 @@ export class ClientTaskTransferResolver {
     return { document: await context.services.clientTaskTransfer.exportClientTasks(currentUser(context), input.clientTaskIds) };
   }
 
-  @Authorized()
   @Mutation(() => ImportClientTasksPayload, {
     description:
       'Imports an exported document; needs EDIT on its products. Every problem (another format or version, a product not checked in, a task type the product lacks, settings invalid for the type’s current schema, a name twice) is reported at once with BAD_USER_INPUT and nothing is written; otherwise all of it is, in one transaction. New tasks keep the document’s enabled flag; creations and replacements await approval where the importer’s edits need it.',

@@ -3,20 +3,19 @@ import { ServerSettings, WorkerNode } from '../../db/entities';
 import { Role } from '../../lib/enums';
 import { type StewardContext, currentActor } from '../context';
 import { RegisterNodeInput, UpdateFallbackSettingsInput } from '../inputs/engine-inputs';
-import { RegisterNodePayload, UpdateFallbackSettingsPayload } from '../types/payloads';
+import { RegisterNodePayload, UpdateFallbackSettingsPayload } from '../types/engine-payloads';
 
 /** A node is online while its workers keep reporting (every 30 seconds). */
 const ONLINE_WITHIN_MS = 90_000;
 
+@Authorized()
 @Resolver(() => WorkerNode)
 export class NodeResolver {
-  @Authorized()
   @Query(() => [WorkerNode], { description: 'The worker nodes; "local" is the Steward server itself.' })
   nodes(@Ctx() context: StewardContext): Promise<WorkerNode[]> {
     return context.services.nodes.list();
   }
 
-  @Authorized()
   @FieldResolver(() => Boolean, { description: 'Whether a worker of this node reported itself in the last 90 seconds.' })
   online(@Root() node: WorkerNode): boolean {
     return !!node.lastSeenAt && Date.now() - node.lastSeenAt.getTime() < ONLINE_WITHIN_MS;
@@ -29,9 +28,9 @@ export class NodeResolver {
   }
 }
 
+@Authorized()
 @Resolver(() => ServerSettings)
 export class FallbackSettingsResolver {
-  @Authorized()
   @Query(() => ServerSettings, { description: 'How failed jobs are re-run as Fallback jobs.' })
   fallbackSettings(@Ctx() context: StewardContext): Promise<ServerSettings> {
     return context.services.fallback.settings();

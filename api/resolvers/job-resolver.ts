@@ -6,11 +6,11 @@ import { connectionComplexity, PageArgs } from '../inputs/page-args';
 import { toConnection } from '../types/connection';
 import { JobConnection } from '../types/connections';
 import { JobActionInput, ScheduleTaskRunInput } from '../inputs/engine-inputs';
-import { JobDetails, JobPayload, RunOnDemandTaskPayload } from '../types/payloads';
+import { JobDetails, JobPayload, RunOnDemandTaskPayload } from '../types/job-payloads';
 
+@Authorized()
 @Resolver(() => Job)
 export class JobResolver {
-  @Authorized()
   @Query(() => JobConnection, { description: 'Job History across every record, newest first.', complexity: connectionComplexity })
   async jobs(
     @Args(() => PageArgs) page: PageArgs,
@@ -20,61 +20,51 @@ export class JobResolver {
     return toConnection(await context.services.jobs.listJobs(currentUser(context), filter ?? {}, page));
   }
 
-  @Authorized()
   @Query(() => Job)
   job(@Arg('id', () => ID) id: string, @Ctx() context: StewardContext): Promise<Job> {
     return context.services.jobs.viewJob(currentUser(context), id);
   }
 
-  @Authorized()
   @FieldResolver(() => VaultRecord, { nullable: true, description: 'The record of a vault task job; null for client task jobs.' })
   async record(@Root() job: Job): Promise<VaultRecord | null> {
     return (await job.record?.load()) ?? null;
   }
 
-  @Authorized()
   @FieldResolver(() => ManagedSystem, { nullable: true, description: 'The system of a client task job; null for vault task jobs.' })
   async system(@Root() job: Job): Promise<ManagedSystem | null> {
     return (await job.system?.load()) ?? null;
   }
 
-  @Authorized()
   @FieldResolver(() => ClientTask, { nullable: true, description: 'The client task of a client task job; null once it is deleted (taskName stays).' })
   async clientTask(@Root() job: Job): Promise<ClientTask | null> {
     return (await job.clientTask?.load()) ?? null;
   }
 
-  @Authorized()
   @FieldResolver(() => ClientRun, { nullable: true, description: 'The client task run the job belongs to.' })
   async run(@Root() job: Job): Promise<ClientRun | null> {
     return (await job.run?.load()) ?? null;
   }
 
-  @Authorized()
   @FieldResolver(() => Task, { nullable: true, description: 'Null once the task is removed; taskName stays.' })
   async task(@Root() job: Job): Promise<Task | null> {
     return (await job.task?.load()) ?? null;
   }
 
-  @Authorized()
   @FieldResolver(() => User, { nullable: true, description: 'Who asked for it, for On Demand and Manual Run jobs.' })
   async requestedBy(@Root() job: Job): Promise<User | null> {
     return (await job.requestedBy?.load()) ?? null;
   }
 
-  @Authorized()
   @FieldResolver(() => [JobEvent], { description: 'The timeline: scheduled, queued, started, each step, and how it ended.' })
   async events(@Root() job: Job): Promise<JobEvent[]> {
     return (await job.events.load()).getItems();
   }
 
-  @Authorized()
   @FieldResolver(() => JobDetails)
   details(@Root() job: Job): JobDetails {
     return { exitCode: job.exitCode ?? null, output: job.output ?? null };
   }
 
-  @Authorized()
   @FieldResolver(() => Job, { nullable: true, description: 'For Fallback jobs: the failed job whose cycle this is.' })
   async fallbackOf(@Root() job: Job): Promise<Job | null> {
     return (await job.fallbackOf?.load()) ?? null;
@@ -102,7 +92,6 @@ export class JobResolver {
     return { job: await context.services.jobActions.cancel(currentActor(context), input.jobId) };
   }
 
-  @Authorized()
   @Mutation(() => RunOnDemandTaskPayload, { description: 'Runs an On Demand task on a record now. Needs the Execute permission on the record.' })
   async runOnDemandTask(
     @Arg('input', () => RunOnDemandTaskInput) input: RunOnDemandTaskInput,

@@ -7,11 +7,11 @@ import type { StewardContext } from '../context';
 import { connectionComplexity, PageArgs } from '../inputs/page-args';
 import { toConnection } from '../types/connection';
 import { AuditEventConnection } from '../types/connections';
-import { Script } from '../types/payloads';
+import { Script } from '../types/library-types';
 
+@Authorized()
 @Resolver()
 export class LibraryResolver {
-  @Authorized()
   @Query(() => [Script], { description: 'The built-in script library.' })
   scripts(): Script[] {
     return Object.values(SCRIPT_LIBRARY);

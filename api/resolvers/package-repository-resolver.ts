@@ -7,9 +7,9 @@ import { CheckInPackageInput } from '../inputs/package-repository-inputs';
 import { type ConnectionShape, toConnection } from '../types/connection';
 import { CheckInPackagePayload, ProductPackageConnection } from '../types/package-repository-types';
 
+@Authorized()
 @Resolver(() => ProductPackage)
 export class PackageRepositoryResolver {
-  @Authorized()
   @Query(() => ProductPackageConnection, { description: 'Packages in the repository (metadata only), newest check-in first; all products when product is omitted.', complexity: connectionComplexity })
   async packages(
     @Arg('product', () => String, { nullable: true }) product: string | undefined,

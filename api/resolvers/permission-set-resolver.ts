@@ -6,61 +6,54 @@ import { CreatePermissionSetInput, DeletePermissionSetInput, PermissionSetUserIn
 import { DeletePermissionSetPayload, PermissionSetPayload, PermissionSetUserPayload } from '../types/approval-types';
 
 /** Permission sets are the administrators' business: only they read and change them. */
+@Authorized(Role.SYSTEM_ADMINISTRATOR)
 @Resolver(() => PermissionSet)
 export class PermissionSetResolver {
-  @Authorized(Role.SYSTEM_ADMINISTRATOR)
   @Query(() => [PermissionSet], { description: 'Every permission set, by name.' })
   permissionSets(@Ctx() context: StewardContext): Promise<PermissionSet[]> {
     return context.services.permissionSets.list();
   }
 
-  @Authorized(Role.SYSTEM_ADMINISTRATOR)
   @FieldResolver(() => [PermissionSetGrant], { description: 'Per product, what the set allows; products without a grant are out of reach.' })
   grants(@Root() set: PermissionSet, @Ctx() context: StewardContext): Promise<PermissionSetGrant[]> {
     return context.services.permissionSets.grantsOf(set);
   }
 
-  @Authorized(Role.SYSTEM_ADMINISTRATOR)
   @FieldResolver(() => [User], { description: 'The users holding the set.' })
   users(@Root() set: PermissionSet, @Ctx() context: StewardContext): Promise<User[]> {
     return context.services.permissionSets.usersOf(set);
   }
 
-  @Authorized(Role.SYSTEM_ADMINISTRATOR)
   @Mutation(() => PermissionSetPayload)
   async createPermissionSet(@Arg('input', () => CreatePermissionSetInput) input: CreatePermissionSetInput, @Ctx() context: StewardContext): Promise<PermissionSetPayload> {
     return { permissionSet: await context.services.permissionSets.create(currentActor(context), input.name, input.description, input.grants) };
   }
 
-  @Authorized(Role.SYSTEM_ADMINISTRATOR)
   @Mutation(() => PermissionSetPayload, { description: 'Changes a permission set; grants, when given, replace all of its grants. A stale version is refused with CONFLICT.' })
   async updatePermissionSet(@Arg('input', () => UpdatePermissionSetInput) input: UpdatePermissionSetInput, @Ctx() context: StewardContext): Promise<PermissionSetPayload> {
     const { permissionSetId, version, ...changes } = input;
     return { permissionSet: await context.services.permissionSets.update(currentActor(context), permissionSetId, changes, version) };
   }
 
-  @Authorized(Role.SYSTEM_ADMINISTRATOR)
   @Mutation(() => DeletePermissionSetPayload, { description: 'Deletes a permission set; its users lose what it granted.' })
   async deletePermissionSet(@Arg('input', () => DeletePermissionSetInput) input: DeletePermissionSetInput, @Ctx() context: StewardContext): Promise<DeletePermissionSetPayload> {
     return { deletedPermissionSetId: await context.services.permissionSets.delete(currentActor(context), input.permissionSetId) };
   }
 
-  @Authorized(Role.SYSTEM_ADMINISTRATOR)
   @Mutation(() => PermissionSetUserPayload, { description: 'Gives a user a permission set; giving it again changes nothing.' })
   async assignPermissionSet(@Arg('input', () => PermissionSetUserInput) input: PermissionSetUserInput, @Ctx() context: StewardContext): Promise<PermissionSetUserPayload> {
     return context.services.permissionSets.assign(currentActor(context), input.permissionSetId, input.userId);
   }
 
-  @Authorized(Role.SYSTEM_ADMINISTRATOR)
   @Mutation(() => PermissionSetUserPayload, { description: 'Takes a permission set from a user.' })
   async unassignPermissionSet(@Arg('input', () => PermissionSetUserInput) input: PermissionSetUserInput, @Ctx() context: StewardContext): Promise<PermissionSetUserPayload> {
     return context.services.permissionSets.unassign(currentActor(context), input.permissionSetId, input.userId);
   }
 }
 
+@Authorized(Role.SYSTEM_ADMINISTRATOR)
 @Resolver(() => PermissionSetGrant)
 export class ProductGrantResolver {
-  @Authorized(Role.SYSTEM_ADMINISTRATOR)
   @FieldResolver(() => Product)
   product(@Root() grant: PermissionSetGrant): Promise<Product> {
     return grant.product.loadOrFail();

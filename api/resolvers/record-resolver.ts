@@ -7,42 +7,38 @@ import { connectionComplexity, PageArgs } from '../inputs/page-args';
 import { CreateRecordInput, GrantRecordPermissionsInput, RecordRefInput, UnlockRecordInput, UpdateRecordInput } from '../inputs/record-inputs';
 import { toConnection } from '../types/connection';
 import { JobConnection, RecordConnection } from '../types/connections';
-import { CreateRecordPayload, DeletedPayload, GrantRecordPermissionsPayload, RecordPayload, UnlockRecordPayload } from '../types/payloads';
+import { CreateRecordPayload, GrantRecordPermissionsPayload, RecordPayload, UnlockRecordPayload } from '../types/record-payloads';
+import { DeletedPayload } from '../types/deleted-payload';
 import { RecordTask } from '../types/task-types';
 
+@Authorized()
 @Resolver(() => VaultRecord)
 export class RecordResolver {
-  @Authorized()
   @Query(() => RecordConnection, { complexity: connectionComplexity })
   async records(@Args(() => PageArgs) page: PageArgs, @Ctx() context: StewardContext) {
     return toConnection(await paginateNewestFirst(context.em, VaultRecord, {}, page));
   }
 
-  @Authorized()
   @Query(() => VaultRecord)
   record(@Arg('id', () => ID) id: string, @Ctx() context: StewardContext): Promise<VaultRecord> {
     return context.services.records.getRecord(id);
   }
 
-  @Authorized()
   @FieldResolver(() => RecordType)
   recordType(@Root() record: VaultRecord): Promise<RecordType> {
     return record.recordType.loadOrFail();
   }
 
-  @Authorized()
   @FieldResolver(() => [RecordTask], { description: 'Every task that applies to this record, and whether it comes from the record type or the record.' })
   tasks(@Root() record: VaultRecord, @Ctx() context: StewardContext): Promise<RecordTask[]> {
     return context.services.tasks.applicableTasks(record);
   }
 
-  @Authorized()
   @FieldResolver(() => [RecordSession], { description: 'Sessions on this record that have not ended.' })
   activeSessions(@Root() record: VaultRecord, @Ctx() context: StewardContext): Promise<RecordSession[]> {
     return context.services.sessions.active(record.id);
   }
 
-  @Authorized()
   @FieldResolver(() => VaultRecord, { nullable: true, description: 'The record this one references.' })
   async referencedRecord(@Root() record: VaultRecord): Promise<VaultRecord | null> {
     return (await record.referencedRecord?.load()) ?? null;
@@ -54,14 +50,12 @@ export class RecordResolver {
     return context.services.access.grantsOf(record.id);
   }
 
-  @Authorized()
   @FieldResolver(() => [Task], { description: 'The On Demand tasks: what runOnDemandTask can run on this record.' })
   async executableTasks(@Root() record: VaultRecord, @Ctx() context: StewardContext): Promise<Task[]> {
     const tasks = await context.services.records.tasksOf(record);
     return tasks.filter((task) => task.policyEvents.includes(PolicyEvent.ON_DEMAND));
   }
 
-  @Authorized()
   @FieldResolver(() => JobConnection, { description: "This record's Job History, newest first.", complexity: connectionComplexity })
   async jobs(
     @Root() record: VaultRecord,
@@ -109,9 +103,9 @@ export class RecordResolver {
   }
 }
 
+@Authorized(Role.SYSTEM_ADMINISTRATOR)
 @Resolver(() => RecordGrant)
 export class RecordGrantResolver {
-  @Authorized(Role.SYSTEM_ADMINISTRATOR)
   @FieldResolver(() => User)
   user(@Root() grant: RecordGrant): Promise<User> {
     return grant.user.loadOrFail();

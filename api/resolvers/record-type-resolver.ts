@@ -2,29 +2,28 @@ import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolve
 import { RecordType, Task } from '../../db/entities';
 import { Role } from '../../lib/enums';
 import { type StewardContext, currentActor } from '../context';
-import { CreateRecordTypeInput, RecordTypeRefInput, UpdateRecordTypeInput } from '../inputs/record-inputs';
+import { CreateRecordTypeInput, RecordTypeRefInput, UpdateRecordTypeInput } from '../inputs/record-type-inputs';
 import { connectionComplexity, PageArgs } from '../inputs/page-args';
 import { toTaskSpec } from '../inputs/task-spec-input';
 import { toConnection } from '../types/connection';
 import { RecordTypeConnection } from '../types/connections';
-import { CreateRecordTypePayload, DeletedPayload, RecordTypePayload } from '../types/payloads';
+import { CreateRecordTypePayload, RecordTypePayload } from '../types/record-type-payloads';
+import { DeletedPayload } from '../types/deleted-payload';
 import { paginateNewestFirst } from '../../services/shared/pagination';
 
+@Authorized()
 @Resolver(() => RecordType)
 export class RecordTypeResolver {
-  @Authorized()
   @Query(() => RecordTypeConnection, { complexity: connectionComplexity })
   async recordTypes(@Args(() => PageArgs) page: PageArgs, @Ctx() context: StewardContext) {
     return toConnection(await paginateNewestFirst(context.em, RecordType, {}, page));
   }
 
-  @Authorized()
   @Query(() => RecordType)
   recordType(@Arg('id', () => ID) id: string, @Ctx() context: StewardContext): Promise<RecordType> {
     return context.services.records.getRecordType(id);
   }
 
-  @Authorized()
   @FieldResolver(() => [Task], { description: 'The tasks records of this type inherit.' })
   async tasks(@Root() recordType: RecordType): Promise<Task[]> {
     return (await recordType.tasks.load()).getItems();

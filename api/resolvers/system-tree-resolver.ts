@@ -14,39 +14,34 @@ import {
 } from '../inputs/system-tree-inputs';
 import { DeleteGroupPayload, DeleteSystemPayload, GroupPayload, SystemPayload } from '../types/system-tree-payloads';
 
+@Authorized()
 @Resolver(() => SystemGroup)
 export class SystemGroupResolver {
-  @Authorized()
   @Query(() => [SystemGroup], { description: 'The top of the system tree (the root group, "My Organization"); walk down with children and systems.' })
   systemTree(@Ctx() context: StewardContext): Promise<SystemGroup[]> {
     return context.services.systemTree.roots();
   }
 
-  @Authorized()
   @Query(() => SystemGroup)
   group(@Arg('id', () => ID) id: string, @Ctx() context: StewardContext): Promise<SystemGroup> {
     return context.services.systemTree.getGroup(id);
   }
 
-  @Authorized()
   @FieldResolver(() => SystemGroup, { nullable: true, description: 'The parent group; null for the root.' })
   async parent(@Root() group: SystemGroup, @Ctx() context: StewardContext): Promise<SystemGroup | null> {
     return group.parent ? context.services.systemTree.getGroup(group.parent.id) : null;
   }
 
-  @Authorized()
   @FieldResolver(() => [SystemGroup], { description: 'The subgroups, by name.' })
   children(@Root() group: SystemGroup, @Ctx() context: StewardContext): Promise<SystemGroup[]> {
     return context.services.systemTree.children(group);
   }
 
-  @Authorized()
   @FieldResolver(() => [ManagedSystem], { description: 'The systems directly in this group, by name.' })
   systems(@Root() group: SystemGroup, @Ctx() context: StewardContext): Promise<ManagedSystem[]> {
     return context.services.systemTree.systems(group);
   }
 
-  @Authorized()
   @FieldResolver(() => [SystemGroup], { description: 'The groups from the root down to this one, inclusive.' })
   path(@Root() group: SystemGroup, @Ctx() context: StewardContext): Promise<SystemGroup[]> {
     return context.services.systemTree.path(group);
@@ -77,21 +72,19 @@ export class SystemGroupResolver {
   }
 }
 
+@Authorized()
 @Resolver(() => ManagedSystem)
 export class ManagedSystemResolver {
-  @Authorized()
   @Query(() => ManagedSystem)
   system(@Arg('id', () => ID) id: string, @Ctx() context: StewardContext): Promise<ManagedSystem> {
     return context.services.systemTree.getSystem(id);
   }
 
-  @Authorized()
   @FieldResolver(() => SystemGroup)
   group(@Root() system: ManagedSystem, @Ctx() context: StewardContext): Promise<SystemGroup> {
     return context.services.systemTree.getGroup(system.group.id);
   }
 
-  @Authorized()
   @FieldResolver(() => ID, { nullable: true, description: 'The vault record whose account Steward uses to reach the system.' })
   credentialRecordId(@Root() system: ManagedSystem): string | null {
     return system.credentialRecord?.id ?? null;

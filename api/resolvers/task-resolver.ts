@@ -3,9 +3,11 @@ import { Task, VaultRecord } from '../../db/entities';
 import { previewTaskOccurrences } from '../../lib/task-occurrences';
 import { BadInputError, NotFoundError } from '../../services/shared/errors';
 import { type StewardContext, currentUser } from '../context';
-import { AddRecordTaskInput, AddRecordTypeTaskInput, EditTaskScriptInput, RecordRefInput, TaskRefInput, UpdateTaskInput } from '../inputs/record-inputs';
+import { AddRecordTaskInput, AddRecordTypeTaskInput, EditTaskScriptInput, TaskRefInput, UpdateTaskInput } from '../inputs/task-inputs';
+import { RecordRefInput } from '../inputs/record-inputs';
 import { toScriptParameters, toTaskSpec } from '../inputs/task-spec-input';
-import { RecordPayload, TaskPayload, TaskRemovedPayload } from '../types/payloads';
+import { TaskPayload, TaskRemovedPayload } from '../types/task-payloads';
+import { RecordPayload } from '../types/record-payloads';
 import { ScriptParametersType, TaskOccurrence, TaskScheduleType, TimeWindowType } from '../types/task-types';
 
 const MAX_PREVIEW = 50;
@@ -14,21 +16,19 @@ function localTime(date: Date, timeZone: string): string {
   return new Intl.DateTimeFormat('sv-SE', { timeZone, dateStyle: 'short', timeStyle: 'short' }).format(date);
 }
 
+@Authorized()
 @Resolver(() => Task)
 export class TaskResolver {
-  @Authorized()
   @FieldResolver(() => TaskScheduleType, { nullable: true })
   schedule(@Root() task: Task): TaskScheduleType | null {
     return (task.schedule as TaskScheduleType | null | undefined) ?? null;
   }
 
-  @Authorized()
   @FieldResolver(() => TimeWindowType, { nullable: true })
   timeWindow(@Root() task: Task): TimeWindowType | null {
     return task.timeWindowCron ? { cron: task.timeWindowCron, timeZone: task.timeWindowTimeZone ?? 'UTC' } : null;
   }
 
-  @Authorized()
   @FieldResolver(() => ScriptParametersType, { nullable: true })
   scriptParameters(@Root() task: Task): ScriptParametersType | null {
     const settings = task.scriptParameters;
@@ -37,13 +37,11 @@ export class TaskResolver {
     return { command: settings.command ?? null, parameters, passwordLength: settings.passwordLength ?? null };
   }
 
-  @Authorized()
   @FieldResolver(() => VaultRecord, { nullable: true, description: 'The shadow account whose credentials connect and run the script.' })
   async shadowRecord(@Root() task: Task): Promise<VaultRecord | null> {
     return (await task.shadowRecord?.load()) ?? null;
   }
 
-  @Authorized()
   @Query(() => [TaskOccurrence], { description: "The next runs of a task's recurring events on a record, in the record's time zone." })
   async taskSchedulePreview(
     @Arg('recordId', () => ID) recordId: string,
@@ -62,44 +60,37 @@ export class TaskResolver {
     }));
   }
 
-  @Authorized()
   @Mutation(() => TaskPayload, { description: "Adds a task to a record type; its records inherit it. Needs System Administrator." })
   async addRecordTypeTask(@Arg('input', () => AddRecordTypeTaskInput) input: AddRecordTypeTaskInput, @Ctx() context: StewardContext): Promise<TaskPayload> {
     return { task: await context.services.tasks.addTask(currentUser(context), { recordTypeId: input.recordTypeId }, toTaskSpec(input.task)) };
   }
 
-  @Authorized()
   @Mutation(() => TaskPayload, { description: 'Adds a task to a record with its own tasks. Needs Task Control: Manage on it.' })
   async addRecordTask(@Arg('input', () => AddRecordTaskInput) input: AddRecordTaskInput, @Ctx() context: StewardContext): Promise<TaskPayload> {
     return { task: await context.services.tasks.addTask(currentUser(context), { recordId: input.recordId }, toTaskSpec(input.task)) };
   }
 
-  @Authorized()
   @Mutation(() => TaskPayload, { description: 'Edit Policy: another script, other events, window or node. Upcoming jobs are rescheduled.' })
   async updateTask(@Arg('input', () => UpdateTaskInput) input: UpdateTaskInput, @Ctx() context: StewardContext): Promise<TaskPayload> {
     return { task: await context.services.tasks.updateTask(currentUser(context), input.taskId, toTaskSpec(input.task), input.version) };
   }
 
-  @Authorized()
   @Mutation(() => TaskPayload, { description: 'Edit Script: changes the settings of the task’s script, such as a custom command and its parameters.' })
   async editTaskScript(@Arg('input', () => EditTaskScriptInput) input: EditTaskScriptInput, @Ctx() context: StewardContext): Promise<TaskPayload> {
     return { task: await context.services.tasks.editScript(currentUser(context), input.taskId, toScriptParameters(input.scriptParameters), input.version) };
   }
 
-  @Authorized()
   @Mutation(() => TaskRemovedPayload, { description: 'Remove Task: its upcoming jobs are cancelled.' })
   async removeTask(@Arg('input', () => TaskRefInput) input: TaskRefInput, @Ctx() context: StewardContext): Promise<TaskRemovedPayload> {
     await context.services.tasks.removeTask(currentUser(context), input.taskId);
     return { taskId: input.taskId };
   }
 
-  @Authorized()
   @Mutation(() => RecordPayload, { description: "Make Unique: copies the type's tasks onto the record and breaks inheritance." })
   async makeRecordTasksUnique(@Arg('input', () => RecordRefInput) input: RecordRefInput, @Ctx() context: StewardContext): Promise<RecordPayload> {
     return { record: await context.services.tasks.makeUnique(currentUser(context), input.recordId) };
   }
 
-  @Authorized()
   @Mutation(() => RecordPayload, { description: "Reset: drops the record's own tasks; it inherits its type's again." })
   async resetRecordTasks(@Arg('input', () => RecordRefInput) input: RecordRefInput, @Ctx() context: StewardContext): Promise<RecordPayload> {
     return { record: await context.services.tasks.resetInheritance(currentUser(context), input.recordId) };

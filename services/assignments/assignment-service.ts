@@ -4,11 +4,12 @@ import { AuditOutcome, ClientTask, ClientTaskAssignment, ClientTaskCapability, I
 import { type ChainNode, effectiveAssignments, type GroupLink, groupChain } from '../../lib/effective-tasks';
 import { TreeNodeKind } from '../../lib/enums';
 import { type ScheduleInput, validateSchedule } from './schedule-validation';
-import { type Actor, actorOf, AuditService } from '../shared/audit-service';
-import { ClientTaskPermissions } from '../client-tasks/permissions';
-import { BadInputError, ConflictError, NotFoundError } from '../shared/errors';
-import { assertId, UUID } from '../shared/validation';
+import { type Actor, actorOf, addAuditEvent } from '../shared/audit';
+import type { ClientTaskPermissions } from '../client-tasks/permissions';
+import { BadInputError, ConflictError } from '../shared/errors';
+import { UUID } from '../shared/validation';
 import type { ClientWorkflows } from '../ports';
+import { findByIdOrNotFound } from '../shared/find';
 
 /** A group or a system named by a caller: exactly one of the two. */
 export interface NodeInput {
@@ -50,20 +51,16 @@ function nodeIds(node: ResolvedNode): { groupId: string } | { systemId: string }
  * Assignments follow the permission sets of their task's product: VIEW to see them, EDIT to change them.
  */
 export class AssignmentService {
-  private readonly permissions: ClientTaskPermissions;
   private groupRowsOnce?: Promise<Map<string, GroupRow>>;
 
   constructor(
     private readonly em: EntityManager,
+    private readonly permissions: ClientTaskPermissions,
     private readonly workflows: ClientWorkflows,
-  ) {
-    this.permissions = new ClientTaskPermissions(em);
-  }
+  ) {}
 
   async assignment(id: string): Promise<ClientTaskAssignment> {
-    assertId(id, 'Assignment');
-    const assignment = await this.em.findOne(ClientTaskAssignment, { id });
-    if (!assignment) throw new NotFoundError('Assignment', id);
+    const assignment = await findByIdOrNotFound(this.em, ClientTaskAssignment, id, 'Assignment');
     return assignment;
   }
 
@@ -88,7 +85,7 @@ export class AssignmentService {
         system: node.kind === TreeNodeKind.SYSTEM ? ref(node.system) : null,
         schedule,
       });
-      new AuditService(em).add({
+      addAuditEvent(em, {
         actor: actorOf(user),
         action: 'assignClientTask',
         target: { type: 'ClientTaskAssignment', id: assignment.id },
@@ -108,7 +105,7 @@ export class AssignmentService {
     const schedule = validateSchedule(scheduleInput);
     await this.em.lock(assignment, LockMode.OPTIMISTIC, version);
     assignment.schedule = schedule;
-    new AuditService(this.em).add({ actor: actorOf(user), action: 'updateAssignment', target: { type: 'ClientTaskAssignment', id: assignment.id }, outcome: AuditOutcome.SUCCESS, details: { schedule } });
+    addAuditEvent(this.em, { actor: actorOf(user), action: 'updateAssignment', target: { type: 'ClientTaskAssignment', id: assignment.id }, outcome: AuditOutcome.SUCCESS, details: { schedule } });
     await this.em.flush();
     await this.workflows.scheduleChanged(assignment.id);
     return assignment;
@@ -118,7 +115,7 @@ export class AssignmentService {
     const assignment = await this.assignment(assignmentId);
     await this.assertOnTaskOf(user, assignment, ClientTaskCapability.EDIT);
     this.em.remove(assignment);
-    new AuditService(this.em).add({
+    addAuditEvent(this.em, {
       actor: actorOf(user),
       action: 'removeAssignment',
       target: { type: 'ClientTaskAssignment', id: assignment.id },
@@ -145,7 +142,7 @@ export class AssignmentService {
       try {
         await this.em.transactional(async (em) => {
           em.create(InheritanceBreak, { group: node.kind === TreeNodeKind.GROUP ? ref(node.group) : null, system: node.kind === TreeNodeKind.SYSTEM ? ref(node.system) : null });
-          new AuditService(em).add({ actor, action: 'breakInheritance', target: auditTarget(node), outcome: AuditOutcome.SUCCESS });
+          addAuditEvent(em, { actor, action: 'breakInheritance', target: auditTarget(node), outcome: AuditOutcome.SUCCESS });
         });
       } catch (error) {
         if (error instanceof UniqueConstraintViolationException) throw new ConflictError('Inheritance was broken there at the same time; read it again');
@@ -161,7 +158,7 @@ export class AssignmentService {
     const existing = await this.findBreak(node);
     if (existing) {
       this.em.remove(existing);
-      new AuditService(this.em).add({ actor, action: 'resetInheritance', target: auditTarget(node), outcome: AuditOutcome.SUCCESS });
+      addAuditEvent(this.em, { actor, action: 'resetInheritance', target: auditTarget(node), outcome: AuditOutcome.SUCCESS });
       await this.em.flush();
     }
     return this.view(node, await this.groupRows());
@@ -188,9 +185,7 @@ export class AssignmentService {
 
   /** Every assignment that applies to the system (of the tasks the user may view), where it comes from, and where inheritance is broken above it; root-most first. */
   async effectiveClientTasks(user: User, systemId: string): Promise<EffectiveClientTaskView[]> {
-    assertId(systemId, 'System');
-    const system = await this.em.findOne(ManagedSystem, { id: systemId });
-    if (!system) throw new NotFoundError('System', systemId);
+    const system = await findByIdOrNotFound(this.em, ManagedSystem, systemId, 'System');
     const groups = await this.groupRows();
     const ancestors = groupChain(groups, system.group.id);
     const groupIds = ancestors.map((group) => group.id);

@@ -4,7 +4,7 @@ import { nextAssignmentFire } from '../../lib/assignment-occurrences';
 import { ScheduleKind, TimeBasis } from '../../lib/enums';
 import { timeZonesInScope } from './scope';
 import type { AssignmentSchedule } from '../../lib/assignment-occurrences';
-import { ClientRunService } from '../client-tasks/runs/client-run-service';
+import type { ClientRunService } from '../client-tasks/runs/client-run-service';
 import type { ClientWorkflows } from '../ports';
 
 /** One firing of an assignment: its fire time, the time zones it covers (null: every system, for UTC), and when its jobs may start. */
@@ -31,6 +31,7 @@ interface Candidate {
 export class AssignmentScheduleService {
   constructor(
     private readonly em: EntityManager,
+    private readonly clientRuns: ClientRunService,
     private readonly workflows: ClientWorkflows,
   ) {}
 
@@ -76,10 +77,9 @@ export class AssignmentScheduleService {
 
   /** Fires the assignment in each time zone; returns how many runs it started. */
   async fire(assignmentId: string, firedAt: Date, timeZones: (string | null)[], startAt: Date = firedAt): Promise<number> {
-    const runs = new ClientRunService(this.em, this.workflows);
     let started = 0;
     for (const timeZone of timeZones) {
-      if (await runs.fireAssignment(assignmentId, firedAt, timeZone, startAt)) started++;
+      if (await this.clientRuns.fireAssignment(assignmentId, firedAt, timeZone, startAt)) started++;
     }
     return started;
   }

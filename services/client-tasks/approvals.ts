@@ -2,11 +2,11 @@ import { type FilterQuery, LockMode, ref, UniqueConstraintViolationException } f
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuditOutcome, ClientTask, ClientTaskCapability, ClientTaskChange, ClientTaskChangeState, ServerSettings, User } from '../../db/entities';
 import { compareSettings } from '../../lib/settings-comparison';
-import { type Actor, actorOf, AuditService } from '../shared/audit-service';
-import { ClientTaskPermissions } from './permissions';
-import { BadInputError, ConflictError, ForbiddenError, NotFoundError } from '../shared/errors';
+import { type Actor, actorOf, addAuditEvent, recordAuditEventNow } from '../shared/audit';
+import type { ClientTaskPermissions } from './permissions';
+import { BadInputError, ConflictError, ForbiddenError } from '../shared/errors';
 import { type Page, type PageRequest, paginateNewestFirst } from '../shared/pagination';
-import { assertId } from '../shared/validation';
+import { findByIdOrNotFound } from '../shared/find';
 
 /** A whole version of a client task object: what a change proposes and an approval applies. */
 export interface ClientTaskVersion {
@@ -38,11 +38,10 @@ function decisionComment(comment: string | null | undefined): string | null {
 
 /** The approval of client task objects: the server setting, proposed changes, and their approval or rejection. */
 export class ClientTaskApprovals {
-  private readonly permissions: ClientTaskPermissions;
-
-  constructor(private readonly em: EntityManager) {
-    this.permissions = new ClientTaskPermissions(em);
-  }
+  constructor(
+    private readonly em: EntityManager,
+    private readonly permissions: ClientTaskPermissions,
+  ) {}
 
   async approvalRequired(): Promise<boolean> {
     return (await this.em.findOneOrFail(ServerSettings, { id: 1 })).clientTaskApprovalRequired;
@@ -53,25 +52,25 @@ export class ClientTaskApprovals {
     await this.em.transactional(async (em) => {
       // Plain SQL, since the ORM would bump the row's version: that version guards what the fallback settings' editors read, and this flag is none of theirs.
       await em.execute('update "server_settings" set "client_task_approval_required" = ? where "id" = 1', [required]);
-      new AuditService(em).add({ actor, action: 'setClientTaskApprovalRequired', target: { type: 'ServerSettings', id: '1' }, outcome: AuditOutcome.SUCCESS, details: { required } });
+      addAuditEvent(em, { actor, action: 'setClientTaskApprovalRequired', target: { type: 'ServerSettings', id: '1' }, outcome: AuditOutcome.SUCCESS, details: { required } });
     });
     return required;
   }
 
   /**
-   * Adds a proposed version of the task to the caller's unit of work. The caller holds the task's row
-   * lock, so the checks below stay true until it commits.
+   * Adds a proposed version of the task to the caller's unit of work (`em`, its transaction). The
+   * caller holds the task's row lock, so the checks below stay true until it commits.
    */
-  async propose(user: User, task: ClientTask, proposed: ClientTaskVersion): Promise<ClientTaskChange> {
-    if (await this.pendingChangeOf(task)) throw new ConflictError(`A change to "${task.name}" already awaits approval; it must be approved or rejected first`);
-    if (proposed.name !== task.name && (await this.em.count(ClientTask, { taskType: task.taskType.id, name: proposed.name }))) {
+  async propose(em: EntityManager, user: User, task: ClientTask, proposed: ClientTaskVersion): Promise<ClientTaskChange> {
+    if (await this.pendingChangeOf(task, em)) throw new ConflictError(`A change to "${task.name}" already awaits approval; it must be approved or rejected first`);
+    if (proposed.name !== task.name && (await em.count(ClientTask, { taskType: task.taskType.id, name: proposed.name }))) {
       throw new ConflictError(`A client task of this type named "${proposed.name}" already exists`);
     }
-    return this.em.create(ClientTaskChange, { clientTask: ref(task), baseRevision: task.approvedRevision, ...proposed, proposedBy: ref(User, user.id) });
+    return em.create(ClientTaskChange, { clientTask: ref(task), baseRevision: task.approvedRevision, ...proposed, proposedBy: ref(User, user.id) });
   }
 
-  pendingChangeOf(task: ClientTask): Promise<ClientTaskChange | null> {
-    return this.em.findOne(ClientTaskChange, { clientTask: task.id, state: ClientTaskChangeState.PENDING });
+  pendingChangeOf(task: ClientTask, em: EntityManager = this.em): Promise<ClientTaskChange | null> {
+    return em.findOne(ClientTaskChange, { clientTask: task.id, state: ClientTaskChangeState.PENDING });
   }
 
   /** A change, for a user who may view its product's client tasks. */
@@ -113,7 +112,7 @@ export class ClientTaskApprovals {
     const action = decision === ClientTaskChangeState.APPROVED ? 'approveClientTaskChange' : 'rejectClientTaskChange';
     const ownChange = change.proposedBy.id === user.id;
     if (ownChange && decision === ClientTaskChangeState.APPROVED) {
-      await new AuditService(this.em).recordNow({
+      await recordAuditEventNow(this.em, {
         actor: actorOf(user),
         action,
         target: { type: 'ClientTask', id: task.id },
@@ -141,7 +140,7 @@ export class ClientTaskApprovals {
         pending.decidedBy = ref(User, user.id);
         pending.decidedAt = new Date();
         pending.comment = comment;
-        new AuditService(em).add({
+        addAuditEvent(em, {
           actor: actorOf(user),
           action,
           target: { type: 'ClientTask', id: task.id },
@@ -157,9 +156,7 @@ export class ClientTaskApprovals {
   }
 
   private async find(id: string): Promise<ClientTaskChange> {
-    assertId(id, 'Client task change');
-    const change = await this.em.findOne(ClientTaskChange, { id });
-    if (!change) throw new NotFoundError('Client task change', id);
+    const change = await findByIdOrNotFound(this.em, ClientTaskChange, id, 'Client task change');
     return change;
   }
 

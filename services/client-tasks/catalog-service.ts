@@ -6,12 +6,13 @@ import { compareSettings, type SettingComparison } from '../../lib/settings-comp
 import { compareVersions, VERSION_PATTERN } from '../../lib/versions';
 import { describeSchemaErrors, settingsChecker } from './settings';
 import { isBuiltInTaskType } from './endpoint/built-in-task-types';
-import { type Actor, actorOf, AuditService } from '../shared/audit-service';
-import { ClientTaskApprovals, type ClientTaskVersion } from './approvals';
-import { ClientTaskPermissions } from './permissions';
-import { BadInputError, ConflictError, NotFoundError } from '../shared/errors';
+import { type Actor, actorOf, addAuditEvent } from '../shared/audit';
+import type { ClientTaskApprovals, ClientTaskVersion } from './approvals';
+import type { ClientTaskPermissions } from './permissions';
+import { BadInputError, ConflictError } from '../shared/errors';
 import { type Page, type PageRequest, paginateNewestFirst } from '../shared/pagination';
-import { assertId, assertNotBlank, UUID } from '../shared/validation';
+import { assertNotBlank, UUID } from '../shared/validation';
+import { findByIdOrNotFound } from '../shared/find';
 
 type JsonObject = Record<string, unknown>;
 
@@ -82,11 +83,11 @@ function assertName(name: string): string {
 
 /** Products, their client task types, and the catalog of client task objects. */
 export class ClientCatalogService {
-  private readonly permissions: ClientTaskPermissions;
-
-  constructor(private readonly em: EntityManager) {
-    this.permissions = new ClientTaskPermissions(em);
-  }
+  constructor(
+    private readonly em: EntityManager,
+    private readonly permissions: ClientTaskPermissions,
+    private readonly approvals: ClientTaskApprovals,
+  ) {}
 
   products(): Promise<Product[]> {
     return this.em.find(Product, {}, { orderBy: { name: 'asc' } });
@@ -101,16 +102,12 @@ export class ClientCatalogService {
   }
 
   async taskType(id: string): Promise<ClientTaskType> {
-    assertId(id, 'Client task type');
-    const taskType = await this.em.findOne(ClientTaskType, { id });
-    if (!taskType) throw new NotFoundError('Client task type', id);
+    const taskType = await findByIdOrNotFound(this.em, ClientTaskType, id, 'Client task type');
     return taskType;
   }
 
   async clientTask(id: string): Promise<ClientTask> {
-    assertId(id, 'Client task');
-    const task = await this.em.findOne(ClientTask, { id });
-    if (!task) throw new NotFoundError('Client task', id);
+    const task = await findByIdOrNotFound(this.em, ClientTask, id, 'Client task');
     return task;
   }
 
@@ -161,7 +158,7 @@ export class ClientCatalogService {
           }
         }
         dropped.forEach((taskType) => em.remove(taskType));
-        new AuditService(em).add({
+        addAuditEvent(em, {
           actor,
           action: 'checkInProduct',
           target: { type: 'Product', id: product.id },
@@ -245,8 +242,8 @@ export class ClientCatalogService {
     return this.uniqueName(version.name, () =>
       this.em.transactional(async (em) => {
         const clientTask = em.create(ClientTask, { taskType: ref(taskType), ...version, approvedRevision: awaitingApproval ? 0 : 1 });
-        const pendingChange = awaitingApproval ? await new ClientTaskApprovals(em).propose(user, clientTask, version) : null;
-        new AuditService(em).add({
+        const pendingChange = awaitingApproval ? await this.approvals.propose(em, user, clientTask, version) : null;
+        addAuditEvent(em, {
           actor: actorOf(user),
           action,
           target: { type: 'ClientTask', id: clientTask.id },
@@ -279,12 +276,12 @@ export class ClientCatalogService {
       const proposed = next(current);
       const entry = { actor: actorOf(user), action, target: { type: 'ClientTask', id: current.id }, outcome: AuditOutcome.SUCCESS };
       if (awaitingApproval) {
-        const pendingChange = await new ClientTaskApprovals(em).propose(user, current, proposed);
-        new AuditService(em).add({ ...entry, details: { ...details, awaitingApproval: true, changeId: pendingChange.id } });
+        const pendingChange = await this.approvals.propose(em, user, current, proposed);
+        addAuditEvent(em, { ...entry, details: { ...details, awaitingApproval: true, changeId: pendingChange.id } });
         return { clientTask: current, pendingChange };
       }
       current.applyRevision(proposed);
-      new AuditService(em).add({ ...entry, details: { ...details, revision: current.approvedRevision } });
+      addAuditEvent(em, { ...entry, details: { ...details, revision: current.approvedRevision } });
       await this.uniqueName(proposed.name, () => em.flush());
       return { clientTask: current, pendingChange: null };
     });

@@ -2,12 +2,11 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuditOutcome, ClientRun, ClientTask, ClientTaskAssignment, ClientTaskCapability, FINAL_JOB_STATES, Job, type User } from '../../db/entities';
 import { groupsAndSystemsReachedBy } from '../assignments/scope';
-import { actorOf, AuditService } from '../shared/audit-service';
-import { ClientRunService } from './runs/client-run-service';
-import { ClientTaskPermissions } from './permissions';
+import { actorOf, addAuditEvent } from '../shared/audit';
+import type { ClientRunService } from './runs/client-run-service';
+import type { ClientTaskPermissions } from './permissions';
 import type { ClientWorkflows } from '../ports';
-import { NotFoundError } from '../shared/errors';
-import { assertId } from '../shared/validation';
+import { findByIdOrNotFound } from '../shared/find';
 
 /** What deleting a client task affects: the tree nodes its assignments reach, and its runs still in progress. */
 export interface ClientTaskDeletionImpact {
@@ -22,12 +21,14 @@ export interface ClientTaskDeletionImpact {
 export class ClientTaskDeletion {
   constructor(
     private readonly em: EntityManager,
+    private readonly permissions: ClientTaskPermissions,
+    private readonly clientRuns: ClientRunService,
     private readonly workflows: ClientWorkflows,
   ) {}
 
   async impact(user: User, clientTaskId: string): Promise<ClientTaskDeletionImpact> {
     const task = await this.task(this.em, clientTaskId);
-    await new ClientTaskPermissions(this.em).assertOnTask(user, task, ClientTaskCapability.EDIT);
+    await this.permissions.assertOnTask(user, task, ClientTaskCapability.EDIT);
     const reached = await groupsAndSystemsReachedBy(this.em, task.id);
     return {
       ...reached,
@@ -49,15 +50,14 @@ export class ClientTaskDeletion {
       await em.lock(task, LockMode.OPTIMISTIC, version);
       const assignments = await em.find(ClientTaskAssignment, { clientTask: task.id }, { fields: ['id'] });
       const runs = await em.find(ClientRun, { clientTask: task.id, cancelledAt: null });
-      const runService = new ClientRunService(em, this.workflows);
       const inProgress: ClientRun[] = [];
       for (const run of runs) {
         if (!(await em.count(Job, { run: run.id, state: { $nin: [...FINAL_JOB_STATES] } }))) continue;
         run.cancelledAt = new Date();
         inProgress.push(run);
-        await runService.cancelWaitingJobs(run.id, `Cancelled: the client task "${task.name}" was deleted by ${actor.name}`);
+        await this.clientRuns.cancelWaitingJobs(run.id, `Cancelled: the client task "${task.name}" was deleted by ${actor.name}`, em);
       }
-      new AuditService(em).add({
+      addAuditEvent(em, {
         actor,
         action: 'deleteClientTask',
         target: { type: 'ClientTask', id: task.id },
@@ -73,9 +73,7 @@ export class ClientTaskDeletion {
   }
 
   private async task(em: EntityManager, id: string): Promise<ClientTask> {
-    assertId(id, 'Client task');
-    const task = await em.findOne(ClientTask, { id });
-    if (!task) throw new NotFoundError('Client task', id);
+    const task = await findByIdOrNotFound(em, ClientTask, id, 'Client task');
     return task;
   }
 }

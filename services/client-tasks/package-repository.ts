@@ -4,7 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuditOutcome, ProductPackage } from '../../db/entities';
 import { isGzipTar } from '../../lib/tarball';
 import { compareVersions, VERSION_PATTERN } from '../../lib/versions';
-import { type Actor, AuditService } from '../shared/audit-service';
+import { type Actor, addAuditEvent } from '../shared/audit';
 import { BadInputError, ConflictError } from '../shared/errors';
 import { type Page, type PageRequest, paginateNewestFirst } from '../shared/pagination';
 
@@ -53,7 +53,7 @@ export class PackageRepositoryService {
     try {
       return await this.em.transactional(async (em) => {
         const checkedIn = em.create(ProductPackage, { product, version: input.version, sha256, size: content.length, installScript: input.installScript, content });
-        new AuditService(em).add({
+        addAuditEvent(em, {
           actor,
           action: 'checkInPackage',
           target: { type: 'ProductPackage', id: checkedIn.id },

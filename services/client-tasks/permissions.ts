@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuditOutcome, type ClientTask, ClientTaskCapability, ClientTaskType, PermissionSetGrant, Product, ServerSettings, type User } from '../../db/entities';
 import { Role } from '../../lib/enums';
-import { actorOf, AuditService } from '../shared/audit-service';
+import { actorOf, recordAuditEventNow } from '../shared/audit';
 import { ForbiddenError } from '../shared/errors';
 
 const CAPABILITY_WORDS: Record<ClientTaskCapability, string> = {
@@ -29,7 +29,7 @@ export class ClientTaskPermissions {
   /** Refuses with FORBIDDEN, and writes the refusal to the audit log. */
   async assert(user: User, productId: string, capability: ClientTaskCapability): Promise<void> {
     if (await this.has(user, productId, capability)) return;
-    await new AuditService(this.em).recordNow({
+    await recordAuditEventNow(this.em, {
       actor: actorOf(user),
       action: 'permissionRefused',
       target: { type: 'Product', id: productId },

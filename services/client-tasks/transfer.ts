@@ -2,8 +2,8 @@ import { LockMode, ref, UniqueConstraintViolationException } from '@mikro-orm/co
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuditOutcome, ClientTask, ClientTaskCapability, ClientTaskType, Product, type User } from '../../db/entities';
 import { ClientTaskConflictPolicy, ClientTaskImportAction } from '../../lib/enums';
-import { actorOf, AuditService } from '../shared/audit-service';
-import { ClientTaskApprovals, type ClientTaskVersion } from './approvals';
+import { actorOf, addAuditEvent, recordAuditEventNow } from '../shared/audit';
+import type { ClientTaskApprovals, ClientTaskVersion } from './approvals';
 import {
   CLIENT_TASK_DOCUMENT_FORMAT,
   CLIENT_TASK_DOCUMENT_VERSION,
@@ -13,7 +13,7 @@ import {
   MAX_DOCUMENT_TASKS,
   readClientTaskDocument,
 } from './document';
-import { ClientTaskPermissions } from './permissions';
+import type { ClientTaskPermissions } from './permissions';
 import { settingsChecker } from './settings';
 import { BadInputError, ConflictError, DomainError, NotFoundError } from '../shared/errors';
 import { assertId } from '../shared/validation';
@@ -68,13 +68,11 @@ function freeName(name: string, taken: Set<string>): string {
 
 /** Export of client task objects as a versioned document, and its import on another server. */
 export class ClientTaskTransferService {
-  private readonly audit: AuditService;
-  private readonly permissions: ClientTaskPermissions;
-
-  constructor(private readonly em: EntityManager) {
-    this.audit = new AuditService(em);
-    this.permissions = new ClientTaskPermissions(em);
-  }
+  constructor(
+    private readonly em: EntityManager,
+    private readonly permissions: ClientTaskPermissions,
+    private readonly approvals: ClientTaskApprovals,
+  ) {}
 
   async exportClientTasks(user: User, clientTaskIds: string[]): Promise<ClientTaskDocument> {
     const ids = unique(clientTaskIds);
@@ -90,7 +88,7 @@ export class ClientTaskTransferService {
       const product = taskType.product.$;
       return { name: task.name, product: { name: product.name, version: product.version }, taskType: taskType.name, settings: task.settings, enabled: task.enabled };
     });
-    this.audit.add({ actor: actorOf(user), action: 'exportClientTasks', outcome: AuditOutcome.SUCCESS, details: { clientTaskIds: ids } });
+    addAuditEvent(this.em, { actor: actorOf(user), action: 'exportClientTasks', outcome: AuditOutcome.SUCCESS, details: { clientTaskIds: ids } });
     await this.em.flush();
     return { format: CLIENT_TASK_DOCUMENT_FORMAT, formatVersion: CLIENT_TASK_DOCUMENT_VERSION, exportedAt: new Date().toISOString(), clientTasks };
   }
@@ -110,14 +108,14 @@ export class ClientTaskTransferService {
         const plan = await this.planImport(em, user, this.matchTaskTypes(clientTasks, products, await em.find(ClientTaskType, { product: { $in: products } })), conflictPolicy, dryRun);
         const results: ClientTaskImportResult[] = [];
         for (const planned of plan) results.push(this.result(planned, dryRun ? null : await this.write(em, user, planned)));
-        new AuditService(em).add({ actor, action: 'importClientTasks', outcome: AuditOutcome.SUCCESS, details: { conflictPolicy, dryRun, results } });
+        addAuditEvent(em, { actor, action: 'importClientTasks', outcome: AuditOutcome.SUCCESS, details: { conflictPolicy, dryRun, results } });
         return results;
       });
     } catch (error) {
       // Someone created a task of one of the final names between planning and writing; the transaction rolled back.
       const refusal = error instanceof UniqueConstraintViolationException ? new ConflictError('A client task of the same name was created here while importing; nothing was imported, try again') : error;
       if (refusal instanceof DomainError) {
-        await this.audit.recordNow({ actor, action: 'importClientTasks', outcome: AuditOutcome.FAILURE, details: { conflictPolicy, dryRun, code: refusal.code } });
+        await recordAuditEventNow(this.em, { actor, action: 'importClientTasks', outcome: AuditOutcome.FAILURE, details: { conflictPolicy, dryRun, code: refusal.code } });
       }
       throw refusal;
     }
@@ -201,19 +199,18 @@ export class ClientTaskTransferService {
   /** Writes one planned task, applied or, when the importer's edits need approval, proposed; returns the task. */
   private async write(em: EntityManager, user: User, planned: PlannedImport): Promise<ClientTask> {
     if (planned.action === ClientTaskImportAction.SKIPPED) return planned.existing!;
-    const approvals = new ClientTaskApprovals(em);
     if (planned.action === ClientTaskImportAction.REPLACED) {
       const task = planned.existing!;
       // Only the settings: an import neither renames a task here nor switches an assigned one on or off.
       const next: ClientTaskVersion = { name: task.name, settings: planned.entry.settings, enabled: task.enabled };
-      if (planned.awaitingApproval) await approvals.propose(user, task, next);
+      if (planned.awaitingApproval) await this.approvals.propose(em, user, task, next);
       else task.applyRevision(next);
       return task;
     }
     const version: ClientTaskVersion = { name: planned.finalName, settings: planned.entry.settings, enabled: planned.entry.enabled };
     // As any creation awaiting approval: revision 0, which runs nowhere until an approver applies it.
     const task = em.create(ClientTask, { taskType: ref(planned.taskType), ...version, approvedRevision: planned.awaitingApproval ? 0 : 1 });
-    if (planned.awaitingApproval) await approvals.propose(user, task, version);
+    if (planned.awaitingApproval) await this.approvals.propose(em, user, task, version);
     return task;
   }
 

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApiToken, AuditOutcome, Role, TokenKind, User } from '../../db/entities';
-import { type Actor, actorOf, AuditService } from '../shared/audit-service';
+import { type Actor, actorOf, addAuditEvent, recordAuditEventNow } from '../shared/audit';
 import { BadInputError, ConflictError, UnauthenticatedError } from '../shared/errors';
 
 const SESSION_HOURS = 12;
@@ -25,17 +25,14 @@ export function hashPassword(password: string): Promise<string> {
 
 /** Users, logins and bearer tokens. */
 export class AuthService {
-  private readonly audit: AuditService;
 
-  constructor(private readonly em: EntityManager) {
-    this.audit = new AuditService(em);
-  }
+  constructor(private readonly em: EntityManager) {}
 
   async login(username: string, password: string): Promise<IssuedToken> {
     const user = await this.em.findOne(User, { username }, { populate: ['passwordHash'] });
     const valid = await verify(user?.passwordHash ?? DUMMY_HASH, password).catch(() => false);
     if (!user || !valid) {
-      await this.audit.recordNow({
+      await recordAuditEventNow(this.em, {
         actor: { id: user?.id ?? null, name: username.slice(0, 64) },
         action: 'login',
         outcome: AuditOutcome.FAILURE,
@@ -44,7 +41,7 @@ export class AuthService {
     }
     const expiresAt = new Date(Date.now() + SESSION_HOURS * 3600_000);
     const issued = this.issueToken(user, 'login', TokenKind.SESSION, expiresAt);
-    this.audit.add({ actor: actorOf(user), action: 'login', outcome: AuditOutcome.SUCCESS });
+    addAuditEvent(this.em, { actor: actorOf(user), action: 'login', outcome: AuditOutcome.SUCCESS });
     await this.em.flush();
     return issued;
   }
@@ -52,7 +49,7 @@ export class AuthService {
   async createApiToken(user: User, name: string, expiresInDays?: number | null): Promise<IssuedToken> {
     const expiresAt = expiresInDays ? new Date(Date.now() + expiresInDays * 86400_000) : undefined;
     const issued = this.issueToken(user, name, TokenKind.API, expiresAt);
-    this.audit.add({
+    addAuditEvent(this.em, {
       actor: actorOf(user),
       action: 'createApiToken',
       target: { type: 'ApiToken', id: issued.apiToken.id },
@@ -75,7 +72,7 @@ export class AuthService {
     if (await this.em.count(User, { username })) throw new ConflictError(`A user named "${username}" already exists`);
     if (password.length < 12) throw new BadInputError('A password needs at least 12 characters', 'password');
     const user = this.em.create(User, { username, passwordHash: await hashPassword(password), roles });
-    this.audit.add({
+    addAuditEvent(this.em, {
       actor,
       action: 'createUser',
       target: { type: 'User', id: user.id },

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { User } from '../../db/entities';
 import { Role } from '../../lib/enums';
-import { SYSTEM_ACTOR } from '../shared/audit-service';
+import { SYSTEM_ACTOR } from '../shared/audit';
 import { AuthService } from './auth-service';
 
 export interface FirstAdmin {

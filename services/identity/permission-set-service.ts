@@ -1,9 +1,10 @@
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuditOutcome, ClientTaskCapability, PermissionSet, PermissionSetGrant, Product, User } from '../../db/entities';
-import { type Actor, AuditService } from '../shared/audit-service';
-import { BadInputError, ConflictError, NotFoundError } from '../shared/errors';
-import { assertId, assertNotBlank, UUID } from '../shared/validation';
+import { type Actor, addAuditEvent } from '../shared/audit';
+import { BadInputError, ConflictError } from '../shared/errors';
+import { assertNotBlank, UUID } from '../shared/validation';
+import { findByIdOrNotFound } from '../shared/find';
 
 export interface ProductGrantInput {
   productId: string;
@@ -49,9 +50,7 @@ export class PermissionSetService {
   }
 
   async get(id: string): Promise<PermissionSet> {
-    assertId(id, 'Permission set');
-    const set = await this.em.findOne(PermissionSet, { id });
-    if (!set) throw new NotFoundError('Permission set', id);
+    const set = await findByIdOrNotFound(this.em, PermissionSet, id, 'Permission set');
     return set;
   }
 
@@ -72,7 +71,7 @@ export class PermissionSetService {
       this.em.transactional(async (em) => {
         const set = em.create(PermissionSet, { name: trimmed, description: cleaned });
         for (const grant of valid) em.create(PermissionSetGrant, { permissionSet: set, product: grant.productId, capabilities: grant.capabilities, editRequiresApproval: grant.editRequiresApproval });
-        new AuditService(em).add({ actor, action: 'createPermissionSet', target: { type: 'PermissionSet', id: set.id }, outcome: AuditOutcome.SUCCESS, details: { name: trimmed, grants: valid } });
+        addAuditEvent(em, { actor, action: 'createPermissionSet', target: { type: 'PermissionSet', id: set.id }, outcome: AuditOutcome.SUCCESS, details: { name: trimmed, grants: valid } });
         return set;
       }),
     );
@@ -96,7 +95,7 @@ export class PermissionSetService {
           set.updatedAt = new Date();
         }
         const changed = Object.entries(changes).filter(([, value]) => value != null).map(([key]) => key);
-        new AuditService(em).add({ actor, action: 'updatePermissionSet', target: { type: 'PermissionSet', id }, outcome: AuditOutcome.SUCCESS, details: { changed, ...(grants ? { grants } : {}) } });
+        addAuditEvent(em, { actor, action: 'updatePermissionSet', target: { type: 'PermissionSet', id }, outcome: AuditOutcome.SUCCESS, details: { changed, ...(grants ? { grants } : {}) } });
         return set;
       }),
     );
@@ -107,7 +106,7 @@ export class PermissionSetService {
     const set = await this.get(id);
     await this.em.transactional(async (em) => {
       await em.nativeDelete(PermissionSet, { id });
-      new AuditService(em).add({ actor, action: 'deletePermissionSet', target: { type: 'PermissionSet', id }, outcome: AuditOutcome.SUCCESS, details: { name: set.name } });
+      addAuditEvent(em, { actor, action: 'deletePermissionSet', target: { type: 'PermissionSet', id }, outcome: AuditOutcome.SUCCESS, details: { name: set.name } });
     });
     return id;
   }
@@ -123,12 +122,10 @@ export class PermissionSetService {
 
   private async membership(actor: Actor, setId: string, userId: string, action: string, change: (set: PermissionSet, user: User) => void): Promise<{ permissionSet: PermissionSet; user: User }> {
     const set = await this.get(setId);
-    assertId(userId, 'User');
-    const user = await this.em.findOne(User, { id: userId });
-    if (!user) throw new NotFoundError('User', userId);
+    const user = await findByIdOrNotFound(this.em, User, userId, 'User');
     await set.users.init();
     change(set, user);
-    new AuditService(this.em).add({ actor, action, target: { type: 'PermissionSet', id: set.id }, outcome: AuditOutcome.SUCCESS, details: { userId: user.id, username: user.username } });
+    addAuditEvent(this.em, { actor, action, target: { type: 'PermissionSet', id: set.id }, outcome: AuditOutcome.SUCCESS, details: { userId: user.id, username: user.username } });
     try {
       await this.em.flush();
     } catch (error) {

@@ -1,13 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuditOutcome, FINAL_JOB_STATES, Job, JobEventKind, JobState, JobType } from '../../db/entities';
 import { LOCAL_NODE } from '../../lib/nodes';
-import { type Actor, AuditService } from '../shared/audit-service';
+import { type Actor, addAuditEvent } from '../shared/audit';
 import { BadInputError, ConflictError } from '../shared/errors';
 import type { JobLauncher } from '../ports';
-import { JobService } from './job-service';
-import { ClientRunService } from '../client-tasks/runs/client-run-service';
-import { TaskScheduler } from '../vault/task-scheduler';
-import type { VaultSecrets } from '../shared/vault-secrets';
+import type { JobService } from './job-service';
+import type { ClientRunService } from '../client-tasks/runs/client-run-service';
+import type { TaskScheduler } from '../vault/task-scheduler';
 
 const STATE_NAMES: Record<JobState, string> = {
   [JobState.SCHEDULED]: 'Scheduled',
@@ -24,17 +23,13 @@ function stateName(state: JobState): string {
 
 /** What operators do to jobs in Job History: Run and Cancel. */
 export class JobActionsService {
-  private readonly jobs: JobService;
-  private readonly scheduler: TaskScheduler;
-
   constructor(
     private readonly em: EntityManager,
-    secrets: VaultSecrets,
+    private readonly jobs: JobService,
+    private readonly scheduler: TaskScheduler,
+    private readonly clientRuns: ClientRunService,
     private readonly launcher: JobLauncher,
-  ) {
-    this.jobs = new JobService(em, secrets, launcher);
-    this.scheduler = new TaskScheduler(em, secrets, launcher);
-  }
+  ) {}
 
   /** Sends a Scheduled job of the local node to the queue now. */
   async run(actor: Actor, jobId: string): Promise<Job> {
@@ -68,7 +63,7 @@ export class JobActionsService {
     }
     const reason = `Cancelled by ${actor.name}`;
     // A client task job still waiting in its run has no workflow yet: the run simply never starts it.
-    if (job.run && (await new ClientRunService(this.em).cancelWaitingJob(job.id, reason))) {
+    if (job.run && (await this.clientRuns.cancelWaitingJob(job.id, reason))) {
       this.audit(actor, 'cancelJob', job);
       await this.em.flush();
       await this.em.refresh(job);
@@ -112,6 +107,6 @@ export class JobActionsService {
   }
 
   private audit(actor: Actor, action: string, job: Job): void {
-    new AuditService(this.em).add({ actor, action, target: { type: 'Job', id: job.id }, outcome: AuditOutcome.SUCCESS, details: { recordId: job.record?.id ?? null, systemId: job.system?.id ?? null } });
+    addAuditEvent(this.em, { actor, action, target: { type: 'Job', id: job.id }, outcome: AuditOutcome.SUCCESS, details: { recordId: job.record?.id ?? null, systemId: job.system?.id ?? null } });
   }
 }

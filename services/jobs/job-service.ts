@@ -1,31 +1,16 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import {
-  AuditOutcome,
-  ClientTask,
-  ClientTaskCapability,
-  FINAL_JOB_STATES,
-  Job,
-  JobEvent,
-  JobEventKind,
-  JobState,
-  JobType,
-  PolicyEvent,
-  Task,
-  type User,
-  type VaultRecord,
-} from '../../db/entities';
+import { AuditOutcome, ClientTask, ClientTaskCapability, FINAL_JOB_STATES, Job, JobEvent, JobEventKind, JobState, JobType, PolicyEvent, Task, type User, type VaultRecord } from '../../db/entities';
 import { RecordPermission } from '../../lib/enums';
-import { ClientTaskPermissions, isAdministrator } from '../client-tasks/permissions';
-import { type Actor, actorOf, AuditService } from '../shared/audit-service';
+import { type ClientTaskPermissions, isAdministrator } from '../client-tasks/permissions';
+import { type Actor, actorOf, addAuditEvent } from '../shared/audit';
 import { resolveJobTarget } from '../vault/job-target';
-import { RecordAccess } from '../vault/record-access';
-import { BadInputError, ConflictError, ForbiddenError, NotFoundError } from '../shared/errors';
+import type { RecordAccess } from '../vault/record-access';
+import { BadInputError, ForbiddenError, NotFoundError } from '../shared/errors';
 import type { JobLauncher } from '../ports';
 import { type Page, type PageRequest, paginateNewestFirst } from '../shared/pagination';
-import { RecordService } from '../vault/record-service';
-import { assertId } from '../shared/validation';
-import type { VaultSecrets } from '../shared/vault-secrets';
+import type { RecordService } from '../vault/record-service';
+import { findByIdOrNotFound } from '../shared/find';
 
 export interface NewJob {
   record: VaultRecord;
@@ -67,19 +52,21 @@ const FINAL_EVENT: Record<string, JobEventKind> = {
 export class JobService {
   constructor(
     private readonly em: EntityManager,
-    private readonly secrets: VaultSecrets,
-    private readonly launcher?: JobLauncher,
+    private readonly records: RecordService,
+    private readonly recordAccess: RecordAccess,
+    private readonly clientTaskPermissions: ClientTaskPermissions,
+    private readonly launcher: JobLauncher,
   ) {}
 
   /** Runs an On Demand task on a record now; needs the Execute permission on the record. */
   async runOnDemand(user: User, recordId: string, taskId: string): Promise<Job> {
     const actor = actorOf(user);
     const { record, task } = await this.recordTask(recordId, taskId);
-    await new RecordAccess(this.em).assert(user, record.id, RecordPermission.EXECUTE);
+    await this.recordAccess.assert(user, record.id, RecordPermission.EXECUTE);
     if (!task.policyEvents.includes(PolicyEvent.ON_DEMAND)) {
       throw new BadInputError(`Task "${task.name}" is not an On Demand task`, 'taskId');
     }
-    const target = await resolveJobTarget(this.em, this.secrets, record, task);
+    const target = await resolveJobTarget(this.em, this.records, record, task);
     return this.createAndLaunch({
       record: target.record,
       task: target.task,
@@ -128,7 +115,7 @@ export class JobService {
       created.workflowId = `job-${created.id}`;
       em.create(JobEvent, { job: created, kind: JobEventKind.SCHEDULED, message: spec.reason, at: new Date() });
       if (spec.audit) {
-        new AuditService(em).add({
+        addAuditEvent(em, {
           actor: spec.audit.actor,
           action: spec.audit.action,
           target: { type: 'Job', id: created.id },
@@ -143,17 +130,14 @@ export class JobService {
   }
 
   private async recordTask(recordId: string, taskId: string): Promise<{ record: VaultRecord; task: Task }> {
-    const records = new RecordService(this.em, this.secrets);
-    const record = await records.getRecord(recordId);
-    const task = (await records.tasksOf(record)).find((candidate) => candidate.id === taskId);
+    const record = await this.records.getRecord(recordId);
+    const task = (await this.records.tasksOf(record)).find((candidate) => candidate.id === taskId);
     if (!task) throw new NotFoundError('Task', `${taskId} of record ${record.name}`);
     return { record, task };
   }
 
   async getJob(id: string): Promise<Job> {
-    assertId(id, 'Job');
-    const job = await this.em.findOne(Job, { id });
-    if (!job) throw new NotFoundError('Job', id);
+    const job = await findByIdOrNotFound(this.em, Job, id, 'Job');
     return job;
   }
 
@@ -163,7 +147,7 @@ export class JobService {
     if (job.system && !isAdministrator(user)) {
       const task = job.clientTask ? await this.em.findOne(ClientTask, { id: job.clientTask.id }) : null;
       if (!task) throw new ForbiddenError('The client task of this job was deleted; only an administrator may see the job');
-      await new ClientTaskPermissions(this.em).assertOnTask(user, task, ClientTaskCapability.VIEW);
+      await this.clientTaskPermissions.assertOnTask(user, task, ClientTaskCapability.VIEW);
     }
     return job;
   }
@@ -172,7 +156,7 @@ export class JobService {
   async listJobs(user: User, filter: JobFilter, page: PageRequest): Promise<Page<Job>> {
     const where: FilterQuery<Job> = {};
     if (!isAdministrator(user)) {
-      const viewable = await new ClientTaskPermissions(this.em).viewableProductIds(user);
+      const viewable = await this.clientTaskPermissions.viewableProductIds(user);
       where.$or = [{ system: null }, { clientTask: { taskType: { product: { $in: viewable } } } }];
     }
     if (filter.recordId) where.record = filter.recordId;
@@ -232,7 +216,6 @@ export class JobService {
   }
 
   private async launch(job: Job, record: VaultRecord, task: Task): Promise<void> {
-    if (!this.launcher) throw new ConflictError('This process cannot start jobs');
     try {
       const queue = await this.launcher.launch(job, record, task);
       this.addEvent(job, JobEventKind.QUEUED, `Sent to task queue ${queue}`);

@@ -1,9 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ClientRun, FINAL_JOB_STATES, Job, JobState } from '../../db/entities';
-import { ClientRunService } from '../client-tasks/runs/client-run-service';
+import type { ClientRunService } from '../client-tasks/runs/client-run-service';
 import type { JobLauncher, WorkflowStatus } from '../ports';
-import { JobService } from './job-service';
-import type { VaultSecrets } from '../shared/vault-secrets';
+import type { JobService } from './job-service';
 
 /** How a closed workflow whose code could not record the ending (terminated, timed out, lost) ends its job. */
 const FINAL_STATE_FOR: Partial<Record<WorkflowStatus, { state: JobState; result: string }>> = {
@@ -19,7 +18,8 @@ const FINAL_STATE_FOR: Partial<Record<WorkflowStatus, { state: JobState; result:
 export class JobReconciler {
   constructor(
     private readonly em: EntityManager,
-    private readonly secrets: VaultSecrets,
+    private readonly jobs: JobService,
+    private readonly clientRuns: ClientRunService,
     private readonly launcher: JobLauncher,
   ) {}
 
@@ -31,12 +31,11 @@ export class JobReconciler {
       // A client task job waiting in its run has no workflow until the run starts it.
       $or: [{ run: null }, { launchedAt: { $ne: null } }],
     });
-    const jobs = new JobService(this.em, this.secrets);
     let changed = 0;
     for (const job of open) {
       const ending = FINAL_STATE_FOR[await this.launcher.status(job)];
       if (!ending) continue;
-      await jobs.finish(job.id, ending.state, ending.result);
+      await this.jobs.finish(job.id, ending.state, ending.result);
       changed++;
     }
     return changed + (await this.reconcileAbandonedRuns(graceMs));
@@ -48,12 +47,11 @@ export class JobReconciler {
       .getConnection()
       .execute(`select distinct "run_id" from "jobs" where "run_id" is not null and "state" = 'SCHEDULED' and "launched_at" is null`);
     const runs = await this.em.find(ClientRun, { id: { $in: waiting.map((row) => row.run_id) }, createdAt: { $lt: new Date(Date.now() - graceMs) } });
-    const clientRuns = new ClientRunService(this.em);
     let changed = 0;
     for (const run of runs) {
       const status = await this.launcher.workflowStatus(run.workflowId);
       if (status === 'RUNNING' || status === 'CONTINUED_AS_NEW') continue;
-      changed += await clientRuns.cancelWaitingJobs(run.id, `Its run's workflow ended (${status.toLowerCase().replace('_', ' ')}) before starting it`);
+      changed += await this.clientRuns.cancelWaitingJobs(run.id, `Its run's workflow ended (${status.toLowerCase().replace('_', ' ')}) before starting it`);
     }
     return changed;
   }

@@ -1,7 +1,7 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuditOutcome, WorkerNode } from '../../db/entities';
-import { type Actor, AuditService } from '../shared/audit-service';
+import { type Actor, addAuditEvent } from '../shared/audit';
 import { BadInputError, ConflictError } from '../shared/errors';
 import { assertNodeName } from '../shared/validation';
 
@@ -14,7 +14,7 @@ export class NodeService {
     try {
       return await this.em.transactional(async (em) => {
         const node = em.create(WorkerNode, { name, description: description ?? null });
-        new AuditService(em).add({ actor, action: 'registerNode', target: { type: 'Node', id: node.id }, outcome: AuditOutcome.SUCCESS, details: { name } });
+        addAuditEvent(em, { actor, action: 'registerNode', target: { type: 'Node', id: node.id }, outcome: AuditOutcome.SUCCESS, details: { name } });
         return node;
       });
     } catch (error) {

@@ -1,9 +1,10 @@
 import { LockMode, ref } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuditOutcome, ManagedSystem, SystemGroup, VaultRecord } from '../../db/entities';
-import { type Actor, AuditService } from '../shared/audit-service';
-import { BadInputError, ConflictError, NotFoundError } from '../shared/errors';
-import { assertFingerprint, assertHost, assertId, assertNotBlank, assertPort, assertTimeZone, UUID } from '../shared/validation';
+import { type Actor, addAuditEvent } from '../shared/audit';
+import { BadInputError, ConflictError } from '../shared/errors';
+import { assertFingerprint, assertHost, assertNotBlank, assertPort, assertTimeZone, UUID } from '../shared/validation';
+import { findByIdOrNotFound } from '../shared/find';
 
 export interface SystemFields {
   name: string;
@@ -40,16 +41,12 @@ export class SystemTreeService {
   }
 
   async getGroup(id: string): Promise<SystemGroup> {
-    assertId(id, 'Group');
-    const group = await this.em.findOne(SystemGroup, { id });
-    if (!group) throw new NotFoundError('Group', id);
+    const group = await findByIdOrNotFound(this.em, SystemGroup, id, 'Group');
     return group;
   }
 
   async getSystem(id: string): Promise<ManagedSystem> {
-    assertId(id, 'System');
-    const system = await this.em.findOne(ManagedSystem, { id });
-    if (!system) throw new NotFoundError('System', id);
+    const system = await findByIdOrNotFound(this.em, ManagedSystem, id, 'System');
     return system;
   }
 
@@ -81,7 +78,7 @@ export class SystemTreeService {
     const parent = await this.parentGroup(parentId);
     return this.em.transactional(async (em) => {
       const group = em.create(SystemGroup, { name: trimmed, parent: ref(parent) });
-      new AuditService(em).add({ actor, action: 'createGroup', target: { type: 'SystemGroup', id: group.id }, outcome: AuditOutcome.SUCCESS, details: { name: trimmed, parentId } });
+      addAuditEvent(em, { actor, action: 'createGroup', target: { type: 'SystemGroup', id: group.id }, outcome: AuditOutcome.SUCCESS, details: { name: trimmed, parentId } });
       return group;
     });
   }
@@ -91,7 +88,7 @@ export class SystemTreeService {
     const group = await this.getGroup(groupId);
     await this.em.lock(group, LockMode.OPTIMISTIC, version);
     group.name = trimmed;
-    new AuditService(this.em).add({ actor, action: 'renameGroup', target: { type: 'SystemGroup', id: group.id }, outcome: AuditOutcome.SUCCESS, details: { name: trimmed } });
+    addAuditEvent(this.em, { actor, action: 'renameGroup', target: { type: 'SystemGroup', id: group.id }, outcome: AuditOutcome.SUCCESS, details: { name: trimmed } });
     await this.em.flush();
     return group;
   }
@@ -106,7 +103,7 @@ export class SystemTreeService {
     }
     await this.em.lock(group, LockMode.OPTIMISTIC, version);
     group.parent = ref(parent);
-    new AuditService(this.em).add({ actor, action: 'moveGroup', target: { type: 'SystemGroup', id: group.id }, outcome: AuditOutcome.SUCCESS, details: { parentId } });
+    addAuditEvent(this.em, { actor, action: 'moveGroup', target: { type: 'SystemGroup', id: group.id }, outcome: AuditOutcome.SUCCESS, details: { parentId } });
     await this.em.flush();
     return group;
   }
@@ -120,7 +117,7 @@ export class SystemTreeService {
       throw new ConflictError(`Group "${group.name}" still holds ${subgroups} subgroup(s) and ${systems} system(s); move or delete them first`);
     }
     this.em.remove(group);
-    new AuditService(this.em).add({ actor, action: 'deleteGroup', target: { type: 'SystemGroup', id: group.id }, outcome: AuditOutcome.SUCCESS, details: { name: group.name } });
+    addAuditEvent(this.em, { actor, action: 'deleteGroup', target: { type: 'SystemGroup', id: group.id }, outcome: AuditOutcome.SUCCESS, details: { name: group.name } });
     await this.em.flush();
     return group.id;
   }
@@ -143,7 +140,7 @@ export class SystemTreeService {
         hostKeyFingerprint: fields.hostKeyFingerprint,
         timeZone: fields.timeZone ?? 'UTC',
       });
-      new AuditService(em).add({ actor, action: 'createSystem', target: { type: 'ManagedSystem', id: system.id }, outcome: AuditOutcome.SUCCESS, details: { name, groupId: group.id } });
+      addAuditEvent(em, { actor, action: 'createSystem', target: { type: 'ManagedSystem', id: system.id }, outcome: AuditOutcome.SUCCESS, details: { name, groupId: group.id } });
       return system;
     });
   }
@@ -164,7 +161,7 @@ export class SystemTreeService {
     if (changes.hostKeyFingerprint != null) system.hostKeyFingerprint = changes.hostKeyFingerprint;
     if (changes.timeZone != null) system.timeZone = changes.timeZone;
     const changed = Object.entries(changes).filter(([, value]) => value != null).map(([key]) => key);
-    new AuditService(this.em).add({ actor, action: 'updateSystem', target: { type: 'ManagedSystem', id: system.id }, outcome: AuditOutcome.SUCCESS, details: { changed } });
+    addAuditEvent(this.em, { actor, action: 'updateSystem', target: { type: 'ManagedSystem', id: system.id }, outcome: AuditOutcome.SUCCESS, details: { changed } });
     await this.em.flush();
     return system;
   }
@@ -174,7 +171,7 @@ export class SystemTreeService {
     const group = await this.parentGroup(groupId, 'groupId');
     await this.em.lock(system, LockMode.OPTIMISTIC, version);
     system.group = ref(group);
-    new AuditService(this.em).add({ actor, action: 'moveSystem', target: { type: 'ManagedSystem', id: system.id }, outcome: AuditOutcome.SUCCESS, details: { groupId } });
+    addAuditEvent(this.em, { actor, action: 'moveSystem', target: { type: 'ManagedSystem', id: system.id }, outcome: AuditOutcome.SUCCESS, details: { groupId } });
     await this.em.flush();
     return system;
   }
@@ -182,7 +179,7 @@ export class SystemTreeService {
   async deleteSystem(actor: Actor, systemId: string): Promise<string> {
     const system = await this.getSystem(systemId);
     this.em.remove(system);
-    new AuditService(this.em).add({ actor, action: 'deleteSystem', target: { type: 'ManagedSystem', id: system.id }, outcome: AuditOutcome.SUCCESS, details: { name: system.name } });
+    addAuditEvent(this.em, { actor, action: 'deleteSystem', target: { type: 'ManagedSystem', id: system.id }, outcome: AuditOutcome.SUCCESS, details: { name: system.name } });
     await this.em.flush();
     return system.id;
   }

@@ -1,13 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AccessRequest, AuditOutcome, type User, VaultRecord } from '../../db/entities';
 import { AccessRequestState, PolicyEvent, Role } from '../../lib/enums';
-import { actorOf, AuditService } from '../shared/audit-service';
-import { BadInputError, ConflictError, ForbiddenError, NotFoundError } from '../shared/errors';
-import type { AccessWorkflows, JobLauncher } from '../ports';
-import { RecordService } from './record-service';
-import { TaskScheduler } from './task-scheduler';
-import { assertId } from '../shared/validation';
-import type { VaultSecrets } from '../shared/vault-secrets';
+import { actorOf, addAuditEvent } from '../shared/audit';
+import { BadInputError, ConflictError, ForbiddenError } from '../shared/errors';
+import type { AccessWorkflows } from '../ports';
+import type { RecordService } from './record-service';
+import type { TaskScheduler } from './task-scheduler';
+import { findByIdOrNotFound } from '../shared/find';
 
 const MAX_DURATION_MINUTES = 7 * 24 * 60;
 
@@ -18,18 +17,18 @@ const MAX_DURATION_MINUTES = 7 * 24 * 60;
 export class AccessRequestService {
   constructor(
     private readonly em: EntityManager,
-    private readonly secrets: VaultSecrets,
-    private readonly workflows?: AccessWorkflows,
-    private readonly launcher?: JobLauncher,
+    private readonly records: RecordService,
+    private readonly scheduler: TaskScheduler,
+    private readonly workflows: AccessWorkflows,
   ) {}
 
   async request(user: User, recordId: string, reason?: string | null): Promise<AccessRequest> {
-    const record = await new RecordService(this.em, this.secrets).getRecord(recordId);
+    const record = await this.records.getRecord(recordId);
     const request = this.em.create(AccessRequest, { record, requester: user, reason: reason ?? null, workflowId: '' });
     request.workflowId = `access-request-${request.id}`;
     this.audit(user, 'requestAccess', request);
     await this.em.flush();
-    await this.workflows!.start(request);
+    await this.workflows.start(request);
     return request;
   }
 
@@ -45,7 +44,7 @@ export class AccessRequestService {
     request.expiresAt = new Date(Date.now() + durationMinutes * 60_000);
     this.audit(user, 'approveAccessRequest', request, { durationMinutes });
     await this.em.flush();
-    await this.workflows!.approved(request);
+    await this.workflows.approved(request);
     return request;
   }
 
@@ -56,7 +55,7 @@ export class AccessRequestService {
     request.decidedAt = new Date();
     this.audit(user, 'denyAccessRequest', request);
     await this.em.flush();
-    await this.workflows!.denied(request);
+    await this.workflows.denied(request);
     return request;
   }
 
@@ -71,7 +70,7 @@ export class AccessRequestService {
     request.checkedOutAt = new Date();
     this.audit(user, 'checkOutRecord', request);
     await this.em.flush();
-    const password = await new RecordService(this.em, this.secrets).unlockRecord(actorOf(user), request.record.id, `check-out of request ${request.id}`);
+    const password = await this.records.unlockRecord(actorOf(user), request.record.id, `check-out of request ${request.id}`);
     return { request, password };
   }
 
@@ -85,7 +84,7 @@ export class AccessRequestService {
     request.checkedInAt = new Date();
     this.audit(user, 'checkInRecord', request);
     await this.em.flush();
-    await this.workflows!.checkedIn(request);
+    await this.workflows.checkedIn(request);
     return request;
   }
 
@@ -94,7 +93,7 @@ export class AccessRequestService {
     const request = await this.get(requestId);
     const record = await this.em.findOneOrFail(VaultRecord, { id: request.record.id });
     const what = { [PolicyEvent.AFTER_APPROVAL]: 'approved', [PolicyEvent.AFTER_CHECK_IN]: 'checked in', [PolicyEvent.AFTER_EXPIRE]: 'expired' }[event as string] ?? event;
-    await new TaskScheduler(this.em, this.secrets, this.launcher).fireEvent(record, event, new Date(), `Access request ${request.id} ${what}`);
+    await this.scheduler.fireEvent(record, event, new Date(), `Access request ${request.id} ${what}`);
   }
 
   /** Called by the workflow when the approved time ran out without a check-in. */
@@ -116,9 +115,7 @@ export class AccessRequestService {
   }
 
   async get(requestId: string): Promise<AccessRequest> {
-    assertId(requestId, 'Access request');
-    const request = await this.em.findOne(AccessRequest, { id: requestId });
-    if (!request) throw new NotFoundError('Access request', requestId);
+    const request = await findByIdOrNotFound(this.em, AccessRequest, requestId, 'Access request');
     return request;
   }
 
@@ -134,7 +131,7 @@ export class AccessRequestService {
   }
 
   private audit(user: User, action: string, request: AccessRequest, details?: Record<string, unknown>): void {
-    new AuditService(this.em).add({
+    addAuditEvent(this.em, {
       actor: actorOf(user),
       action,
       target: { type: 'AccessRequest', id: request.id },

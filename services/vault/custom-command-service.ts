@@ -1,9 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Job, Task, VaultRecord } from '../../db/entities';
 import { withSshSession } from '../../infra/ssh';
-import { PermanentJobError } from '../shared/permanent-failure';
+import { PermanentFailure } from '../shared/permanent-failure';
 import { redact } from '../shared/redaction';
-import { RotationService } from './rotation-service';
+import type { RotationService } from './rotation-service';
 import type { VaultSecrets } from '../shared/vault-secrets';
 
 /**
@@ -12,25 +12,22 @@ import type { VaultSecrets } from '../shared/vault-secrets';
  * value like `; rm -rf ~` is data, never shell syntax. Output is kept with secrets redacted.
  */
 export class CustomCommandService {
-  private readonly rotation: RotationService;
-
   constructor(
     private readonly em: EntityManager,
     private readonly secrets: VaultSecrets,
-  ) {
-    this.rotation = new RotationService(em, secrets);
-  }
+    private readonly rotation: RotationService,
+  ) {}
 
   async run(jobId: string, onProgress: () => void): Promise<number> {
     const job = await this.em.findOneOrFail(Job, { id: jobId });
-    if (!job.task) throw new PermanentJobError('The task of this job was removed');
+    if (!job.task) throw new PermanentFailure('The task of this job was removed');
     const task = await this.em.findOneOrFail(Task, { id: job.task.id });
     const record = await this.em.findOneOrFail(VaultRecord, { id: job.recordId() }, { populate: ['encryptedPassword'], refresh: true });
     const password = this.secrets.open(record.id, record.encryptedPassword);
     const shadow = await this.rotation.shadowCredentials(task);
     const connectAs = shadow ?? { username: record.username, password };
     const command = task.scriptParameters?.command;
-    if (!command) throw new PermanentJobError('The task has no command');
+    if (!command) throw new PermanentFailure('The task has no command');
     const env = { ...(task.scriptParameters?.parameters ?? {}), STEWARD_ACCOUNT: record.username };
     const result = await this.rotation.guard(() =>
       withSshSession(this.rotation.target(record, connectAs.password, connectAs.username), (session) => session.exec(command, { env, onProgress })),
@@ -39,7 +36,7 @@ export class CustomCommandService {
     job.exitCode = exitCode;
     job.output = redact([result.stdout, result.stderr].filter(Boolean).join('\n').trim(), [password, shadow?.password ?? '']);
     await this.em.flush();
-    if (exitCode !== 0) throw new PermanentJobError(`The command exited with code ${exitCode}`);
+    if (exitCode !== 0) throw new PermanentFailure(`The command exited with code ${exitCode}`);
     return exitCode;
   }
 }

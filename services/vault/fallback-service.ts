@@ -1,11 +1,9 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuditOutcome, Job, JobType, ServerSettings, Task, VaultRecord } from '../../db/entities';
-import { type Actor, AuditService } from '../shared/audit-service';
+import { type Actor, addAuditEvent } from '../shared/audit';
 import { BadInputError } from '../shared/errors';
-import type { JobLauncher } from '../ports';
-import { JobService } from '../jobs/job-service';
-import type { VaultSecrets } from '../shared/vault-secrets';
+import type { JobService } from '../jobs/job-service';
 
 export interface FallbackSettingsUpdate {
   enabled: boolean;
@@ -19,8 +17,7 @@ export interface FallbackSettingsUpdate {
 export class FallbackService {
   constructor(
     private readonly em: EntityManager,
-    private readonly secrets: VaultSecrets,
-    private readonly launcher?: JobLauncher,
+    private readonly jobs: JobService,
   ) {}
 
   settings(): Promise<ServerSettings> {
@@ -39,7 +36,7 @@ export class FallbackService {
       settings.fallbackEnabled = update.enabled;
       settings.fallbackFrequencySeconds = update.frequencySeconds;
       settings.fallbackCycles = update.cycles;
-      new AuditService(em).add({
+      addAuditEvent(em, {
         actor,
         action: 'updateFallbackSettings',
         target: { type: 'ServerSettings', id: '1' },
@@ -65,7 +62,7 @@ export class FallbackService {
     if (already) return already.id; // a retried activity must not schedule the cycle twice
     const record = await this.em.findOneOrFail(VaultRecord, { id: failed.recordId() });
     const task = await this.em.findOneOrFail(Task, { id: failed.task.id });
-    const job = await new JobService(this.em, this.secrets, this.launcher).createAndLaunch({
+    const job = await this.jobs.createAndLaunch({
       record,
       task,
       type: JobType.FALLBACK,

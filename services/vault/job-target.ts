@@ -1,8 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type Task, VaultRecord } from '../../db/entities';
 import { TargetRecord } from '../../lib/enums';
-import { RecordService } from './record-service';
-import type { VaultSecrets } from '../shared/vault-secrets';
+import type { RecordService } from './record-service';
 
 export interface JobTarget {
   record: VaultRecord;
@@ -16,13 +15,13 @@ export interface JobTarget {
  * job for that record, running that record's task with the same script; when there is no such
  * record or task, the job runs for the record itself.
  */
-export async function resolveJobTarget(em: EntityManager, secrets: VaultSecrets, record: VaultRecord, task: Task): Promise<JobTarget> {
+export async function resolveJobTarget(em: EntityManager, records: RecordService, record: VaultRecord, task: Task): Promise<JobTarget> {
   if (task.targetRecord === TargetRecord.ITSELF) return { record, task, note: null };
   const kind = task.targetRecord === TargetRecord.REFERENCED ? 'referenced' : 'shadow';
   const otherId = task.targetRecord === TargetRecord.REFERENCED ? record.referencedRecord?.id : task.shadowRecord?.id;
   if (!otherId) return { record, task, note: `Task "${task.name}" targets the ${kind} record, which ${record.name} has none of; runs for the record itself` };
   const other = await em.findOneOrFail(VaultRecord, { id: otherId });
-  const otherTask = (await new RecordService(em, secrets).tasksOf(other)).find((candidate) => candidate.script === task.script);
+  const otherTask = (await records.tasksOf(other)).find((candidate) => candidate.script === task.script);
   if (!otherTask) {
     return { record, task, note: `The ${kind} record ${other.name} has no task running ${task.script}; runs for the record itself` };
   }

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuditOutcome, RecordGrant, User, VaultRecord } from '../../db/entities';
 import { RecordPermission, Role } from '../../lib/enums';
-import { actorOf, AuditService } from '../shared/audit-service';
+import { actorOf, addAuditEvent, recordAuditEventNow } from '../shared/audit';
 import { ForbiddenError, NotFoundError } from '../shared/errors';
 import { assertId } from '../shared/validation';
 
@@ -22,7 +22,7 @@ export class RecordAccess {
 
   async assert(user: User, recordId: string, permission: RecordPermission): Promise<void> {
     if (!(await this.has(user, recordId, permission))) {
-      await new AuditService(this.em).recordNow({
+      await recordAuditEventNow(this.em, {
         actor: actorOf(user),
         action: 'permissionRefused',
         target: { type: 'Record', id: recordId },
@@ -48,7 +48,7 @@ export class RecordAccess {
         grant ??= em.create(RecordGrant, { record: recordId, user: userId, permissions: [] });
         grant.permissions = [...new Set(permissions)];
       }
-      new AuditService(em).add({
+      addAuditEvent(em, {
         actor: actorOf(admin),
         action: 'grantRecordPermissions',
         target: { type: 'Record', id: recordId },

@@ -1,12 +1,9 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { RecordSession, User, VaultRecord } from '../../db/entities';
 import { PolicyEvent } from '../../lib/enums';
-import { actorOf } from '../shared/audit-service';
-import type { JobLauncher } from '../ports';
-import { type RecordChanges, RecordService, type RecordSpec } from './record-service';
-import { SessionService } from './session-service';
-import { TaskScheduler } from './task-scheduler';
-import type { VaultSecrets } from '../shared/vault-secrets';
+import { actorOf } from '../shared/audit';
+import type { RecordChanges, RecordService, RecordSpec } from './record-service';
+import type { SessionService } from './session-service';
+import type { TaskScheduler } from './task-scheduler';
 
 /**
  * What happens to a record, and the policy events it fires: creating or updating it (After
@@ -14,15 +11,11 @@ import type { VaultSecrets } from '../shared/vault-secrets';
  * unlock), sessions ending (After Session), deleting it (its open jobs are cancelled first).
  */
 export class RecordLifecycle {
-  private readonly records: RecordService;
-  private readonly scheduler: TaskScheduler;
-  private readonly sessions: SessionService;
-
-  constructor(em: EntityManager, secrets: VaultSecrets, launcher?: JobLauncher) {
-    this.records = new RecordService(em, secrets);
-    this.scheduler = new TaskScheduler(em, secrets, launcher);
-    this.sessions = new SessionService(em);
-  }
+  constructor(
+    private readonly records: RecordService,
+    private readonly scheduler: TaskScheduler,
+    private readonly sessions: SessionService,
+  ) {}
 
   async create(user: User, spec: RecordSpec): Promise<VaultRecord> {
     const record = await this.records.createRecord(actorOf(user), spec);

@@ -1,19 +1,13 @@
 import { LockMode, ref, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuditOutcome, RecordType, Task, VaultRecord } from '../../db/entities';
-import { type Actor, AuditService } from '../shared/audit-service';
-import { BadInputError, ConflictError, NotFoundError } from '../shared/errors';
-import {
-  assertFingerprint,
-  assertHost,
-  assertId,
-  assertNotBlank,
-  assertPort,
-  assertTimeZone,
-  assertUsername,
-} from '../shared/validation';
+import { type Actor, addAuditEvent, recordAuditEventNow } from '../shared/audit';
+import { BadInputError, ConflictError } from '../shared/errors';
+import { assertFingerprint, assertHost, assertNotBlank, assertPort, assertTimeZone, assertUsername } from '../shared/validation';
 import type { VaultSecrets } from '../shared/vault-secrets';
+import type { NodeService } from '../jobs/worker-nodes';
 import { assertTaskSpec, createTask, type TaskSpec } from './task-spec';
+import { findByIdOrNotFound } from '../shared/find';
 
 export interface RecordTypeSpec {
   name: string;
@@ -37,18 +31,15 @@ export type RecordChanges = Partial<Omit<RecordSpec, 'recordTypeId'>>;
 
 /** Record types, their tasks, and vault records. */
 export class RecordService {
-  private readonly audit: AuditService;
-
   constructor(
     private readonly em: EntityManager,
     private readonly secrets: VaultSecrets,
-  ) {
-    this.audit = new AuditService(em);
-  }
+    private readonly nodes: NodeService,
+  ) {}
 
   async createRecordType(actor: Actor, spec: RecordTypeSpec): Promise<RecordType> {
     assertNotBlank(spec.name, 'name');
-    for (const task of spec.tasks) await assertTaskSpec(this.em, task);
+    for (const task of spec.tasks) await assertTaskSpec(this.em, this.nodes, task);
     return this.writeOrConflict(`A record type named "${spec.name}" already exists`, () =>
       this.em.transactional(async (em) => {
         const recordType = em.create(RecordType, { name: spec.name.trim(), description: spec.description ?? undefined });
@@ -57,7 +48,7 @@ export class RecordService {
         spec.tasks.forEach((task, index) => {
           createTask(em, { recordType }, task).createdAt = new Date(now + index);
         });
-        new AuditService(em).add({
+        addAuditEvent(em, {
           actor,
           action: 'createRecordType',
           target: { type: 'RecordType', id: recordType.id },
@@ -95,7 +86,7 @@ export class RecordService {
           referencedRecord: referenced,
         });
         record.encryptedPassword = this.secrets.seal(record.id, spec.password);
-        new AuditService(em).add({
+        addAuditEvent(em, {
           actor,
           action: 'createRecord',
           target: { type: 'Record', id: record.id },
@@ -128,7 +119,7 @@ export class RecordService {
       if (changes.referencedRecordId != null) record.referencedRecord = ref(await this.referenceable(record, changes.referencedRecordId));
       if (changes.password) record.encryptedPassword = this.secrets.seal(record.id, changes.password);
       const changed = Object.entries(changes).filter(([, value]) => value != null).map(([key]) => key);
-      this.audit.add({ actor, action: 'updateRecord', target: { type: 'Record', id: record.id }, outcome: AuditOutcome.SUCCESS, details: { changed } });
+      addAuditEvent(this.em, { actor, action: 'updateRecord', target: { type: 'Record', id: record.id }, outcome: AuditOutcome.SUCCESS, details: { changed } });
       await this.em.flush();
       return record;
     });
@@ -149,7 +140,7 @@ export class RecordService {
   async deleteRecord(actor: Actor, recordId: string): Promise<void> {
     const record = await this.getRecord(recordId);
     this.em.remove(record);
-    this.audit.add({ actor, action: 'deleteRecord', target: { type: 'Record', id: record.id }, outcome: AuditOutcome.SUCCESS, details: { name: record.name } });
+    addAuditEvent(this.em, { actor, action: 'deleteRecord', target: { type: 'Record', id: record.id }, outcome: AuditOutcome.SUCCESS, details: { name: record.name } });
     await this.em.flush();
   }
 
@@ -160,7 +151,7 @@ export class RecordService {
     return this.writeOrConflict(`A record type named "${changes.name}" already exists`, async () => {
       if (changes.name != null) recordType.name = changes.name.trim();
       if (changes.description !== undefined) recordType.description = changes.description ?? undefined;
-      this.audit.add({ actor, action: 'updateRecordType', target: { type: 'RecordType', id: recordType.id }, outcome: AuditOutcome.SUCCESS });
+      addAuditEvent(this.em, { actor, action: 'updateRecordType', target: { type: 'RecordType', id: recordType.id }, outcome: AuditOutcome.SUCCESS });
       await this.em.flush();
       return recordType;
     });
@@ -172,19 +163,19 @@ export class RecordService {
     const inUse = await this.em.count(VaultRecord, { recordType: recordType.id });
     if (inUse > 0) throw new ConflictError(`${inUse} record(s) still use the record type "${recordType.name}"; delete or move them first`);
     this.em.remove(recordType);
-    this.audit.add({ actor, action: 'deleteRecordType', target: { type: 'RecordType', id: recordType.id }, outcome: AuditOutcome.SUCCESS, details: { name: recordType.name } });
+    addAuditEvent(this.em, { actor, action: 'deleteRecordType', target: { type: 'RecordType', id: recordType.id }, outcome: AuditOutcome.SUCCESS, details: { name: recordType.name } });
     await this.em.flush();
   }
 
   /** Reveals the secured field. Every unlock is audited. */
   async unlockRecord(actor: Actor, recordId: string, reason?: string | null): Promise<string> {
     const record = await this.getRecord(recordId).catch(async (error: unknown) => {
-      await this.audit.recordNow({ actor, action: 'unlockRecord', target: { type: 'Record', id: recordId.slice(0, 64) }, outcome: AuditOutcome.FAILURE });
+      await recordAuditEventNow(this.em, { actor, action: 'unlockRecord', target: { type: 'Record', id: recordId.slice(0, 64) }, outcome: AuditOutcome.FAILURE });
       throw error;
     });
     await this.em.populate(record, ['encryptedPassword']);
     const password = this.secrets.open(record.id, record.encryptedPassword);
-    this.audit.add({
+    addAuditEvent(this.em, {
       actor,
       action: 'unlockRecord',
       target: { type: 'Record', id: record.id },
@@ -196,16 +187,12 @@ export class RecordService {
   }
 
   async getRecord(id: string): Promise<VaultRecord> {
-    assertId(id, 'Record');
-    const record = await this.em.findOne(VaultRecord, { id });
-    if (!record) throw new NotFoundError('Record', id);
+    const record = await findByIdOrNotFound(this.em, VaultRecord, id, 'Record');
     return record;
   }
 
   async getRecordType(id: string): Promise<RecordType> {
-    assertId(id, 'Record type');
-    const recordType = await this.em.findOne(RecordType, { id });
-    if (!recordType) throw new NotFoundError('Record type', id);
+    const recordType = await findByIdOrNotFound(this.em, RecordType, id, 'Record type');
     return recordType;
   }
 

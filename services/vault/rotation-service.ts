@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuditOutcome, Job, PasswordHistoryEntry, ScriptKey, Task, VaultRecord } from '../../db/entities';
 import { canLogin, HostKeyMismatchError, SshAuthenticationError, type SshTarget, withSshSession } from '../../infra/ssh';
-import { AuditService, SYSTEM_ACTOR } from '../shared/audit-service';
-import { PermanentJobError } from '../shared/permanent-failure';
+import { addAuditEvent, SYSTEM_ACTOR } from '../shared/audit';
+import { PermanentFailure } from '../shared/permanent-failure';
 import { generatePassword } from './password-policy';
 import { redact } from '../shared/redaction';
 import { DEFAULT_PASSWORD_LENGTH } from '../../lib/script-parameters';
@@ -58,7 +58,7 @@ export class RotationService {
     const output = redact([result.stdout, result.stderr].filter(Boolean).join('\n').trim(), [current, pending, shadow?.password ?? '']);
     await this.saveDetails(job, exitCode, output);
     const program = plan.command.replace(/^LC_ALL=C /, '').split(' ')[0];
-    if (exitCode !== 0) throw new PermanentJobError(`${program} on ${record.host} exited with code ${exitCode}`);
+    if (exitCode !== 0) throw new PermanentFailure(`${program} on ${record.host} exited with code ${exitCode}`);
     return { exitCode, alreadyChanged: false };
   }
 
@@ -66,7 +66,7 @@ export class RotationService {
   async verifyPendingPassword(jobId: string): Promise<void> {
     const { record, pending } = await this.loadRotation(jobId);
     if (!(await this.tryLogin(record, pending))) {
-      throw new PermanentJobError(`${record.host} does not accept the new password for ${record.username}`);
+      throw new PermanentFailure(`${record.host} does not accept the new password for ${record.username}`);
     }
   }
 
@@ -75,7 +75,7 @@ export class RotationService {
     const job = await this.em.findOneOrFail(Job, { id: jobId });
     const record = await this.em.findOneOrFail(VaultRecord, { id: job.recordId() }, { populate: ['encryptedPassword'], refresh: true });
     if (!(await this.tryLogin(record, this.secrets.open(record.id, record.encryptedPassword)))) {
-      throw new PermanentJobError(`${record.host} refused the password the vault holds for ${record.username}`);
+      throw new PermanentFailure(`${record.host} refused the password the vault holds for ${record.username}`);
     }
   }
 
@@ -98,7 +98,7 @@ export class RotationService {
     record.encryptedPendingPassword = null;
     record.pendingPasswordSince = null;
     record.passwordChangedAt = new Date();
-    new AuditService(em).add({ actor: SYSTEM_ACTOR, action, target: { type: 'Record', id: record.id }, outcome: AuditOutcome.SUCCESS, details: { jobId } });
+    addAuditEvent(em, { actor: SYSTEM_ACTOR, action, target: { type: 'Record', id: record.id }, outcome: AuditOutcome.SUCCESS, details: { jobId } });
     if (record.referencedRecord) await this.updateReferencedRecord(em, record, jobId);
   }
 
@@ -109,13 +109,18 @@ export class RotationService {
     em.create(PasswordHistoryEntry, { record: referenced, encryptedPassword: referenced.encryptedPassword, retiredAt: new Date(), jobId });
     referenced.encryptedPassword = this.secrets.seal(referenced.id, password);
     referenced.passwordChangedAt = new Date();
-    new AuditService(em).add({
+    addAuditEvent(em, {
       actor: SYSTEM_ACTOR,
       action: 'updateReferencedPassword',
       target: { type: 'Record', id: referenced.id },
       outcome: AuditOutcome.SUCCESS,
       details: { jobId, from: record.id },
     });
+  }
+
+  /** Reconciles the record of the job, after its rotation failed or was cancelled. */
+  async reconcileAfterJob(jobId: string): Promise<ReconcileOutcome> {
+    return this.reconcile((await this.recordOfJob(jobId)).id);
   }
 
   /**
@@ -150,7 +155,7 @@ export class RotationService {
       populate: ['encryptedPassword', 'encryptedPendingPassword'],
       refresh: true,
     });
-    if (!record.encryptedPendingPassword) throw new PermanentJobError('No pending password is stored for this rotation');
+    if (!record.encryptedPendingPassword) throw new PermanentFailure('No pending password is stored for this rotation');
     return {
       job,
       record,
@@ -173,8 +178,8 @@ export class RotationService {
     try {
       return await work();
     } catch (error) {
-      if (error instanceof HostKeyMismatchError) throw new PermanentJobError(error.message);
-      if (error instanceof SshAuthenticationError) throw new PermanentJobError('The host refused the password the vault holds');
+      if (error instanceof HostKeyMismatchError) throw new PermanentFailure(error.message);
+      if (error instanceof SshAuthenticationError) throw new PermanentFailure('The host refused the password the vault holds');
       throw error;
     }
   }

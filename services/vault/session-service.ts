@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuditOutcome, RecordSession, VaultRecord } from '../../db/entities';
-import { type Actor, AuditService } from '../shared/audit-service';
-import { ConflictError, NotFoundError } from '../shared/errors';
-import { assertId } from '../shared/validation';
+import { type Actor, addAuditEvent } from '../shared/audit';
+import { ConflictError } from '../shared/errors';
+import { findByIdOrNotFound } from '../shared/find';
 
 /**
  * Sessions on records, as a session broker reports them. Sessions are counted per group: a
@@ -12,23 +12,19 @@ export class SessionService {
   constructor(private readonly em: EntityManager) {}
 
   async start(actor: Actor, recordId: string, subject?: string | null): Promise<RecordSession> {
-    assertId(recordId, 'Record');
-    const record = await this.em.findOne(VaultRecord, { id: recordId });
-    if (!record) throw new NotFoundError('Record', recordId);
+    const record = await findByIdOrNotFound(this.em, VaultRecord, recordId, 'Record');
     const session = this.em.create(RecordSession, { record, subject: subject ?? null, startedAt: new Date() });
-    new AuditService(this.em).add({ actor, action: 'startSession', target: { type: 'Record', id: record.id }, outcome: AuditOutcome.SUCCESS, details: { sessionId: session.id } });
+    addAuditEvent(this.em, { actor, action: 'startSession', target: { type: 'Record', id: record.id }, outcome: AuditOutcome.SUCCESS, details: { sessionId: session.id } });
     await this.em.flush();
     return session;
   }
 
   /** Ends a session; returns it with its record. */
   async end(actor: Actor, sessionId: string): Promise<RecordSession> {
-    assertId(sessionId, 'Session');
-    const session = await this.em.findOne(RecordSession, { id: sessionId });
-    if (!session) throw new NotFoundError('Session', sessionId);
+    const session = await findByIdOrNotFound(this.em, RecordSession, sessionId, 'Session');
     if (session.endedAt) throw new ConflictError('The session already ended');
     session.endedAt = new Date();
-    new AuditService(this.em).add({ actor, action: 'endSession', target: { type: 'Record', id: session.record.id }, outcome: AuditOutcome.SUCCESS, details: { sessionId } });
+    addAuditEvent(this.em, { actor, action: 'endSession', target: { type: 'Record', id: session.record.id }, outcome: AuditOutcome.SUCCESS, details: { sessionId } });
     await this.em.flush();
     return session;
   }

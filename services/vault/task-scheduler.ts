@@ -6,7 +6,6 @@ import type { JobLauncher } from '../ports';
 import { JobService } from '../jobs/job-service';
 import { resolveJobTarget } from './job-target';
 import { RecordService } from './record-service';
-import type { VaultSecrets } from '../shared/vault-secrets';
 
 function describeWait(due: Date, runAt: Date): string {
   return runAt.getTime() === due.getTime() ? `due ${due.toISOString()}` : `due ${due.toISOString()}, outside the time window: runs when it opens at ${runAt.toISOString()}`;
@@ -19,17 +18,12 @@ function describeWait(due: Date, runAt: Date): string {
  * the event happens. Every job honours its task's time window.
  */
 export class TaskScheduler {
-  private readonly jobs: JobService;
-  private readonly records: RecordService;
-
   constructor(
     private readonly em: EntityManager,
-    private readonly secrets: VaultSecrets,
-    private readonly launcher?: JobLauncher,
-  ) {
-    this.jobs = new JobService(em, secrets, launcher);
-    this.records = new RecordService(em, secrets);
-  }
+    private readonly jobs: JobService,
+    private readonly records: RecordService,
+    private readonly launcher: JobLauncher,
+  ) {}
 
   /**
    * After the record's tasks (or the record) changed: upcoming recurring jobs are replaced by the
@@ -115,12 +109,12 @@ export class TaskScheduler {
       await this.createEventJob(record, task, PolicyEvent.AFTER_SESSION, new Date(), reason);
     }
     const deferred = await this.em.find(Job, { record: { $in: group }, triggerEvent: PolicyEvent.AFTER_SESSION, state: JobState.SCHEDULED });
-    for (const job of deferred) await this.launcher?.notifySessionsChanged(job).catch(() => undefined);
+    for (const job of deferred) await this.launcher.notifySessionsChanged(job).catch(() => undefined);
   }
 
   /** An event job, for the task's target record, honouring the time window. */
   private async createEventJob(record: VaultRecord, task: Task, event: PolicyEvent, dueAt: Date, reason: string): Promise<Job> {
-    const target = await resolveJobTarget(this.em, this.secrets, record, task);
+    const target = await resolveJobTarget(this.em, this.records, record, task);
     const runAt = windowAdjusted(target.task, dueAt);
     return this.jobs.createAndLaunch({
       record: target.record,
@@ -153,7 +147,7 @@ export class TaskScheduler {
   }
 
   private async cancel(job: Job, reason: string): Promise<void> {
-    if (this.launcher) await this.launcher.cancel(job).catch(() => undefined);
+    await this.launcher.cancel(job).catch(() => undefined);
     await this.jobs.finish(job.id, JobState.CANCELLED, reason);
   }
 }

@@ -2,16 +2,15 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuditOutcome, Task, type User, VaultRecord } from '../../db/entities';
 import { RecordPermission, Role, TaskSource } from '../../lib/enums';
-import { actorOf, AuditService } from '../shared/audit-service';
-import { ConflictError, ForbiddenError, NotFoundError } from '../shared/errors';
-import type { JobLauncher } from '../ports';
-import { RecordAccess } from './record-access';
-import { RecordService } from './record-service';
-import { TaskScheduler } from './task-scheduler';
+import { actorOf, addAuditEvent } from '../shared/audit';
+import { ConflictError, ForbiddenError } from '../shared/errors';
+import type { RecordAccess } from './record-access';
+import type { RecordService } from './record-service';
+import type { NodeService } from '../jobs/worker-nodes';
+import type { TaskScheduler } from './task-scheduler';
 import type { ScriptParameters } from '../../lib/script-parameters';
 import { applyTaskSpec, assertTaskSpec, createTask, specOf, type TaskSpec } from './task-spec';
-import { assertId } from '../shared/validation';
-import type { VaultSecrets } from '../shared/vault-secrets';
+import { findByIdOrNotFound } from '../shared/find';
 
 export interface ApplicableTask {
   task: Task;
@@ -26,19 +25,13 @@ export type TaskOwner = { recordTypeId: string } | { recordId: string };
  * it. Every change reschedules the affected records' upcoming jobs.
  */
 export class TaskService {
-  private readonly records: RecordService;
-  private readonly access: RecordAccess;
-  private readonly scheduler: TaskScheduler;
-
   constructor(
     private readonly em: EntityManager,
-    secrets: VaultSecrets,
-    launcher?: JobLauncher,
-  ) {
-    this.records = new RecordService(em, secrets);
-    this.access = new RecordAccess(em);
-    this.scheduler = new TaskScheduler(em, secrets, launcher);
-  }
+    private readonly records: RecordService,
+    private readonly access: RecordAccess,
+    private readonly scheduler: TaskScheduler,
+    private readonly nodes: NodeService,
+  ) {}
 
   async applicableTasks(record: VaultRecord): Promise<ApplicableTask[]> {
     const source = record.tasksUnique ? TaskSource.RECORD : TaskSource.RECORD_TYPE;
@@ -46,7 +39,7 @@ export class TaskService {
   }
 
   async addTask(user: User, owner: TaskOwner, spec: TaskSpec): Promise<Task> {
-    await assertTaskSpec(this.em, spec);
+    await assertTaskSpec(this.em, this.nodes, spec);
     if ('recordTypeId' in owner) {
       this.assertAdministrator(user);
       const recordType = await this.records.getRecordType(owner.recordTypeId);
@@ -64,7 +57,7 @@ export class TaskService {
   /** Edit Policy: another script, other events, window or node. */
   async updateTask(user: User, taskId: string, spec: TaskSpec, version: number): Promise<Task> {
     const task = await this.editableTask(user, taskId);
-    await assertTaskSpec(this.em, spec);
+    await assertTaskSpec(this.em, this.nodes, spec);
     await this.em.lock(task, LockMode.OPTIMISTIC, version);
     await this.write(user, 'updateTask', () => applyTaskSpec(task, spec), { type: 'Task', id: task.id });
     await this.rescheduleOwnerOf(task, `task "${task.name}" changed`);
@@ -127,9 +120,7 @@ export class TaskService {
   }
 
   private async editableTask(user: User, taskId: string): Promise<Task> {
-    assertId(taskId, 'Task');
-    const task = await this.em.findOne(Task, { id: taskId });
-    if (!task) throw new NotFoundError('Task', taskId);
+    const task = await findByIdOrNotFound(this.em, Task, taskId, 'Task');
     if (task.record) await this.access.assert(user, task.record.id, RecordPermission.TASK_CONTROL_MANAGE);
     else this.assertAdministrator(user);
     return task;
@@ -149,7 +140,7 @@ export class TaskService {
   private async write<T>(user: User, action: string, change: () => T, target?: { type: 'Task' | 'Record'; id: string }): Promise<T> {
     const result = change();
     const id = target?.id ?? (result as { id?: string } | undefined)?.id ?? '';
-    new AuditService(this.em).add({ actor: actorOf(user), action, target: { type: target?.type ?? 'Task', id }, outcome: AuditOutcome.SUCCESS });
+    addAuditEvent(this.em, { actor: actorOf(user), action, target: { type: target?.type ?? 'Task', id }, outcome: AuditOutcome.SUCCESS });
     await this.em.flush();
     return result;
   }

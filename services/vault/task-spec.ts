@@ -7,7 +7,7 @@ import { OccurrenceRuleError } from '../../lib/occurrences';
 import { type ScriptParameters, scriptParametersProblem } from '../../lib/script-parameters';
 import { type TaskSchedule, validateTaskTiming } from '../../lib/task-occurrences';
 import { BadInputError, NotFoundError } from '../shared/errors';
-import { NodeService } from '../jobs/worker-nodes';
+import type { NodeService } from '../jobs/worker-nodes';
 import { assertId, assertNotBlank, assertTimeZone } from '../shared/validation';
 
 /** What a person configures on a task (Add Task, Edit Policy). */
@@ -29,7 +29,7 @@ export interface TaskSpec {
 const MAX_UNLOCK_DELAY_MINUTES = 7 * 24 * 60;
 
 /** Refuses a task that could never run as configured; nothing is written. */
-export async function assertTaskSpec(em: EntityManager, spec: TaskSpec): Promise<void> {
+export async function assertTaskSpec(em: EntityManager, nodes: NodeService, spec: TaskSpec): Promise<void> {
   assertNotBlank(spec.name, 'name');
   if (spec.policyEvents.length === 0) throw new BadInputError(`Task "${spec.name}" needs at least one policy event`, 'policyEvents');
   const unlocks = spec.policyEvents.includes(PolicyEvent.AFTER_UNLOCK);
@@ -58,7 +58,7 @@ export async function assertTaskSpec(em: EntityManager, spec: TaskSpec): Promise
     if (error instanceof OccurrenceRuleError) throw new BadInputError(error.message, error.field);
     throw error;
   }
-  await new NodeService(em).assertRegistered(spec.executionNode ?? LOCAL_NODE);
+  await nodes.assertRegistered(spec.executionNode ?? LOCAL_NODE);
 }
 
 function timingOf(spec: TaskSpec) {

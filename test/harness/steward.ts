@@ -8,12 +8,9 @@ import { openDatabase } from '../../db/database';
 import { LOCAL_NODE } from '../../lib/nodes';
 import { Role } from '../../lib/enums';
 import { AuthService } from '../../services/identity/auth-service';
-import { SYSTEM_ACTOR } from '../../services/shared/audit-service';
-import { VaultSecrets } from '../../services/shared/vault-secrets';
+import { SYSTEM_ACTOR } from '../../services/shared/audit';
 import { connectTemporalClient } from '../../temporal/connection';
-import { TemporalAccessWorkflows } from '../../temporal/temporal-access-workflows';
-import { TemporalClientWorkflows } from '../../temporal/temporal-client-workflows';
-import { TemporalJobLauncher } from '../../temporal/temporal-job-launcher';
+import { temporalPorts } from '../../temporal/ports';
 import { createStewardWorker, NativeConnection } from '../../temporal/worker';
 import { TEST_MASTER_KEY, testEnvironment } from './test-env';
 
@@ -46,10 +43,7 @@ export async function startStewardStack(options: { worker?: boolean; databaseUrl
   const client = await connectTemporalClient({ address: env.temporalAddress, namespace: 'default', masterKey });
   const api = await startApiServer({
     orm,
-    secrets: new VaultSecrets(masterKey),
-    launcher: new TemporalJobLauncher(client),
-    accessWorkflows: new TemporalAccessWorkflows(client),
-    clientWorkflows: new TemporalClientWorkflows(client),
+    ports: temporalPorts(client, masterKey),
     port: 0,
     masterKey,
     codecOrigins: ['http://localhost:8233'],

@@ -2,7 +2,8 @@ import { gzipSync } from 'node:zlib';
 import type { ClientTaskType, ManagedSystem } from '../../db/entities';
 import { isGzipTar } from '../../lib/tarball';
 import { compareVersions } from '../../lib/versions';
-import { isCompatible, PermanentEndpointError } from '../../services/client-tasks/endpoint';
+import { isCompatible } from '../../services/client-tasks/endpoint';
+import { PermanentFailure } from '../../services/shared/permanent-failure';
 import { scanPlan } from '../../services/client-tasks/endpoint/drivers/scan-plan';
 import { environmentName, environmentValue, settingsEnvironment } from '../../services/client-tasks/endpoint/environment';
 import { launcherInput } from '../../services/client-tasks/endpoint/remote-commands';
@@ -18,8 +19,8 @@ describe('settings as environment variables', () => {
       'TARGET_PATH',
       'PATHS',
     ]);
-    expect(() => settingsEnvironment({ 'a-b': 1, a_b: 2 })).toThrow(PermanentEndpointError);
-    expect(() => settingsEnvironment({ '---': 1 })).toThrow(PermanentEndpointError);
+    expect(() => settingsEnvironment({ 'a-b': 1, a_b: 2 })).toThrow(PermanentFailure);
+    expect(() => settingsEnvironment({ '---': 1 })).toThrow(PermanentFailure);
   });
 
   it('writes strings as they are, arrays one item per line, everything else as JSON', () => {
@@ -42,8 +43,8 @@ describe('settings as environment variables', () => {
     ]);
     expect(script).toBe('echo hi\n');
     expect(() => launcherInput('job-1', { NOTE: 'a\0b' }, 'true')).toThrow(/NUL/);
-    expect(() => launcherInput('job-1', { 'lower case': 'x' }, 'true')).toThrow(PermanentEndpointError);
-    expect(() => launcherInput('job-1', { RUN_LABEL: 'other' }, 'true')).toThrow(PermanentEndpointError);
+    expect(() => launcherInput('job-1', { 'lower case': 'x' }, 'true')).toThrow(PermanentFailure);
+    expect(() => launcherInput('job-1', { RUN_LABEL: 'other' }, 'true')).toThrow(PermanentFailure);
   });
 });
 
@@ -74,7 +75,7 @@ describe('scan plans', () => {
   it('uses the configured paths when given, and needs a root', () => {
     expect(scanPlan({ paths: ['/home/', '/home/alice', '/'], include: ['*'] }).roots).toEqual(['/']);
     expect(scanPlan({ paths: ['/data/'], include: ['*'] }).roots).toEqual(['/data']);
-    expect(() => scanPlan({ include: ['*.exe'] })).toThrow(PermanentEndpointError);
+    expect(() => scanPlan({ include: ['*.exe'] })).toThrow(PermanentFailure);
   });
 });
 

@@ -1,12 +1,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ClientTaskType, ManagedSystem, Product } from '../../../db/entities';
+import type { PackageRepositoryService } from '../package-repository';
 import { settingsChecker } from '../settings';
 import type { VaultSecrets } from '../../shared/vault-secrets';
 import { isCompatible } from './compatibility';
 import { withSystemConnection } from './connection';
 import { builtInDriver, type EndpointDriver, runProductCommand } from './drivers';
 import { EndpointSession } from './endpoint-session';
-import { PermanentEndpointError } from './errors';
+import { PermanentFailure } from '../../shared/permanent-failure';
 import { RUN_LABEL } from './remote-commands';
 import type { Report } from './report';
 import { SystemState } from './system-state';
@@ -37,29 +38,31 @@ export class ClientEndpointService {
   constructor(
     private readonly em: EntityManager,
     private readonly secrets: VaultSecrets,
+    private readonly repository: PackageRepositoryService,
   ) {}
 
   async run(request: EndpointRunRequest, options: EndpointRunOptions): Promise<EndpointRunResult> {
-    if (!RUN_LABEL.test(request.runLabel)) throw new PermanentEndpointError('A run label is 1–128 letters, digits, ".", "_" or "-"');
+    if (!RUN_LABEL.test(request.runLabel)) throw new PermanentFailure('A run label is 1–128 letters, digits, ".", "_" or "-"');
     const system = await this.em.findOne(ManagedSystem, { id: request.systemId });
-    if (!system) throw new PermanentEndpointError(`System ${request.systemId} no longer exists`);
+    if (!system) throw new PermanentFailure(`System ${request.systemId} no longer exists`);
     const taskType = await this.em.findOne(ClientTaskType, { id: request.clientTaskTypeId });
-    if (!taskType) throw new PermanentEndpointError(`Client task type ${request.clientTaskTypeId} no longer exists`);
+    if (!taskType) throw new PermanentFailure(`Client task type ${request.clientTaskTypeId} no longer exists`);
     const product = await this.em.findOneOrFail(Product, { id: taskType.product.id });
-    if (!isCompatible(taskType, system)) throw new PermanentEndpointError(`${taskType.name} does not run on ${system.properties?.osFamily} systems`);
+    if (!isCompatible(taskType, system)) throw new PermanentFailure(`${taskType.name} does not run on ${system.properties?.osFamily} systems`);
     const problem = settingsChecker(taskType)(request.settings);
-    if (problem) throw new PermanentEndpointError(problem);
+    if (problem) throw new PermanentFailure(problem);
     const driver = this.driverFor(product, taskType);
 
     options.heartbeat(`Connecting to ${system.host}:${system.port}`);
     return withSystemConnection(this.em, this.secrets, system, async (ssh, password) => {
-      await new SystemState(this.em).recordContact(system.id);
+      const state = new SystemState(this.em);
+      await state.recordContact(system.id);
       const session = new EndpointSession(ssh, { runLabel: request.runLabel, heartbeat: options.heartbeat, signal: options.signal, secrets: [password] });
       try {
-        const outcome = await driver({ em: this.em, session, system, taskType, settings: request.settings });
+        const outcome = await driver({ session, repository: this.repository, state, system, taskType, settings: request.settings });
         return { ...outcome, output: session.output() };
       } catch (error) {
-        if (error instanceof PermanentEndpointError) error.output = session.output();
+        if (error instanceof PermanentFailure) error.output = session.output();
         throw error;
       }
     });
@@ -69,7 +72,7 @@ export class ClientEndpointService {
   private driverFor(product: Product, taskType: ClientTaskType): EndpointDriver {
     if (taskType.command) return runProductCommand;
     const driver = builtInDriver(product.name, taskType.name);
-    if (!driver) throw new PermanentEndpointError(`${product.name} / ${taskType.name} has no command and is not built in, so it cannot run`);
+    if (!driver) throw new PermanentFailure(`${product.name} / ${taskType.name} has no command and is not built in, so it cannot run`);
     return driver;
   }
 }

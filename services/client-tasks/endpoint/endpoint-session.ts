@@ -1,6 +1,6 @@
 import type { ExecResult, SshSession } from '../../../infra/ssh';
 import { redact } from '../../shared/redaction';
-import { PermanentEndpointError } from './errors';
+import { PermanentFailure } from '../../shared/permanent-failure';
 import { LAUNCHER_COMMAND, LAUNCHER_FAILED, launcherInput, UPLOAD_COMMAND } from './remote-commands';
 import { type Report, splitReport } from './report';
 import { execUntilAborted } from './stoppable-exec';
@@ -38,12 +38,12 @@ export class EndpointSession {
     const { text, report, problem } = splitReport(result.stdout);
     this.keep(step, text, result.stderr);
     if (result.exitCode === null) throw new Error(`${step}: the script ended without an exit status (killed on the endpoint?)`);
-    if (result.exitCode === LAUNCHER_FAILED && !report) throw new PermanentEndpointError(`${step}: the endpoint could not start the script: ${this.lastLine(result.stderr)}`);
+    if (result.exitCode === LAUNCHER_FAILED && !report) throw new PermanentFailure(`${step}: the endpoint could not start the script: ${this.lastLine(result.stderr)}`);
     if (result.exitCode !== 0) {
       const reason = typeof report?.error === 'string' ? report.error : this.lastLine(result.stderr) || 'no error message';
-      throw new PermanentEndpointError(`${step} failed (exit code ${result.exitCode}): ${this.safe(reason)}`);
+      throw new PermanentFailure(`${step} failed (exit code ${result.exitCode}): ${this.safe(reason)}`);
     }
-    if (!report) throw new PermanentEndpointError(`${step}: the endpoint did not report back: ${problem}`);
+    if (!report) throw new PermanentFailure(`${step}: the endpoint did not report back: ${problem}`);
     return report;
   }
 
@@ -52,7 +52,7 @@ export class EndpointSession {
     const result = await this.exec(step, UPLOAD_COMMAND, content.toString('base64'), null);
     const path = result.stdout.trim();
     if (result.exitCode !== 0 || !UPLOAD_PATH.test(path)) {
-      throw new PermanentEndpointError(`${step}: the upload failed (exit code ${result.exitCode}): ${this.lastLine(result.stderr) || 'no error message'}`);
+      throw new PermanentFailure(`${step}: the upload failed (exit code ${result.exitCode}): ${this.lastLine(result.stderr) || 'no error message'}`);
     }
     this.keep(step, `${content.length} bytes uploaded`, '');
     return path;

@@ -1,4 +1,4 @@
-import { PermanentEndpointError } from './errors';
+import { PermanentFailure } from '../../shared/permanent-failure';
 
 /** Names of the STEWARD_<NAME> variables a script sees. */
 export const ENVIRONMENT_NAME = /^[A-Z0-9_]{1,64}$/;
@@ -29,9 +29,9 @@ export function settingsEnvironment(settings: Record<string, unknown>): Record<s
   const owners = new Map<string, string>();
   for (const [key, value] of Object.entries(settings)) {
     const name = environmentName(key);
-    if (!ENVIRONMENT_NAME.test(name)) throw new PermanentEndpointError(`The setting "${key}" has no usable environment variable name`);
+    if (!ENVIRONMENT_NAME.test(name)) throw new PermanentFailure(`The setting "${key}" has no usable environment variable name`);
     const owner = owners.get(name);
-    if (owner !== undefined) throw new PermanentEndpointError(`The settings "${owner}" and "${key}" would both be STEWARD_${name}`);
+    if (owner !== undefined) throw new PermanentFailure(`The settings "${owner}" and "${key}" would both be STEWARD_${name}`);
     owners.set(name, key);
     environment[name] = environmentValue(value);
   }

@@ -1,3 +1,3 @@
 export { ClientEndpointService, type EndpointRunOptions, type EndpointRunRequest, type EndpointRunResult } from './client-endpoint-service';
 export { isCompatible } from './compatibility';
-export { EndpointRunAbortedError, PermanentEndpointError } from './errors';
+export { EndpointRunAbortedError } from './errors';

@@ -4,7 +4,7 @@
  * parsed as shell syntax.
  */
 import { ENVIRONMENT_NAME, environmentValue } from './environment';
-import { PermanentEndpointError } from './errors';
+import { PermanentFailure } from '../../shared/permanent-failure';
 
 /** Run labels name pid files; the launcher and the stop command check the same alphabet. */
 export const RUN_LABEL = /^[A-Za-z0-9_.-]{1,128}$/;
@@ -75,10 +75,10 @@ if base64 -d > "$file"; then printf "%s\\n" "$file"; else rm -f "$file"; exit ${
 export function launcherInput(runLabel: string, environment: Record<string, unknown>, script: string): string {
   const lines = [`RUN_LABEL ${Buffer.from(runLabel).toString('base64')}`];
   for (const [name, value] of Object.entries(environment)) {
-    if (!ENVIRONMENT_NAME.test(name) || name === 'RUN_LABEL') throw new PermanentEndpointError(`${JSON.stringify(name)} cannot be an environment variable name`);
+    if (!ENVIRONMENT_NAME.test(name) || name === 'RUN_LABEL') throw new PermanentFailure(`${JSON.stringify(name)} cannot be an environment variable name`);
     const text = environmentValue(value);
     // The environment cannot hold NUL; refusing beats silently truncating a value.
-    if (text.includes('\0')) throw new PermanentEndpointError(`STEWARD_${name} contains a NUL character`);
+    if (text.includes('\0')) throw new PermanentFailure(`STEWARD_${name} contains a NUL character`);
     lines.push(`${name} ${Buffer.from(text, 'utf8').toString('base64')}`);
   }
   return `${lines.join('\n')}\n\n${script.endsWith('\n') ? script : `${script}\n`}`;

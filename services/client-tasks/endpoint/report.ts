@@ -1,6 +1,6 @@
 import Ajv, { type ValidateFunction } from 'ajv';
 import { describeSchemaErrors } from '../settings';
-import { PermanentEndpointError } from './errors';
+import { PermanentFailure } from '../../shared/permanent-failure';
 
 /** An endpoint script ends its stdout with this prefix and one line of JSON: what it did, machine-readably. */
 export const REPORT_PREFIX = 'STEWARD-REPORT ';
@@ -39,6 +39,6 @@ export function reportShape<T>(schema: Record<string, unknown>): ValidateFunctio
 }
 
 export function checkReport<T>(validate: ValidateFunction<T>, report: Report, step: string): T {
-  if (!validate(report)) throw new PermanentEndpointError(`${step}: the endpoint's report is malformed: ${describeSchemaErrors(validate.errors)}`);
+  if (!validate(report)) throw new PermanentFailure(`${step}: the endpoint's report is malformed: ${describeSchemaErrors(validate.errors)}`);
   return report;
 }

@@ -1,8 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ClientRun, ClientTask, ClientTaskAssignment, ClientTaskType, FINAL_JOB_STATES, Job, JobState, ManagedSystem } from '../../../db/entities';
-import { ClientEndpointService, isCompatible } from '../endpoint';
-import { JobService } from '../../jobs/job-service';
-import type { VaultSecrets } from '../../shared/vault-secrets';
+import { type ClientEndpointService, isCompatible } from '../endpoint';
+import type { JobService } from '../../jobs/job-service';
 
 /** What a client task job's workflow needs before it starts. */
 export interface ClientJobPlan {
@@ -23,14 +22,11 @@ export interface ClientJobStart {
 
 /** A client task job's lifecycle on the endpoint: planning, starting on the approved task version, and running over SSH. */
 export class ClientJobService {
-  private readonly jobs: JobService;
-
   constructor(
     private readonly em: EntityManager,
-    private readonly secrets: VaultSecrets,
-  ) {
-    this.jobs = new JobService(em, secrets);
-  }
+    private readonly jobs: JobService,
+    private readonly endpoint: ClientEndpointService,
+  ) {}
 
   async plan(jobId: string): Promise<ClientJobPlan> {
     const job = await this.em.findOne(Job, { id: jobId });
@@ -84,7 +80,7 @@ export class ClientJobService {
   async runOnSystem(jobId: string, options: { heartbeat: (details: string) => void; signal: AbortSignal }): Promise<string> {
     const job = await this.em.findOneOrFail(Job, { id: jobId });
     const task = await this.em.findOneOrFail(ClientTask, { id: job.clientTask!.id });
-    const outcome = await new ClientEndpointService(this.em, this.secrets).run(
+    const outcome = await this.endpoint.run(
       { systemId: job.system!.id, clientTaskTypeId: task.taskType.id, settings: task.settings, runLabel: job.id },
       options,
     );

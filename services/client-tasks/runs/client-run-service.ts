@@ -1,31 +1,17 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
-import {
-  AuditOutcome,
-  ClientRun,
-  ClientRunTrigger,
-  ClientTask,
-  ClientTaskAssignment,
-  ClientTaskCapability,
-  FINAL_JOB_STATES,
-  Job,
-  JobEvent,
-  JobEventKind,
-  JobState,
-  JobType,
-  ManagedSystem,
-  type User,
-} from '../../../db/entities';
+import { AuditOutcome, ClientRun, ClientRunTrigger, ClientTask, ClientTaskAssignment, ClientTaskCapability, FINAL_JOB_STATES, Job, JobEvent, JobEventKind, JobState, JobType, ManagedSystem, type User } from '../../../db/entities';
 import { randomizedOffsetMs } from '../../../lib/assignment-occurrences';
 import { LOCAL_NODE } from '../../../lib/nodes';
 import { systemsInScope } from '../../assignments/scope';
-import { actorOf, AuditService, SYSTEM_ACTOR } from '../../shared/audit-service';
+import { actorOf, addAuditEvent, SYSTEM_ACTOR } from '../../shared/audit';
 import type { ClientWorkflows } from '../../ports';
-import { ClientTaskPermissions, isAdministrator } from '../permissions';
-import { BadInputError, ConflictError, ForbiddenError, NotFoundError } from '../../shared/errors';
+import { type ClientTaskPermissions, isAdministrator } from '../permissions';
+import { BadInputError, ConflictError, ForbiddenError } from '../../shared/errors';
 import { type Page, type PageRequest, paginateNewestFirst } from '../../shared/pagination';
-import { assertId, UUID } from '../../shared/validation';
+import { UUID } from '../../shared/validation';
+import { findByIdOrNotFound } from '../../shared/find';
 
 /** How many jobs of a run are in each state; `targeted` is all of them. */
 export interface ClientRunCounts {
@@ -59,19 +45,14 @@ interface NewClientJob {
 
 /** Client task runs: Run Client Task Now, firings of scheduled assignments, their live counts, and cancelling them. */
 export class ClientRunService {
-  private readonly permissions: ClientTaskPermissions;
-
   constructor(
     private readonly em: EntityManager,
-    private readonly workflows?: ClientWorkflows,
-  ) {
-    this.permissions = new ClientTaskPermissions(em);
-  }
+    private readonly permissions: ClientTaskPermissions,
+    private readonly workflows: ClientWorkflows,
+  ) {}
 
   async run(id: string): Promise<ClientRun> {
-    assertId(id, 'Client run');
-    const run = await this.em.findOne(ClientRun, { id });
-    if (!run) throw new NotFoundError('Client run', id);
+    const run = await findByIdOrNotFound(this.em, ClientRun, id, 'Client run');
     return run;
   }
 
@@ -109,7 +90,7 @@ export class ClientRunService {
     const run = await this.em.transactional(async (em) => {
       const created = this.newRun(em, { clientTask: task, trigger: ClientRunTrigger.RUN_NOW, firedAt, requestedBy: user });
       await this.insertJobs(em, created, task, JobType.ON_DEMAND, systems.map((system) => ({ system, scheduledFor: firedAt })), `Run Now by ${user.username}`);
-      new AuditService(em).add({
+      addAuditEvent(em, {
         actor: actorOf(user),
         action: 'runClientTaskNow',
         target: { type: 'ClientTask', id: task.id },
@@ -151,7 +132,7 @@ export class ClientRunService {
         await this.insertJobs(em, created, task, JobType.SCHEDULED, jobs, `Scheduled by assignment ${assignmentId}`);
         afterId = page[page.length - 1]!.id;
       }
-      new AuditService(em).add({
+      addAuditEvent(em, {
         actor: SYSTEM_ACTOR,
         action: 'fireAssignment',
         target: { type: 'ClientTaskAssignment', id: assignmentId },
@@ -193,16 +174,15 @@ export class ClientRunService {
     if (!open) throw new ConflictError('Every job of the run has already ended');
     run.cancelledAt = new Date();
     const cancelled = await this.cancelWaitingJobs(run.id, `Cancelled with its run by ${actor.name}`);
-    new AuditService(this.em).add({ actor, action: 'cancelClientRun', target: { type: 'ClientRun', id: run.id }, outcome: AuditOutcome.SUCCESS, details: { pendingCancelled: cancelled } });
+    addAuditEvent(this.em, { actor, action: 'cancelClientRun', target: { type: 'ClientRun', id: run.id }, outcome: AuditOutcome.SUCCESS, details: { pendingCancelled: cancelled } });
     await this.em.flush();
-    if (!this.workflows) throw new ConflictError('This process cannot reach the job engine');
     await this.workflows.cancelRun(run);
     return run;
   }
 
-  /** Cancels the run's jobs that its workflow has not started yet; returns how many. */
-  cancelWaitingJobs(runId: string, reason: string): Promise<number> {
-    return this.cancelWaiting('run_id', runId, reason);
+  /** Cancels the run's jobs that its workflow has not started yet, in the given unit of work; returns how many. */
+  cancelWaitingJobs(runId: string, reason: string, em: EntityManager = this.em): Promise<number> {
+    return this.cancelWaiting(em, 'run_id', runId, reason);
   }
 
   /**
@@ -210,17 +190,17 @@ export class ClientRunService {
    * the workflow already started it: then the job's own workflow must be cancelled.
    */
   async cancelWaitingJob(jobId: string, reason: string): Promise<boolean> {
-    return (await this.cancelWaiting('id', jobId, reason)) > 0;
+    return (await this.cancelWaiting(this.em, 'id', jobId, reason)) > 0;
   }
 
   /** One statement, so a job is either cancelled here or claimed by its run's workflow, never both. */
-  private async cancelWaiting(column: 'id' | 'run_id', value: string, reason: string): Promise<number> {
-    const ids: { id: string }[] = await this.em.getConnection().execute(
+  private async cancelWaiting(em: EntityManager, column: 'id' | 'run_id', value: string, reason: string): Promise<number> {
+    const ids: { id: string }[] = await em.getConnection().execute(
       `update "jobs" set "state" = 'CANCELLED', "result" = ?, "finished_at" = now(), "updated_at" = now()
        where "${column}" = ? and "state" = 'SCHEDULED' and "launched_at" is null returning "id"`,
       [reason, value],
     );
-    await this.addEvents(this.em, ids.map(({ id }) => id), JobEventKind.CANCELLED, reason);
+    await this.addEvents(em, ids.map(({ id }) => id), JobEventKind.CANCELLED, reason);
     return ids.length;
   }
 
@@ -325,7 +305,6 @@ export class ClientRunService {
   }
 
   private async start(run: ClientRun): Promise<void> {
-    if (!this.workflows) throw new ConflictError('This process cannot reach the job engine');
     await this.workflows.startRun(run);
   }
 }

@@ -1,7 +1,6 @@
 import type { ProductPackage } from '../../../../db/entities';
-import { PACKAGE_PRODUCT_NAME, PackageRepositoryService } from '../../package-repository';
-import { PermanentEndpointError } from '../errors';
-import { SystemState } from '../system-state';
+import { PACKAGE_PRODUCT_NAME, type PackageRepositoryService } from '../../package-repository';
+import { PermanentFailure } from '../../../shared/permanent-failure';
 import type { EndpointDriver } from './driver';
 import { describeInstalled } from './installed-products';
 import { installPackage, removeProduct } from './product-install';
@@ -15,23 +14,21 @@ interface DeploymentSettings {
 
 async function packageToInstall(repository: PackageRepositoryService, product: string, version: string | undefined): Promise<ProductPackage> {
   const found = version ? await repository.find(product, version) : await repository.newest(product);
-  if (!found) throw new PermanentEndpointError(`The repository has no package ${product}${version ? ` ${version}` : ''}`);
+  if (!found) throw new PermanentFailure(`The repository has no package ${product}${version ? ` ${version}` : ''}`);
   return found;
 }
 
 /** Product Deployment: installs a package version (the newest when none is named) or removes the product, and records what is installed on the system. */
-export const deployProduct: EndpointDriver = async ({ em, session, system, settings }) => {
+export const deployProduct: EndpointDriver = async ({ session, repository, state, system, settings }) => {
   const { action, product, version, installRoot } = settings as unknown as DeploymentSettings;
   // The name becomes a directory on the endpoint; only names the repository accepts may get there.
-  if (!PACKAGE_PRODUCT_NAME.test(product)) throw new PermanentEndpointError(`"${product}" is not a product name the repository accepts`);
-  const state = new SystemState(em);
+  if (!PACKAGE_PRODUCT_NAME.test(product)) throw new PermanentFailure(`"${product}" is not a product name the repository accepts`);
   if (action === 'remove') {
     const outcome = await removeProduct(session, product, version ?? null);
     await state.recordInstalledProducts(system.id, outcome.installedProducts);
     const summary = outcome.removed ? `Removed ${product} ${outcome.removed}` : `${product} was not installed; nothing to remove`;
     return { summary, report: { action, product, ...outcome } };
   }
-  const repository = new PackageRepositoryService(em);
   const chosen = await packageToInstall(repository, product, version);
   const outcome = await installPackage(session, repository, chosen, installRoot ?? null);
   await state.recordInstalledProducts(system.id, outcome.installedProducts);

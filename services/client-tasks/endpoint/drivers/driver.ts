@@ -1,11 +1,15 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ClientTaskType, ManagedSystem } from '../../../../db/entities';
+import type { PackageRepositoryService } from '../../package-repository';
 import type { EndpointSession } from '../endpoint-session';
 import type { Report } from '../report';
+import type { SystemState } from '../system-state';
 
 export interface DriverContext {
-  em: EntityManager;
   session: EndpointSession;
+  /** Where packages to install or mirror come from. */
+  repository: PackageRepositoryService;
+  /** What the server keeps about the system: properties, statistics, installed products. */
+  state: SystemState;
   system: ManagedSystem;
   taskType: ClientTaskType;
   /** Valid against the task type's settings schema. */

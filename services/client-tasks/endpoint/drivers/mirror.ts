@@ -1,7 +1,7 @@
 import type { ProductPackage } from '../../../../db/entities';
-import { PackageRepositoryService } from '../../package-repository';
+import type { PackageRepositoryService } from '../../package-repository';
 import { agentScript } from '../agent-shell';
-import { PermanentEndpointError } from '../errors';
+import { PermanentFailure } from '../../../shared/permanent-failure';
 import { checkReport, reportShape } from '../report';
 import type { EndpointDriver } from './driver';
 
@@ -53,15 +53,14 @@ export function mirrorFileName(repositoryPackage: ProductPackage): string {
 async function chosenPackages(repository: PackageRepositoryService, products: string[] | undefined): Promise<ProductPackage[]> {
   const packages = await repository.ofProducts(products ?? null);
   const missing = (products ?? []).filter((product) => !packages.some((candidate) => candidate.product === product));
-  if (missing.length) throw new PermanentEndpointError(`The repository has no package of ${missing.join(', ')}`);
-  if (!packages.length) throw new PermanentEndpointError('The repository is empty; check in a package first');
+  if (missing.length) throw new PermanentFailure(`The repository has no package of ${missing.join(', ')}`);
+  if (!packages.length) throw new PermanentFailure('The repository is empty; check in a package first');
   return packages;
 }
 
 /** Mirror Repositories: copies the repository, or the chosen products' packages, to a path on the endpoint; only files whose checksum differs travel. */
-export const mirrorRepository: EndpointDriver = async ({ em, session, settings }) => {
+export const mirrorRepository: EndpointDriver = async ({ session, repository, settings }) => {
   const targetPath = settings.targetPath as string;
-  const repository = new PackageRepositoryService(em);
   const packages = await chosenPackages(repository, settings.packages as string[] | undefined);
   const probeStep = 'Comparing the mirror with the repository';
   const present = checkReport(PROBED, await session.runScript(probeStep, PROBE, { TARGET_PATH: targetPath, FILES: packages.map(mirrorFileName) }), probeStep);

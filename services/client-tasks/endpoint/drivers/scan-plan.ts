@@ -1,4 +1,4 @@
-import { PermanentEndpointError } from '../errors';
+import { PermanentFailure } from '../../../shared/permanent-failure';
 
 export interface ScanSettings {
   paths?: string[];
@@ -54,7 +54,7 @@ export function scanPlan(settings: ScanSettings): ScanPlan {
   const includes = settings.include;
   const excludes = settings.exclude ?? [];
   const roots = settings.paths ?? includes.filter((glob) => glob.startsWith('/')).map(fixedPrefix);
-  if (!roots.length) throw new PermanentEndpointError('Nothing to walk: set paths, or give include globs that start with "/"');
+  if (!roots.length) throw new PermanentFailure('Nothing to walk: set paths, or give include globs that start with "/"');
   return {
     roots: outermost(roots),
     includePaths: includes.filter(isPathGlob).map(anchored),

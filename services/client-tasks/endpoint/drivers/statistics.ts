@@ -1,7 +1,6 @@
 import type { SystemStatistics } from '../../../../db/entities';
 import { agentScript } from '../agent-shell';
 import { checkReport, reportShape } from '../report';
-import { SystemState } from '../system-state';
 import type { EndpointDriver } from './driver';
 
 const SCRIPT = agentScript(`
@@ -53,11 +52,11 @@ function percent(used: number, total: number): string {
 }
 
 /** Agent Statistics: uptime, load and disk use of the configured paths, stored on the system with the time of collection. */
-export const collectStatistics: EndpointDriver = async ({ em, session, system, settings }) => {
+export const collectStatistics: EndpointDriver = async ({ state, session, system, settings }) => {
   const step = 'Collecting uptime, load and disk use';
   const collected = checkReport(COLLECTED, await session.runScript(step, SCRIPT, { PATHS: settings.paths }), step);
   const statistics: SystemStatistics = { collectedAt: new Date().toISOString(), ...collected };
-  await new SystemState(em).recordStatistics(system.id, statistics);
+  await state.recordStatistics(system.id, statistics);
   const disks = statistics.disks.map((disk) => `${disk.path} ${disk.error ? 'unreadable' : percent(disk.usedBytes ?? 0, disk.totalBytes ?? 0)}`);
   return {
     summary: `Up ${Math.floor(statistics.uptimeSeconds / 3600)} h, load ${statistics.load.one}; disk use: ${disks.join(', ') || 'no paths'}`,

@@ -1,8 +1,6 @@
 import type { InstalledProduct } from '../../../../db/entities';
 import { compareVersions } from '../../../../lib/versions';
-import { PackageRepositoryService } from '../../package-repository';
-import { PermanentEndpointError } from '../errors';
-import { SystemState } from '../system-state';
+import { PermanentFailure } from '../../../shared/permanent-failure';
 import type { EndpointDriver } from './driver';
 import { installedProducts, installPackage } from './product-install';
 
@@ -17,10 +15,8 @@ interface Upgrade {
  * version in the repository. Current products are left alone; a failed install leaves its
  * previous version active, the others still update, and the task then fails naming it.
  */
-export const updateProducts: EndpointDriver = async ({ em, session, system, settings }) => {
+export const updateProducts: EndpointDriver = async ({ session, repository, state, system, settings }) => {
   const chosen = settings.products as string[] | undefined;
-  const repository = new PackageRepositoryService(em);
-  const state = new SystemState(em);
   let installed: InstalledProduct[] = await installedProducts(session);
   const candidates = installed.filter((entry) => !chosen || chosen.includes(entry.product));
   const notInstalled = (chosen ?? []).filter((product) => !installed.some((entry) => entry.product === product));
@@ -38,13 +34,13 @@ export const updateProducts: EndpointDriver = async ({ em, session, system, sett
       installed = (await installPackage(session, repository, newest, null)).installedProducts;
       updated.push(upgrade);
     } catch (error) {
-      if (!(error instanceof PermanentEndpointError)) throw error;
+      if (!(error instanceof PermanentFailure)) throw error;
       failed.push({ ...upgrade, error: error.message });
     }
   }
   await state.recordInstalledProducts(system.id, installed);
   if (failed.length) {
-    throw new PermanentEndpointError(
+    throw new PermanentFailure(
       `Update failed, the previous version stays active: ${failed.map((failure) => `${failure.product} ${failure.from} → ${failure.to}: ${failure.error}`).join('; ')}`,
     );
   }

@@ -1,7 +1,6 @@
 import type { SystemProperties } from '../../../../db/entities';
 import { agentScript } from '../agent-shell';
 import { checkReport, reportShape } from '../report';
-import { SystemState } from '../system-state';
 import type { EndpointDriver } from './driver';
 import { describeInstalled, INSTALLED_PRODUCTS_SCHEMA } from './installed-products';
 
@@ -27,11 +26,11 @@ const PROPERTIES = reportShape<SystemProperties>({
  * Agent Wakeup: contacts the endpoint now and refreshes its properties. Full properties (the
  * default) include the installed products; minimal ones leave the known product list as it is.
  */
-export const wakeUp: EndpointDriver = async ({ em, session, system, settings }) => {
+export const wakeUp: EndpointDriver = async ({ state, session, system, settings }) => {
   const step = 'Reading the endpoint properties';
   const full = settings.fullProperties !== false;
   const properties = checkReport(PROPERTIES, await session.runScript(step, SCRIPT, { FULL_PROPERTIES: full }), step);
-  await new SystemState(em).recordProperties(system.id, properties);
+  await state.recordProperties(system.id, properties);
   const products = properties.installedProducts ? `; installed: ${describeInstalled(properties.installedProducts)}` : '';
   return { summary: `${properties.hostname}: ${properties.osRelease || properties.osFamily}, kernel ${properties.kernel}${products}`, report: { ...properties } };
 };

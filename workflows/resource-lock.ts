@@ -11,36 +11,33 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { AccountLockRequest, Activities } from '../activities';
+import { JOB_BOOKKEEPING, LOCK_HOLDER_CHECK } from './activity-profiles';
 
 export interface LockRequest {
-  /** The workflow ID of the job that wants the account. */
+  /** The workflow ID of the job that wants the lock. */
   holder: string;
 }
 
-export const acquireAccountSignal = defineSignal<[LockRequest]>('acquireAccount');
-export const releaseAccountSignal = defineSignal<[LockRequest]>('releaseAccount');
-/** Sent to a job's workflow when the account is its turn. */
-export const accountGrantedSignal = defineSignal('accountGranted');
-export const accountHolderQuery = defineQuery<string | null>('accountHolder');
+// The signal and query names are from when only accounts were locked. Running locks and jobs,
+// and their histories, use these names, so they stay.
+export const acquireLockSignal = defineSignal<[LockRequest]>('acquireAccount');
+export const releaseLockSignal = defineSignal<[LockRequest]>('releaseAccount');
+/** Sent to a job's workflow when it is its turn to hold the lock. */
+export const lockGrantedSignal = defineSignal('accountGranted');
+export const lockHolderQuery = defineQuery<string | null>('accountHolder');
 
-export interface AccountLockInput {
+export interface ResourceLockInput {
+  /** What is locked, for people: an account (`user@host:port`) or a system. Named `account` in running locks' inputs, so it stays. */
   account: string;
   waiting?: string[];
 }
 
-const { isWorkflowOpen } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
-});
-
-const { requestAccountLock } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20 },
-});
+const { isWorkflowOpen } = proxyActivities<Activities>(LOCK_HOLDER_CHECK);
+const { requestAccountLock } = proxyActivities<Activities>(JOB_BOOKKEEPING);
 
 /**
  * Runs `work` in a job's workflow while it holds a lock (an account, or a system for client tasks),
- * so no two jobs work on the same thing at once. `granted` turns true when `accountGrantedSignal` arrives.
+ * so no two jobs work on the same thing at once. `granted` turns true when `lockGrantedSignal` arrives.
  */
 export async function withLock<T>(request: AccountLockRequest, granted: () => boolean, work: () => Promise<T>): Promise<T> {
   const holder = workflowInfo().workflowId;
@@ -50,29 +47,33 @@ export async function withLock<T>(request: AccountLockRequest, granted: () => bo
     await condition(granted);
     return await work();
   } finally {
-    await CancellationScope.nonCancellable(() => getExternalWorkflowHandle(request.lockWorkflowId).signal(releaseAccountSignal, { holder }));
+    await CancellationScope.nonCancellable(() => getExternalWorkflowHandle(request.lockWorkflowId).signal(releaseLockSignal, { holder }));
   }
 }
 
 const GRANTS_BEFORE_CONTINUE_AS_NEW = 200;
 
 /**
- * One per account (`account-lock-<user>@<host>:<port>`): jobs that change the same account run
+ * One per locked resource: per account (`account-lock-<user>@<host>:<port>`) for vault task jobs,
+ * per system (`system-lock-<systemId>`) for client task jobs. Jobs that need the same resource run
  * one at a time, in the order they asked. A holder that ends without releasing (terminated) is
  * noticed and skipped. The workflow ends when nobody has waited for a while.
+ *
+ * Locks started before it was renamed run as `accountLock`, an alias of it (workflows/index.ts),
+ * and continue as new under that type.
  */
-export async function accountLock({ account, waiting: carried = [] }: AccountLockInput): Promise<void> {
+export async function resourceLock({ account, waiting: carried = [] }: ResourceLockInput): Promise<void> {
   const waiting = [...carried];
   let holder: string | null = null;
-  setHandler(acquireAccountSignal, ({ holder: job }) => {
+  setHandler(acquireLockSignal, ({ holder: job }) => {
     if (job !== holder && !waiting.includes(job)) waiting.push(job);
   });
-  setHandler(releaseAccountSignal, ({ holder: job }) => {
+  setHandler(releaseLockSignal, ({ holder: job }) => {
     if (job === holder) holder = null;
     const index = waiting.indexOf(job);
     if (index >= 0) waiting.splice(index, 1);
   });
-  setHandler(accountHolderQuery, () => holder);
+  setHandler(lockHolderQuery, () => holder);
 
   for (let grants = 0; grants < GRANTS_BEFORE_CONTINUE_AS_NEW; grants++) {
     setCurrentDetails(`Free; ${waiting.length} waiting`);
@@ -80,7 +81,7 @@ export async function accountLock({ account, waiting: carried = [] }: AccountLoc
     const next = waiting.shift()!;
     holder = next;
     try {
-      await getExternalWorkflowHandle(next).signal(accountGrantedSignal);
+      await getExternalWorkflowHandle(next).signal(lockGrantedSignal);
     } catch {
       holder = null; // the job ended while it waited
       continue;
@@ -90,5 +91,5 @@ export async function accountLock({ account, waiting: carried = [] }: AccountLoc
       if (!(await condition(() => holder === null, '2 minutes')) && !(await isWorkflowOpen({ workflowId: next }))) holder = null;
     }
   }
-  await continueAsNew<typeof accountLock>({ account, waiting });
+  await continueAsNew<typeof resourceLock>({ account, waiting });
 }

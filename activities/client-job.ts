@@ -1,0 +1,59 @@
+import { Context } from '@temporalio/activity';
+import { CancelledFailure } from '@temporalio/common';
+import type { AssignmentFiring } from '../services/assignments/firings';
+import type { ClientJobPlan, ClientJobStart } from '../services/client-tasks/runs/client-job-service';
+import type { DueClientJob } from '../services/client-tasks/runs/client-run-service';
+import { type ActivityDependencies, servicesFor } from './dependencies';
+import { permanentFailuresAreFinal } from './permanent-failures';
+import type { JobRef } from './vault-job';
+
+export interface ClaimedClientJobs {
+  jobs: DueClientJob[];
+  /** Jobs of the run still waiting for their start time, and when the first of them is due (ISO 8601). */
+  waiting: number;
+  nextDueAt: string | null;
+}
+
+/**
+ * Activities of the client task family: a run (workflows/client-run.ts), its jobs
+ * (workflows/client-task-job.ts), and assignment schedules (workflows/assignment-schedule.ts).
+ */
+export function createClientJobActivities(deps: ActivityDependencies) {
+  const services = servicesFor(deps);
+
+  return {
+    async getClientJobPlan({ jobId }: JobRef): Promise<ClientJobPlan> {
+      return services().clientJobs.plan(jobId);
+    },
+
+    async startClientJob({ jobId }: JobRef): Promise<ClientJobStart> {
+      return services().clientJobs.start(jobId, deps.nodeName);
+    },
+
+    /** The SSH work: heartbeats with progress, and stops the task on the host when cancelled. */
+    async runClientTaskOnSystem({ jobId }: JobRef): Promise<string> {
+      const context = Context.current();
+      try {
+        return await permanentFailuresAreFinal(() =>
+          services().clientJobs.runOnSystem(jobId, { heartbeat: (details) => context.heartbeat(details), signal: context.cancellationSignal }),
+        );
+      } catch (error) {
+        // Stopped on the host because the job was cancelled: Temporal records a cancellation, not a failure.
+        if (context.cancellationSignal.aborted) throw new CancelledFailure('Stopped on the host');
+        throw error;
+      }
+    },
+
+    async claimDueClientJobs({ runId, limit }: { runId: string; limit: number }): Promise<ClaimedClientJobs> {
+      return services().clientRuns.claimDueJobs(runId, limit);
+    },
+
+    async nextAssignmentFiring({ assignmentId, after }: { assignmentId: string; after: string | null }): Promise<AssignmentFiring | null> {
+      return services().assignmentFirings.nextFiring(assignmentId, after ? new Date(after) : null);
+    },
+
+    async fireAssignment({ assignmentId, firedAt, timeZones, startAt }: AssignmentFiring & { assignmentId: string }): Promise<number> {
+      return services().assignmentFirings.fire(assignmentId, new Date(firedAt), timeZones, new Date(startAt));
+    },
+  };
+}

@@ -1,0 +1,28 @@
+import { IsOptional, Length } from 'class-validator';
+import { Field, InputType, Int } from 'type-graphql';
+
+/**
+ * What changing an SSH target, a vault record or a managed system, starts with. Not in the schema
+ * itself: only the inputs that extend it are.
+ *
+ * Keep these fields first and in this order: an update audits the names of its changed fields in
+ * the order the input declares them, and a subclass's own fields come after these.
+ */
+@InputType()
+export abstract class UpdateSshTargetInput {
+  @Field(() => Int, { description: 'The version you read.' })
+  version!: number;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Length(1, 128)
+  name?: string;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  host?: string;
+
+  @Field(() => Int, { nullable: true })
+  @IsOptional()
+  port?: number;
+}
