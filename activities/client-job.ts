@@ -1,9 +1,8 @@
-import { Context } from '@temporalio/activity';
-import { CancelledFailure } from '@temporalio/common';
 import type { AssignmentFiring } from '../services/assignments/firings';
 import type { ClientJobPlan, ClientJobStart } from '../services/client-tasks/runs/client-job-service';
 import type { DueClientJob } from '../services/client-tasks/runs/client-run-service';
 import { type ActivityDependencies, servicesFor } from './dependencies';
+import { onHost } from './host-work';
 import { permanentFailuresAreFinal } from './permanent-failures';
 import type { JobRef } from './vault-job';
 
@@ -32,16 +31,7 @@ export function createClientJobActivities(deps: ActivityDependencies) {
 
     /** The SSH work: heartbeats with progress, and stops the task on the host when cancelled. */
     async runClientTaskOnSystem({ jobId }: JobRef): Promise<string> {
-      const context = Context.current();
-      try {
-        return await permanentFailuresAreFinal(() =>
-          services().clientJobs.runOnSystem(jobId, { heartbeat: (details) => context.heartbeat(details), signal: context.cancellationSignal }),
-        );
-      } catch (error) {
-        // Stopped on the host because the job was cancelled: Temporal records a cancellation, not a failure.
-        if (context.cancellationSignal.aborted) throw new CancelledFailure('Stopped on the host');
-        throw error;
-      }
+      return onHost((host) => permanentFailuresAreFinal(() => services().clientJobs.runOnSystem(jobId, host)));
     },
 
     async claimDueClientJobs({ runId, limit }: { runId: string; limit: number }): Promise<ClaimedClientJobs> {

@@ -1,8 +1,10 @@
 import { Context } from '@temporalio/activity';
 import { JobEventKind, type JobState } from '../lib/enums';
 import type { ReconcileOutcome } from '../services/vault/rotation-service';
+import type { SessionWait } from '../services/vault/session-service';
 import type { JobPlan, StartedJob } from '../services/vault/vault-job-service';
 import { type ActivityDependencies, servicesFor } from './dependencies';
+import { onHost } from './host-work';
 import { permanentFailuresAreFinal } from './permanent-failures';
 
 export interface JobRef {
@@ -14,21 +16,9 @@ export interface FinishJobInput extends JobRef {
   result: string;
 }
 
-/** Heartbeats on a timer, so a long quiet command on the host is not mistaken for a dead worker. */
-async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
-  const context = Context.current();
-  const timer = setInterval(() => context.heartbeat(), 5_000);
-  try {
-    return await work();
-  } finally {
-    clearInterval(timer);
-  }
-}
-
 /** Activities of a vault task job (workflows/vault-task-job.ts): planning, the host steps, fallback and bookkeeping. */
 export function createVaultJobActivities(deps: ActivityDependencies) {
   const services = servicesFor(deps);
-  const heartbeat = () => Context.current().heartbeat();
   /** A retried step leaves a trace in Job History. */
   const noteRetry = async (jobId: string, step: string) => {
     const { attempt } = Context.current().info;
@@ -41,8 +31,13 @@ export function createVaultJobActivities(deps: ActivityDependencies) {
       return services().vaultJobs.plan(jobId);
     },
 
+    /** Kept for jobs whose workflows count on signals alone; newer ones call sessionWait. */
     async countActiveSessions({ jobId }: JobRef): Promise<number> {
       return services().vaultJobs.activeSessions(jobId);
+    },
+
+    async sessionWait({ jobId }: JobRef): Promise<SessionWait> {
+      return services().vaultJobs.sessionWait(jobId);
     },
 
     async startJob({ jobId }: JobRef): Promise<StartedJob> {
@@ -56,16 +51,14 @@ export function createVaultJobActivities(deps: ActivityDependencies) {
 
     async changePasswordOnHost({ jobId }: JobRef): Promise<number> {
       await noteRetry(jobId, 'Changing the password on the host');
-      return permanentFailuresAreFinal(async () => {
-        const { exitCode, alreadyChanged } = await heartbeating(() => services().rotation.changePasswordOnHost(jobId, heartbeat));
-        await recordStep(jobId, alreadyChanged ? 'The host already had the new password' : 'Changed the password on the host');
-        return exitCode;
-      });
+      const { exitCode, alreadyChanged } = await onHost(({ signal }) => permanentFailuresAreFinal(() => services().rotation.changePasswordOnHost(jobId, signal)));
+      await recordStep(jobId, alreadyChanged ? 'The host already had the new password' : 'Changed the password on the host');
+      return exitCode;
     },
 
     async verifyPendingPassword({ jobId }: JobRef): Promise<void> {
       await noteRetry(jobId, 'Verifying the new password');
-      await permanentFailuresAreFinal(() => services().rotation.verifyPendingPassword(jobId));
+      await onHost(() => permanentFailuresAreFinal(() => services().rotation.verifyPendingPassword(jobId)));
       await recordStep(jobId, 'Logged in with the new password');
     },
 
@@ -76,19 +69,20 @@ export function createVaultJobActivities(deps: ActivityDependencies) {
 
     async runCustomCommand({ jobId }: JobRef): Promise<number> {
       await noteRetry(jobId, 'Running the command');
-      const exitCode = await permanentFailuresAreFinal(() => heartbeating(() => services().customCommands.run(jobId, heartbeat)));
+      const exitCode = await onHost(({ signal }) => permanentFailuresAreFinal(() => services().customCommands.run(jobId, signal)));
       await recordStep(jobId, 'Ran the command');
       return exitCode;
     },
 
     async verifyCurrentPassword({ jobId }: JobRef): Promise<void> {
-      await permanentFailuresAreFinal(() => services().rotation.verifyCurrentPassword(jobId));
+      await onHost(() => permanentFailuresAreFinal(() => services().rotation.verifyCurrentPassword(jobId)));
       await recordStep(jobId, 'Logged in with the password the vault holds');
     },
 
     /** After a failed or cancelled rotation: keep whichever password the host accepts. */
     async reconcileRecordPassword({ jobId }: JobRef): Promise<ReconcileOutcome> {
-      const outcome = await permanentFailuresAreFinal(() => services().rotation.reconcileAfterJob(jobId));
+      // Two logins may take a while on a slow host: heartbeats keep it from passing for a lost worker.
+      const outcome = await onHost(() => permanentFailuresAreFinal(() => services().rotation.reconcileAfterJob(jobId)));
       await recordStep(jobId, `Reconciled the vault with the host: ${outcome.toLowerCase().replace(/_/g, ' ')}`);
       return outcome;
     },

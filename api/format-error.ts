@@ -1,7 +1,7 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { GraphQLError } from 'graphql';
 import { OptimisticLockError, UniqueConstraintViolationException } from '@mikro-orm/core';
-import { DomainError } from '../services/shared/errors';
+import { DomainError, TooManyRequestsError } from '../services/shared/errors';
 
 const PUBLIC_CODES = new Set([
   'FORBIDDEN',
@@ -49,7 +49,8 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
   const base = { locations: formatted.locations, path: formatted.path };
   if (original instanceof DomainError) {
-    return { ...base, message: original.message, extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) } };
+    const retryAfter = original instanceof TooManyRequestsError ? { retryAfterSeconds: original.retryAfterSeconds } : {};
+    return { ...base, message: original.message, extensions: { code: original.code, ...(original.field ? { field: original.field } : {}), ...retryAfter } };
   }
   if (original instanceof OptimisticLockError) {
     return { ...base, message: 'Someone else changed this first; reload it and try again', extensions: { code: 'CONFLICT' } };

@@ -1,31 +1,40 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap } from '@apollo/server';
-import depthLimit from 'graphql-depth-limit';
+import { DEFAULT_SHUTDOWN_GRACE_SECONDS } from '../infra/config';
 import { Role } from '../lib/enums';
 import { EncryptionCodec } from '../temporal/encryption-codec';
 import { createServices } from '../services';
+import { clientAddress } from './client-address';
 import { applyCors, serveCodec } from './codec-endpoint';
-import { complexityLimit } from './complexity-plugin';
-import { type ApiDependencies, createContext, type StewardContext } from './context';
+import { type ApiDependencies, type Caller, createContext, type StewardContext } from './context';
+import { drainOnClose } from './draining';
 import { formatError } from './format-error';
+import { queryCostLimit, queryParseOptions, queryShapeRules } from './query-limits';
+import { databaseCheck, type ReadinessCheck, serveReadiness } from './readiness';
 import { buildStewardSchema } from './schema';
+import { singleLoginRule } from './single-login-rule';
 
 export interface ApiServerOptions extends ApiDependencies {
   port: number;
   masterKey: Buffer;
   /** Origins of Temporal Web UIs allowed to call the codec endpoint with credentials. */
   codecOrigins: readonly string[];
+  /** How browsers reach the API; over https, the session cookie is sent only over https. */
+  publicUrl: string;
+  /** Whether clients may ask for the schema (off in production unless configured). */
+  introspection: boolean;
+  /** Whether Temporal answers, for /readyz; passed in, so the API itself stays free of Temporal. */
+  checkTemporal: ReadinessCheck;
 }
 
 export interface RunningApiServer {
   url: string;
   port: number;
-  close(): Promise<void>;
+  /** Stops accepting requests, lets those in flight finish for up to `drainMs`, then closes. */
+  close(drainMs?: number): Promise<void>;
 }
 
-const MAX_DEPTH = 10;
-const MAX_COMPLEXITY = 2000;
 const MAX_BODY_BYTES = 1024 * 1024;
 /** Administrators check in product packages (up to 64 MiB, base64 in the request), so their requests may be larger. */
 const MAX_ADMIN_BODY_BYTES = 96 * 1024 * 1024;
@@ -55,23 +64,31 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   const apollo = new ApolloServer<StewardContext>({
     schema,
     formatError,
-    validationRules: [depthLimit(MAX_DEPTH)],
-    plugins: [complexityLimit(schema, MAX_COMPLEXITY)],
-    introspection: true,
+    parseOptions: queryParseOptions,
+    validationRules: [...queryShapeRules, singleLoginRule],
+    plugins: [queryCostLimit(schema)],
+    introspection: options.introspection,
   });
   await apollo.start();
   const codec = new EncryptionCodec(options.masterKey);
+  const secureCookie = new URL(options.publicUrl).protocol === 'https:';
+  /** The browser's session for the codec endpoint; sent back only over https when the API is served over https. */
+  const sessionCookie = (value: string, maxAgeSeconds: number): string =>
+    `${SESSION_COOKIE}=${value}; HttpOnly; SameSite=Lax; Path=/codec; Max-Age=${maxAgeSeconds}${secureCookie ? '; Secure' : ''}`;
 
-  const authenticate = async (req: IncomingMessage): Promise<Pick<StewardContext, 'user' | 'em' | 'services'>> => {
+  const authenticate = async (req: IncomingMessage): Promise<Caller & Pick<StewardContext, 'em' | 'services'>> => {
     const em = options.orm.em.fork();
-    const services = createServices(em, options.ports);
+    const services = createServices(em, options.ports, options.accounts);
     const token = bearerToken(req);
-    return { user: token ? await services.auth.authenticate(token) : null, em, services };
+    const authentication = token ? await services.auth.authenticate(token) : null;
+    const caller = { user: authentication?.user ?? null, tokenId: authentication?.tokenId ?? null, clientAddress: clientAddress(req, options.trustProxy) };
+    return { ...caller, em, services };
   };
 
   const handleGraphql = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     // Who is asking decides how much of a body is read, so the caller is known before reading it.
-    const { user, em, services } = await authenticate(req);
+    const { em, services, ...caller } = await authenticate(req);
+    const { user } = caller;
     const raw = req.method === 'POST' ? await readBody(req, user?.hasRole(Role.SYSTEM_ADMINISTRATOR) ? MAX_ADMIN_BODY_BYTES : MAX_BODY_BYTES) : '';
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(req.headers)) {
@@ -81,14 +98,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body: raw ? JSON.parse(raw) : undefined },
       context: async () => {
-        context = createContext(user, em, services);
+        context = createContext(caller, em, services);
         return context;
       },
     });
     for (const [name, value] of response.headers) res.setHeader(name, value);
-    if (context?.session.token) {
-      res.setHeader('set-cookie', `${SESSION_COOKIE}=${context.session.token}; HttpOnly; SameSite=Lax; Path=/codec; Max-Age=43200`);
-    }
+    const { login, ended } = context?.session ?? {};
+    if (login) res.setHeader('set-cookie', sessionCookie(login.token, Math.floor((login.apiToken.expiresAt.getTime() - Date.now()) / 1000)));
+    else if (ended) res.setHeader('set-cookie', sessionCookie('', 0));
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {
       res.end(response.body.string);
@@ -126,6 +143,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
         res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
         return;
       }
+      if (url.pathname === '/readyz') return serveReadiness(res, { postgres: databaseCheck(options.orm), temporal: options.checkTemporal });
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: the API is at /graphql');
     };
     route().catch((error: unknown) => {
@@ -136,15 +154,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     });
   });
 
+  const drain = drainOnClose(server);
   await new Promise<void>((resolve) => server.listen(options.port, resolve));
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://localhost:${port}/graphql`,
     port,
-    async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
+    async close(drainMs = DEFAULT_SHUTDOWN_GRACE_SECONDS * 1000) {
+      await drain(drainMs);
       await apollo.stop();
     },
   };

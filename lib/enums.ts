@@ -77,11 +77,18 @@ export enum Weekday {
   SATURDAY = 'SATURDAY',
 }
 
+/** What a grant lets its user or group do with a record (or every record of a type). */
 export enum RecordPermission {
-  /** Edit the record's own tasks (Make Unique, Reset, add, edit, remove). */
-  TASK_CONTROL_MANAGE = 'TASK_CONTROL_MANAGE',
+  /** See the record's non-secret fields, its tasks, its Job History with output, and its access requests. */
+  VIEW = 'VIEW',
+  /** Reveal the secured field (unlockRecord); audited, and fires the record's After Unlock tasks. */
+  UNLOCK = 'UNLOCK',
+  /** Change or delete the record. */
+  EDIT = 'EDIT',
   /** Run the record's On Demand tasks. */
   EXECUTE = 'EXECUTE',
+  /** Edit the record's own tasks (Make Unique, Reset, add, edit, remove) and, for a shadow account, its allowed hosts. */
+  TASK_CONTROL_MANAGE = 'TASK_CONTROL_MANAGE',
 }
 
 /** Where an applicable task of a record is defined. */

@@ -6,6 +6,8 @@ import { LOCAL_NODE, taskQueueForNode } from '../lib/nodes';
 import { NodeService } from '../services/jobs/worker-nodes';
 import { ensureJobReconciliationSchedule } from '../temporal/maintenance';
 import { connectTemporalClient } from '../temporal/connection';
+import { startOutboxRelay } from '../temporal/outbox-relay';
+import { temporalPorts } from '../temporal/ports';
 import { createStewardWorker, NativeConnection } from '../temporal/worker';
 
 async function main(): Promise<void> {
@@ -24,13 +26,17 @@ async function main(): Promise<void> {
     orm,
     client,
     clientRunConcurrency: config.clientRunConcurrency,
+    shutdownGraceMs: config.shutdownGraceSeconds * 1000,
   });
   const reporting = setInterval(() => void nodes.reportSeen(config.nodeName).catch((error: unknown) => console.error(error)), 30_000);
   if (config.nodeName === LOCAL_NODE) await ensureJobReconciliationSchedule(client, taskQueueForNode(LOCAL_NODE));
+  // Commands written by activities (fallback jobs, next occurrences) reach Temporal even with no API running.
+  const relay = config.nodeName === LOCAL_NODE ? startOutboxRelay(orm, temporalPorts(client, config.masterKey, config.clientRunConcurrency)) : null;
   console.log(`worker for node "${config.nodeName}" serving task queue ${taskQueueForNode(config.nodeName)}`);
-  // The SDK shuts the worker down gracefully on SIGINT and SIGTERM.
+  // The SDK shuts the worker down gracefully on SIGINT and SIGTERM: running activities get the grace time to finish.
   await worker.run();
   clearInterval(reporting);
+  await relay?.stop();
   await connection.close();
   await client.connection.close();
   await orm.close();

@@ -10,9 +10,17 @@ import { ClientRunService } from './client-tasks/runs/client-run-service';
 import { ClientTaskTransferService } from './client-tasks/transfer';
 import { AssignmentService } from './assignments/assignment-service';
 import { AssignmentScheduleService } from './assignments/firings';
+import { DEFAULT_ACCOUNT_POLICY, type AccountPolicy } from '../infra/config';
 import { AuthService } from './identity/auth-service';
+import { LoginService } from './identity/login-service';
+import { LoginThrottle } from './identity/login-throttle';
+import { TokenService } from './identity/token-service';
+import { UserAccountService } from './identity/user-account-service';
 import { PermissionSetService } from './identity/permission-set-service';
+import { UserGroupService } from './identity/user-groups';
 import { JobActionsService } from './jobs/job-actions';
+import { EngineOutbox } from './jobs/engine-outbox';
+import { IdempotencyKeys } from './shared/idempotency';
 import { JobService } from './jobs/job-service';
 import { JobReconciler } from './jobs/reconciler';
 import { NodeService } from './jobs/worker-nodes';
@@ -22,60 +30,85 @@ import { AccessRequestService } from './vault/access-request-service';
 import { CustomCommandService } from './vault/custom-command-service';
 import { FallbackService } from './vault/fallback-service';
 import { RecordAccess } from './vault/record-access';
+import { RecordGrants } from './vault/record-grants';
 import { RecordLifecycle } from './vault/record-lifecycle';
 import { RecordService } from './vault/record-service';
+import { PendingPasswordSettler } from './vault/pending-settler';
 import { RotationService } from './vault/rotation-service';
 import { SessionService } from './vault/session-service';
+import { ShadowAccounts } from './vault/shadow-accounts';
 import { TaskScheduler } from './vault/task-scheduler';
 import { TaskService } from './vault/task-service';
 import { VaultJobService } from './vault/vault-job-service';
+
+/** Users, tokens and logins alone: operator commands use them without the durable engine. */
+export function createIdentityServices(em: EntityManager, accounts: AccountPolicy) {
+  const tokens = new TokenService(em, accounts);
+  const throttle = new LoginThrottle(em.getKnex(), accounts.loginThrottle);
+  return {
+    auth: new AuthService(em),
+    tokens,
+    logins: new LoginService(em, tokens, throttle),
+    userAccounts: new UserAccountService(em, tokens, throttle),
+  };
+}
 
 /**
  * The one place the service graph is wired: every service over one EntityManager (a request's or
  * an activity's unit of work), each given the collaborators it needs.
  */
-export function createServices(em: EntityManager, ports: ServicePorts) {
-  const { launcher, clientWorkflows, accessWorkflows, secrets } = ports;
+export function createServices(em: EntityManager, ports: ServicePorts, accounts: AccountPolicy = DEFAULT_ACCOUNT_POLICY) {
+  const { launcher, clientWorkflows, secrets } = ports;
 
   // Identity and the system tree
-  const auth = new AuthService(em);
+  const identity = createIdentityServices(em, accounts);
   const permissionSets = new PermissionSetService(em);
+  const userGroups = new UserGroupService(em);
   const systemTree = new SystemTreeService(em);
 
   // Jobs and the vault
   const nodes = new NodeService(em);
   const records = new RecordService(em, secrets, nodes);
   const access = new RecordAccess(em);
+  const shadows = new ShadowAccounts(em, access, secrets);
   const sessions = new SessionService(em);
   const clientTaskPermissions = new ClientTaskPermissions(em);
-  const jobs = new JobService(em, records, access, clientTaskPermissions, launcher);
-  const scheduler = new TaskScheduler(em, jobs, records, launcher);
-  const rotation = new RotationService(em, secrets);
+  const outbox = new EngineOutbox(em, ports);
+  const jobs = new JobService(em, records, access, clientTaskPermissions, outbox);
+  const scheduler = new TaskScheduler(em, jobs, records, outbox);
+  const rotation = new RotationService(em, secrets, jobs, shadows);
+  const lifecycle = new RecordLifecycle(access, records, scheduler, sessions);
 
   // Client tasks and assignments
   const approvals = new ClientTaskApprovals(em, clientTaskPermissions);
-  const clientRuns = new ClientRunService(em, clientTaskPermissions, clientWorkflows);
+  const clientRuns = new ClientRunService(em, clientTaskPermissions, outbox);
   const packageRepository = new PackageRepositoryService(em);
   const clientEndpoint = new ClientEndpointService(em, secrets, packageRepository);
 
   return {
-    auth,
+    ...identity,
     permissionSets,
+    userGroups,
     systemTree,
     nodes,
     records,
     access,
+    grants: new RecordGrants(em),
+    shadows,
     sessions,
+    outbox,
+    idempotency: new IdempotencyKeys(em),
     jobs,
     scheduler,
     rotation,
+    pendingSettler: new PendingPasswordSettler(em, rotation),
     vaultJobs: new VaultJobService(em, jobs, scheduler, sessions),
-    customCommands: new CustomCommandService(em, secrets, rotation),
-    tasks: new TaskService(em, records, access, scheduler, nodes),
-    lifecycle: new RecordLifecycle(records, scheduler, sessions),
-    accessRequests: new AccessRequestService(em, records, scheduler, accessWorkflows),
+    customCommands: new CustomCommandService(em, secrets, rotation, jobs, shadows),
+    tasks: new TaskService(em, records, access, shadows, scheduler, nodes),
+    lifecycle,
+    accessRequests: new AccessRequestService(em, access, lifecycle, scheduler, outbox),
     fallback: new FallbackService(em, jobs),
-    jobActions: new JobActionsService(em, jobs, scheduler, clientRuns, launcher),
+    jobActions: new JobActionsService(em, jobs, scheduler, clientRuns, outbox),
     reconciler: new JobReconciler(em, jobs, clientRuns, launcher),
     clientTaskPermissions,
     approvals,
@@ -85,8 +118,8 @@ export function createServices(em: EntityManager, ports: ServicePorts) {
     clientRuns,
     clientEndpoint,
     clientJobs: new ClientJobService(em, jobs, clientEndpoint),
-    clientTaskDeletion: new ClientTaskDeletion(em, clientTaskPermissions, clientRuns, clientWorkflows),
-    assignments: new AssignmentService(em, clientTaskPermissions, clientWorkflows),
+    clientTaskDeletion: new ClientTaskDeletion(em, clientTaskPermissions, clientRuns, outbox),
+    assignments: new AssignmentService(em, clientTaskPermissions, outbox),
     assignmentFirings: new AssignmentScheduleService(em, clientRuns, clientWorkflows),
   };
 }

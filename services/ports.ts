@@ -1,6 +1,10 @@
 /**
  * The ports through which services reach the durable engine. Services depend only on these
  * interfaces; temporal/ implements them, and services/index.ts hands them to the services.
+ * Starts, signals and cancels are not called by services directly: they write them to the outbox
+ * (services/jobs/engine-outbox.ts) in the transaction of the change, and the outbox calls these.
+ * Every one of them is idempotent: a start of a started workflow, and a signal or cancel of a
+ * workflow that no longer exists, succeed without doing anything.
  */
 import type { AccessRequest, ClientRun, Job, Task, VaultRecord } from '../db/entities';
 import type { VaultSecrets } from './shared/vault-secrets';
@@ -13,23 +17,25 @@ export interface JobLauncher {
   /** Starts the job's workflow; returns the task queue it was sent to. */
   launch(job: Job, record: VaultRecord, task: Task): Promise<string>;
   /** Tells a waiting job to stop waiting for its time and run. */
-  runNow(job: Job): Promise<void>;
+  runNow(workflowId: string): Promise<void>;
   /** Asks the job's workflow to stop. */
-  cancel(job: Job): Promise<void>;
-  status(job: Job): Promise<WorkflowStatus>;
-  /** The status of any Steward workflow, by its ID. */
-  workflowStatus(workflowId: string): Promise<WorkflowStatus>;
+  cancel(workflowId: string): Promise<void>;
+  /**
+   * The status of each of these Steward workflows (a batch of up to a thousand), from one query of
+   * Temporal's visibility store. A workflow visibility does not list is described on its own, so
+   * NOT_FOUND is Temporal's word for it, never a lag of visibility behind a start.
+   */
+  workflowStatuses(workflowIds: readonly string[]): Promise<Map<string, WorkflowStatus>>;
   /** Wakes a job that waits for sessions to end, so it counts them again. */
-  notifySessionsChanged(job: Job): Promise<void>;
+  notifySessionsChanged(workflowId: string): Promise<void>;
 }
-
 
 /** Hands client task runs and assignment schedules to the durable engine. */
 export interface ClientWorkflows {
   /** Starts the run's workflow, which starts its jobs as they fall due. Starting a run twice is harmless. */
   startRun(run: ClientRun): Promise<void>;
   /** Cancels the run's workflow: its running jobs are stopped on their hosts. */
-  cancelRun(run: ClientRun): Promise<void>;
+  cancelRun(workflowId: string): Promise<void>;
   /** Starts the assignment's schedule, or tells it that the assignment changed. */
   scheduleChanged(assignmentId: string): Promise<void>;
   /** Stops the schedule of a removed assignment. */
@@ -41,9 +47,9 @@ export interface ClientWorkflows {
 /** Starts and signals the workflow that follows an access request through its life. */
 export interface AccessWorkflows {
   start(request: AccessRequest): Promise<void>;
-  approved(request: AccessRequest): Promise<void>;
-  denied(request: AccessRequest): Promise<void>;
-  checkedIn(request: AccessRequest): Promise<void>;
+  approved(workflowId: string, expiresAt: Date): Promise<void>;
+  denied(workflowId: string): Promise<void>;
+  checkedIn(workflowId: string): Promise<void>;
 }
 
 /** Everything services need from outside the database: the engine's ports and the vault's sealing key. */

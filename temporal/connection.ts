@@ -12,3 +12,17 @@ export async function connectTemporalClient(settings: TemporalSettings): Promise
   const connection = await Connection.connect({ address: settings.address });
   return new Client({ connection, namespace: settings.namespace, dataConverter: stewardDataConverter(settings.masterKey) });
 }
+
+/**
+ * The same client, connecting on first use: the API starts, answers reads and queues writes in
+ * the outbox while Temporal is unreachable, and reaches it once it is back.
+ */
+export function lazyTemporalClient(settings: TemporalSettings): Client {
+  const connection = Connection.lazy({ address: settings.address });
+  return new Client({ connection, namespace: settings.namespace, dataConverter: stewardDataConverter(settings.masterKey) });
+}
+
+/** Whether Temporal answers a call within the bound; throws when it does not. The API's /readyz asks it. */
+export async function checkTemporal(client: Client, timeoutMs = 2_000): Promise<void> {
+  await client.connection.withDeadline(Date.now() + timeoutMs, () => client.workflowService.getSystemInfo({}));
+}

@@ -9,9 +9,10 @@ const KEY_ID = 'steward-v1';
 const ASSOCIATED_DATA = 'temporal-payload';
 
 /**
- * Encrypts every payload Temporal stores (inputs, results, failures' details) with AES-256-GCM,
- * so the Temporal database holds no readable Steward data. The Web UI decodes through the
- * codec endpoint, which is open only to operators.
+ * Encrypts every payload Temporal stores with AES-256-GCM: inputs, results, summaries, and
+ * failures' details, messages and stack traces (temporal/failure-converter.ts). The Temporal
+ * database holds no readable Steward data; the Web UI decodes through the codec endpoint, which
+ * is open only to operators.
  */
 export class EncryptionCodec implements PayloadCodec {
   private readonly box: SecretBox;

@@ -2,6 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { DEFAULT_SHUTDOWN_GRACE_SECONDS } from '../infra/config';
 import { taskQueueForNode } from '../lib/nodes';
 import { stewardDataConverter } from './data-converter';
 import { temporalPorts } from './ports';
@@ -16,6 +17,8 @@ export interface StewardWorkerOptions {
   client: Client;
   /** How many jobs of one client task run may be in progress at once, for runs this worker starts. */
   clientRunConcurrency?: number;
+  /** How long, after a shutdown is asked for, running activities (host steps) may finish before they are cancelled. */
+  shutdownGraceMs?: number;
   /** A prebuilt workflow bundle (tests build one once); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -37,6 +40,12 @@ export async function createStewardWorker(options: StewardWorkerOptions): Promis
       client: options.client,
     }),
     dataConverter: stewardDataConverter(options.masterKey),
+    shutdownGraceTime: options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_SECONDS * 1000,
+    // A cancel reaches an activity only in the reply to a heartbeat the worker sends. Host work
+    // heartbeats every 250 ms (activities/host-work.ts); sending at most one every 500 ms, rather
+    // than every 0.8 × the heartbeat timeout, lets a cancel reach the host within about a second.
+    maxHeartbeatThrottleInterval: 500,
+    defaultHeartbeatThrottleInterval: 500,
   });
 }
 

@@ -24,6 +24,19 @@ describe('access requests and sessions fire their policy events', () => {
     return record;
   }
 
+  /** A user with no role who may view the record: enough to ask for access to it. */
+  async function requesterOf(recordId: string): Promise<string> {
+    const token = await stack.signIn([]);
+    const userId = (await stack.graphql<any>('{ me { id } }', {}, token)).data.me.id;
+    const granted = await stack.graphql(
+      'mutation ($input: GrantRecordPermissionsInput!) { grantRecordPermissions(input: $input) { grant { id } } }',
+      { input: { recordId, userId, permissions: ['VIEW'] } },
+      admin,
+    );
+    expect(granted.errors).toBeUndefined();
+    return token;
+  }
+
   async function eventJobs(recordId: string, event: string): Promise<any[]> {
     const result = await stack.graphql<any>(RECORD_JOBS, { id: recordId }, admin);
     return result.data.record.jobs.edges.map((edge: any) => edge.node).filter((job: any) => job.triggerEvent === event);
@@ -41,7 +54,7 @@ describe('access requests and sessions fire their policy events', () => {
 
   it('approval, check-out and check-in: a durable request that fires After Approval and After Check-In', async () => {
     const record = await recordWithEventTask(['AFTER_APPROVAL', 'AFTER_CHECK_IN']);
-    const requester = await stack.signIn([]);
+    const requester = await requesterOf(record.recordId);
     const requested = await stack.graphql<any>(
       'mutation ($input: RequestAccessInput!) { requestAccess(input: $input) { request { id state workflowId } } }',
       { input: { recordId: record.recordId, reason: 'maintenance' } },
@@ -86,7 +99,7 @@ describe('access requests and sessions fire their policy events', () => {
 
   it('an approval that runs out without a check-in expires by timer and fires After Expire', async () => {
     const record = await recordWithEventTask(['AFTER_EXPIRE']);
-    const requester = await stack.signIn([]);
+    const requester = await requesterOf(record.recordId);
     const requested = await stack.graphql<any>('mutation ($input: RequestAccessInput!) { requestAccess(input: $input) { request { id } } }', { input: { recordId: record.recordId } }, requester);
     const requestId = requested.data.requestAccess.request.id;
     await stack.graphql('mutation ($input: ApproveAccessInput!) { approveAccessRequest(input: $input) { request { id } } }', { input: { requestId, durationMinutes: 1 } }, admin);

@@ -1,11 +1,21 @@
+import { createHash } from 'node:crypto';
+import { METADATA_ENCODING_KEY } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import { canLogin } from '../infra/ssh';
 import { ADMIN_ROLES, type StewardStack, startStewardStack } from './harness/steward';
+import { testEnvironment } from './harness/test-env';
 import { createRotatableRecord, finishedJob, type RotatableRecord, runOnDemand, sshTarget, unlock } from './harness/vault-fixtures';
 
 describe('no two jobs change one account at once', () => {
   let stack: StewardStack;
   let token: string;
   let record: RotatableRecord;
+  let jobWorkflowIds: string[] = [];
+
+  async function historyOf(workflowId: string): Promise<temporal.api.history.v1.IHistory> {
+    const { history } = await stack.client.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId } });
+    return history!;
+  }
 
   beforeAll(async () => {
     stack = await startStewardStack();
@@ -21,6 +31,7 @@ describe('no two jobs change one account at once', () => {
   it('queues the later rotation behind the earlier one, says why in Job History, and both succeed', async () => {
     const queued = await Promise.all([1, 2, 3].map(() => runOnDemand(stack, token, record.recordId, record.taskId)));
     const jobs = await Promise.all(queued.map((job) => finishedJob(stack, token, job.id, 120_000)));
+    jobWorkflowIds = jobs.map((job) => job.workflowId);
     expect(jobs.map((job) => job.state)).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED']);
 
     // Their running times never overlap.
@@ -38,5 +49,26 @@ describe('no two jobs change one account at once', () => {
     const [row] = await stack.orm.em.fork().getConnection().execute<{ count: string }[]>('select count(*) from password_history where record_id = ?', [record.recordId]);
     expect(Number(row!.count)).toBe(3);
     await expect(canLogin(sshTarget(record.username, await unlock(stack, token, record.recordId)))).resolves.toBe(true);
+  });
+
+  it('names the lock by a digest of the account, and keeps the account out of the clear in Temporal', async () => {
+    const { sshdHost, sshdPort } = testEnvironment();
+    const account = `${record.username}@${sshdHost}:${sshdPort}`;
+    // The same account gives the same lock, whichever record holds it.
+    const expected = `account-lock-${createHash('sha256').update(account).digest('hex')}`;
+    for (const workflowId of jobWorkflowIds) {
+      const released = (await historyOf(workflowId)).events!.map((event) => event.signalExternalWorkflowExecutionInitiatedEventAttributes?.workflowExecution?.workflowId);
+      expect(released).toContain(expected);
+    }
+
+    const lockHistory = await historyOf(expected);
+    const [started] = lockHistory.events!;
+    expect(started!.workflowExecutionStartedEventAttributes!.workflowType!.name).toBe('resourceLock');
+    // Its summary names the account, encrypted like any payload.
+    expect(new TextDecoder().decode(started!.userMetadata!.summary!.metadata![METADATA_ENCODING_KEY]!)).toBe('binary/encrypted');
+    for (const workflowId of [expected, ...jobWorkflowIds]) {
+      const stored = Buffer.from(temporal.api.history.v1.History.encode(await historyOf(workflowId)).finish());
+      expect(stored.includes(Buffer.from(record.username))).toBe(false);
+    }
   });
 });

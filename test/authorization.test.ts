@@ -87,6 +87,13 @@ describe('authorization and bad input', () => {
       adminToken,
     );
     recordId = record.data.createRecord.record.id;
+    // The plain user may view the record, so what they are refused is the act, not the sight of it.
+    const plainUserId = (await stack.graphql<any>('{ me { id } }', {}, plainUserToken)).data.me.id;
+    await stack.graphql(
+      'mutation ($input: GrantRecordPermissionsInput!) { grantRecordPermissions(input: $input) { grant { id } } }',
+      { input: { recordId, userId: plainUserId, permissions: ['VIEW'] } },
+      adminToken,
+    );
   });
 
   afterAll(() => stack?.stop());
@@ -153,12 +160,26 @@ describe('authorization and bad input', () => {
       ['a port out of range', { port: 70000 }, 'BAD_USER_INPUT', 'port'],
       ['a malformed fingerprint', { hostKeyFingerprint: 'MD5:aa:bb' }, 'BAD_USER_INPUT', 'fingerprint'],
       ['an unknown time zone', { timeZone: 'Mars/Olympus' }, 'BAD_USER_INPUT', 'time zone'],
+      ['a newline in the password', { password: 'secret\nroot-password' }, 'BAD_USER_INPUT', 'password'],
+      ['a control character in the password', { password: 'secret\u0007' }, 'BAD_USER_INPUT', 'password'],
       ['an unknown record type', { recordTypeId: randomUUID() }, 'NOT_FOUND', 'Record type'],
     ])('createRecord with %s', async (_label, overrides, code, mention) => {
       const before = await rowCounts(stack);
       const result = await stack.graphql('mutation ($input: CreateRecordInput!) { createRecord(input: $input) { record { id } } }', { input: recordInput(overrides) }, adminToken);
       expect(result.errors?.[0]?.extensions?.code).toBe(code);
       expect(result.errors?.[0]?.message.toLowerCase()).toContain(mention.toLowerCase());
+      expect(await rowCounts(stack)).toEqual(before);
+    });
+
+    it('updateRecord with a newline or control character in the password is BAD_USER_INPUT and changes nothing', async () => {
+      const read = async () => (await stack.graphql<any>('query ($id: ID!) { record(id: $id) { version } }', { id: recordId }, adminToken)).data.record.version;
+      const version = await read();
+      const before = await rowCounts(stack);
+      for (const password of ['new\npassword', 'carriage\rreturn', 'delete\u007f']) {
+        const result = await stack.graphql('mutation ($input: UpdateRecordInput!) { updateRecord(input: $input) { record { id } } }', { input: { recordId, version, password } }, adminToken);
+        expect({ password, extensions: result.errors?.[0]?.extensions }).toEqual({ password, extensions: { code: 'BAD_USER_INPUT', field: 'password' } });
+      }
+      expect(await read()).toBe(version);
       expect(await rowCounts(stack)).toEqual(before);
     });
 

@@ -6,12 +6,8 @@ import { Role } from '../lib/enums';
 import { SYSTEM_ACTOR } from '../services/shared/audit';
 import { AuthService } from '../services/identity/auth-service';
 import { EncryptionCodec } from '../temporal/encryption-codec';
+import { fromWire, toWire, type WirePayload } from './harness/codec-wire';
 import { startStewardStack, uniqueName, type StewardStack } from './harness/steward';
-
-interface WirePayload {
-  metadata?: Record<string, string>;
-  data?: string;
-}
 
 interface HttpResponse {
   status: number;
@@ -21,20 +17,6 @@ interface HttpResponse {
 
 const UI_ORIGIN = 'http://localhost:8233';
 const SECRET = `plaintext-secret-${randomBytes(6).toString('hex')}`;
-
-function toWire(payload: Payload): WirePayload {
-  return {
-    metadata: Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([key, value]) => [key, Buffer.from(value!).toString('base64')])),
-    data: Buffer.from(payload.data ?? new Uint8Array()).toString('base64'),
-  };
-}
-
-function fromWire(payload: WirePayload): Payload {
-  return {
-    metadata: Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([key, value]) => [key, Buffer.from(value, 'base64')])),
-    data: Buffer.from(payload.data ?? '', 'base64'),
-  };
-}
 
 function decodeBase64(value: string | undefined): string {
   return Buffer.from(value ?? '', 'base64').toString('utf8');
@@ -292,6 +274,25 @@ describe('codec endpoint', () => {
       expect(attributes).toContain('Path=/codec');
       expect(attributes).toContain('HttpOnly');
       expect(attributes).toContain('SameSite=Lax');
+      // The public URL is plain http here: a Secure cookie would never come back.
+      expect(attributes).not.toContain('Secure');
+    });
+
+    it('is Secure when the public URL is https', async () => {
+      const httpsStack = await startStewardStack({ worker: false, api: { publicUrl: 'https://steward.example' } });
+      try {
+        const { username, password } = await createUser([Role.OPERATOR]);
+        const response = await fetch(httpsStack.api.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query: 'mutation ($input: LoginInput!) { login(input: $input) { token } }', variables: { input: { username, password } } }),
+        });
+        expect(response.status).toBe(200);
+        const cookie = response.headers.getSetCookie().find((header) => header.startsWith('steward_session=stw_'));
+        expect(cookie?.split(';').map((part) => part.trim())).toEqual(expect.arrayContaining(['Secure', 'HttpOnly', 'Path=/codec']));
+      } finally {
+        await httpsStack.stop();
+      }
     });
 
     it('is accepted by /codec/decode for an operator', async () => {

@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { sha256, tarballBase64 } from './harness/endpoint-fixtures';
+import { type CraftedMember, craftedTarball, sha256, tarballBase64 } from './harness/endpoint-fixtures';
 import { ADMIN_ROLES, type StewardStack, startStewardStack, uniqueName } from './harness/steward';
 
 const CHECK_IN = 'mutation ($input: CheckInPackageInput!) { checkInPackage(input: $input) { package { id product version sha256 size installScript createdAt } } }';
@@ -68,6 +68,29 @@ describe('the package repository', () => {
       expect({ what, code: result.errors?.[0]?.extensions?.code }).toEqual({ what, code });
     }
     expect(await count()).toBe(before);
+  });
+
+  it('lists every entry before checking a package in, and refuses one that escapes with BAD_USER_INPUT naming the entry', async () => {
+    const product = uniqueName('Escaping');
+    const before = await count();
+    const readme = { path: 'README', type: 'File', body: 'a package' } as const;
+    const escaping: [string, CraftedMember][] = [
+      ['../evil', { path: '../evil', type: 'File', body: 'x' }],
+      ['/etc/x', { path: '/etc/x', type: 'File', body: 'x' }],
+      ['shadow', { path: 'shadow', type: 'SymbolicLink', linkpath: '/etc/shadow' }],
+      ['copy', { path: 'copy', type: 'Link', linkpath: 'README' }],
+      ['null', { path: 'null', type: 'CharacterDevice', devmaj: 1, devmin: 3 }],
+    ];
+    for (const [entry, member] of escaping) {
+      const result = await checkIn({ product, version: '1.0.0', tarballBase64: craftedTarball([readme, member]).toString('base64') });
+      expect({ entry, extensions: result.errors?.[0]?.extensions, message: result.errors?.[0]?.message }).toEqual({
+        entry,
+        extensions: { code: 'BAD_USER_INPUT', field: 'tarballBase64' },
+        message: expect.stringContaining(`The package entry ${JSON.stringify(entry)} is refused`),
+      });
+    }
+    expect(await count()).toBe(before);
+    expect((await checkIn({ product, version: '1.0.0', tarballBase64: craftedTarball([readme]).toString('base64') })).errors).toBeUndefined();
   });
 
   it('lets only system administrators check in packages', async () => {

@@ -249,15 +249,21 @@ describe('task inheritance and its permissions', () => {
     for (const entry of entries) expect(entry.targetType).toBe('Record');
   });
 
-  it('editing a record type’s tasks needs System Administrator: anyone else is FORBIDDEN and nothing is written', async () => {
+  // Adding a type task is refused on the role alone. A type's task is NOT_FOUND to those who may
+  // not see the type (no grant on it or on a record of it), as a missing one is; FORBIDDEN to the rest.
+  it('editing a record type’s tasks needs System Administrator: anyone else is refused and nothing is written', async () => {
     const operator = await stack.signIn([Role.OPERATOR]);
+    const viewer = await stack.signIn([]);
+    const viewerId = (await stack.graphql<any>('{ me { id } }', {}, viewer)).data.me.id;
+    await ok(GRANT, { recordId: recordB, userId: viewerId, permissions: ['VIEW'] }, admin);
     const before = await typeTasks();
     const tasks = await rowCount('tasks');
     const mark = await auditMark();
-    for (const token of [plain, operator]) {
+    for (const [token, seesType] of [[plain, false], [operator, false], [viewer, true]] as const) {
+      const refusal = seesType ? 'FORBIDDEN' : 'NOT_FOUND';
       expect(await errorCode(ADD_TYPE_TASK, { recordTypeId, task: onDemandTask('Sneaky') }, token)).toBe('FORBIDDEN');
-      expect(await errorCode(UPDATE_TASK, { taskId: typeTaskId, version: before[0]!.version, task: onDemandTask('Sneaky') }, token)).toBe('FORBIDDEN');
-      expect(await errorCode(REMOVE_TASK, { taskId: typeTaskId }, token)).toBe('FORBIDDEN');
+      expect(await errorCode(UPDATE_TASK, { taskId: typeTaskId, version: before[0]!.version, task: onDemandTask('Sneaky') }, token)).toBe(refusal);
+      expect(await errorCode(REMOVE_TASK, { taskId: typeTaskId }, token)).toBe(refusal);
     }
     expect(await errorCode(ADD_TYPE_TASK, { recordTypeId, task: onDemandTask('Anonymous') })).toBe('UNAUTHENTICATED');
     expect(await typeTasks()).toEqual(before);
@@ -266,7 +272,8 @@ describe('task inheritance and its permissions', () => {
   });
 
   it('Task Control: Manage on record A lets a user Make Unique, add, edit, remove and Reset A’s tasks, and nothing on B', async () => {
-    expect(await errorCode(MAKE_UNIQUE, { recordId: recordA }, plain)).toBe('FORBIDDEN');
+    // Without a grant the record is invisible: NOT_FOUND, as for a record that does not exist.
+    expect(await errorCode(MAKE_UNIQUE, { recordId: recordA }, plain)).toBe('NOT_FOUND');
     expect((await recordTasks(recordA)).tasksUnique).toBe(false);
 
     let mark = await auditMark();
@@ -307,17 +314,17 @@ describe('task inheritance and its permissions', () => {
       ['resetRecordTasks', recordA],
     ]);
 
-    // Record B: the grant on A is worth nothing there.
-    expect(await errorCode(MAKE_UNIQUE, { recordId: recordB }, plain)).toBe('FORBIDDEN');
+    // Record B: the grant on A is worth nothing there; B and its tasks answer as missing ones do.
+    expect(await errorCode(MAKE_UNIQUE, { recordId: recordB }, plain)).toBe('NOT_FOUND');
     await ok(MAKE_UNIQUE, { recordId: recordB }, admin);
     const bBefore = await recordTasks(recordB);
     const bTask = bBefore.tasks[0]!.task;
     const tasks = await rowCount('tasks');
     mark = await auditMark();
-    expect(await errorCode(ADD_RECORD_TASK, { recordId: recordB, task: onDemandTask('Nope') }, plain)).toBe('FORBIDDEN');
-    expect(await errorCode(UPDATE_TASK, { taskId: bTask.id, version: bTask.version, task: onDemandTask('Nope') }, plain)).toBe('FORBIDDEN');
-    expect(await errorCode(REMOVE_TASK, { taskId: bTask.id }, plain)).toBe('FORBIDDEN');
-    expect(await errorCode(RESET, { recordId: recordB }, plain)).toBe('FORBIDDEN');
+    expect(await errorCode(ADD_RECORD_TASK, { recordId: recordB, task: onDemandTask('Nope') }, plain)).toBe('NOT_FOUND');
+    expect(await errorCode(UPDATE_TASK, { taskId: bTask.id, version: bTask.version, task: onDemandTask('Nope') }, plain)).toBe('NOT_FOUND');
+    expect(await errorCode(REMOVE_TASK, { taskId: bTask.id }, plain)).toBe('NOT_FOUND');
+    expect(await errorCode(RESET, { recordId: recordB }, plain)).toBe('NOT_FOUND');
     expect(await recordTasks(recordB)).toEqual(bBefore);
     expect(await rowCount('tasks')).toBe(tasks);
     expect((await auditSince(mark)).filter((entry) => entry.outcome === 'SUCCESS')).toEqual([]);
@@ -344,10 +351,10 @@ describe('task inheritance and its permissions', () => {
       ]),
     );
 
-    // The grant replaced Task Control: Manage; and Execute on A means nothing on B.
+    // The grant replaced Task Control: Manage; and Execute on A means nothing on B (not even seeing it).
     expect(await errorCode(MAKE_UNIQUE, { recordId: recordA }, plain)).toBe('FORBIDDEN');
     const bTask = (await recordTasks(recordB)).executableTasks[0]!;
-    expect(await errorCode(RUN_ON_DEMAND, { recordId: recordB, taskId: bTask.id }, plain)).toBe('FORBIDDEN');
+    expect(await errorCode(RUN_ON_DEMAND, { recordId: recordB, taskId: bTask.id }, plain)).toBe('NOT_FOUND');
 
     mark = await auditMark();
     const revoked = await ok<any>(GRANT, { recordId: recordA, userId: plainId, permissions: [] }, admin);
@@ -355,7 +362,7 @@ describe('task inheritance and its permissions', () => {
     const grants = await stack.graphql<any>('query ($id: ID!) { record(id: $id) { grants { user { id } permissions } } }', { id: recordA }, admin);
     expect(grants.data.record.grants).toEqual([]);
     const jobsAfterRevoke = await rowCount('jobs');
-    expect(await errorCode(RUN_ON_DEMAND, { recordId: recordA, taskId: onDemand!.id }, plain)).toBe('FORBIDDEN');
+    expect(await errorCode(RUN_ON_DEMAND, { recordId: recordA, taskId: onDemand!.id }, plain)).toBe('NOT_FOUND');
     expect(await rowCount('jobs')).toBe(jobsAfterRevoke);
     // The revoke, and the refused run after it (refusals are audited too).
     expect(await auditSince(mark)).toEqual(

@@ -1,6 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { ScheduleNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { Job, JobType } from '../db/entities';
 import { createServices } from '../services';
+import type { ReconcileProgress } from '../services/jobs/reconciler';
+import { TemporalJobLauncher } from '../temporal/temporal-job-launcher';
 import { temporalPorts } from '../temporal/ports';
 import { ensureJobReconciliationSchedule, JOB_RECONCILIATION_SCHEDULE } from '../temporal/maintenance';
 import { ADMIN_ROLES, eventually, type StewardStack, startStewardStack } from './harness/steward';
@@ -34,6 +37,23 @@ async function stateShows(stack: StewardStack, token: string, jobId: string, sta
     if (Date.now() > deadline) throw new Error(`job ${jobId} did not become ${state} within ${timeoutMs} ms; it is ${job.state}`);
     await sleep(50);
   }
+}
+
+/** A job whose start never reached Temporal: its row is there, made a minute ago, but its workflow never was. */
+async function jobWithoutWorkflow(stack: StewardStack, record: RotatableRecord): Promise<{ id: string; workflowId: string }> {
+  const em = stack.orm.em.fork();
+  const job = em.create(Job, {
+    record: record.recordId,
+    task: record.taskId,
+    taskName: 'Verify password',
+    type: JobType.ON_DEMAND,
+    nodeName: 'local',
+    workflowId: '',
+    createdAt: new Date(Date.now() - 60_000),
+  });
+  job.workflowId = `job-${job.id}`;
+  await em.flush();
+  return { id: job.id, workflowId: job.workflowId };
 }
 
 async function listWorkflowIds(stack: StewardStack, query: string): Promise<string[]> {
@@ -155,10 +175,47 @@ describe('Steward and Temporal agree on how jobs end', () => {
 
       const runs = await listWorkflowIds(stack, `WorkflowType = "jobReconciliation" AND TemporalScheduledById = "${JOB_RECONCILIATION_SCHEDULE}"`);
       expect(runs.length).toBeGreaterThan(0);
+      // Each run then settles the pending passwords rotations left behind, on each node's queue.
+      const latest = await stack.client.workflow.getHandle(runs[runs.length - 1]!).result();
+      expect(latest).toEqual({ changed: expect.any(Number), schedulesStarted: expect.any(Number), pendingPasswordsSettled: expect.any(Number) });
     } finally {
       // Created only for this test: it must not keep reconciling other test files' jobs every minute.
       if (!existed) await scheduleHandle.delete();
     }
+  });
+
+  it('reconciles a batch in which one job has no workflow at all: its workflow is found missing, the others keep to Temporal', async () => {
+    const running = await scheduleRun(stack, token, record.recordId, record.taskId, new Date(Date.now() + TEN_MINUTES));
+    const terminated = await scheduleRun(stack, token, record.recordId, record.taskId, new Date(Date.now() + TEN_MINUTES));
+    await waitingOnTimer(stack.client.workflow.getHandle(running.workflowId));
+    await waitingOnTimer(stack.client.workflow.getHandle(terminated.workflowId));
+    temporalCli('workflow', 'terminate', '--workflow-id', terminated.workflowId, '--reason', 'terminated by the temporal-agreement test');
+    terminatedWorkflowIds.push(terminated.workflowId);
+    const lost = await jobWithoutWorkflow(stack, record);
+
+    // One visibility query for the batch; only the workflow it does not list is described.
+    const launcher = new TemporalJobLauncher(stack.client);
+    const batch = [running.workflowId, terminated.workflowId, lost.workflowId];
+    const statuses = await eventually(async () => {
+      const seen = await launcher.workflowStatuses(batch);
+      return seen.get(terminated.workflowId) === 'TERMINATED' ? seen : undefined;
+    }, 30_000, 'visibility to list the terminated workflow');
+    expect(statuses).toEqual(new Map([[running.workflowId, 'RUNNING'], [terminated.workflowId, 'TERMINATED'], [lost.workflowId, 'NOT_FOUND']]));
+
+    // As if all three were made a minute ago, past the grace the reconciler gives starting workflows.
+    await stack.orm.em.fork().execute(`update jobs set created_at = now() - interval '1 minute' where id in (?, ?)`, [running.id, terminated.id]);
+    const progress: ReconcileProgress[] = [];
+    const { reconciler } = createServices(stack.orm.em.fork(), temporalPorts(stack.client, stack.masterKey));
+    // A run of the schedule the previous test triggered may still be finishing and take one of them first.
+    await reconciler.reconcileOpenJobs(1_000, (batchDone) => progress.push({ ...batchDone }));
+    expect(progress.length).toBeGreaterThanOrEqual(1);
+    expect(progress[progress.length - 1]!.checked).toBeGreaterThanOrEqual(3);
+
+    expect(await getJob(stack, token, running.id)).toMatchObject({ state: 'SCHEDULED', finishedAt: null });
+    expect(await getJob(stack, token, terminated.id)).toMatchObject({ state: 'CANCELLED', result: 'Terminated in Temporal' });
+    const lostJob = await getJob(stack, token, lost.id);
+    expect(lostJob).toMatchObject({ state: 'ERROR', result: 'Its workflow no longer exists in Temporal' });
+    expect(lostJob.finishedAt).not.toBeNull();
   });
 
   it('lets an operator find the jobs by record and state in Temporal visibility', async () => {

@@ -43,14 +43,27 @@ export const LOCK_HOLDER_CHECK: ActivityOptions = {
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
 };
 
-/**
- * The reconciliation sweep over every open job: it may take a while (2 minutes a try), and the
- * schedule runs it again soon, so a few tries (3) are enough.
- */
+/** Quick reconciliation steps (restarting lost assignment schedules, finding what to settle): 2 minutes a try, and the schedule runs them again soon, so 3 tries are enough. */
 export const RECONCILIATION: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '5 seconds', maximumAttempts: 3 },
 };
+
+/**
+ * A reconciliation sweep in batches (open jobs against Temporal, pending passwords against their
+ * hosts): it heartbeats after each batch, so a lost worker is noticed within a minute, while a
+ * large sweep may take 10 minutes a try; the schedule runs it again soon, so 3 tries are enough.
+ */
+export const RECONCILIATION_SWEEP: ActivityOptions = {
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', maximumAttempts: 3 },
+};
+
+/** A reconciliation sweep on one node's queue: if no worker of the node takes it within a minute, the node is away, and it waits for the next run. */
+export function sweepOnNode(taskQueue: string): ActivityOptions {
+  return { ...RECONCILIATION_SWEEP, taskQueue, scheduleToStartTimeout: '1 minute' };
+}
 
 /** Work over SSH on a host: a few tries, 5 s apart and backing off to a minute, and none after a permanent failure (wrong password, no such user). */
 const ON_HOST_RETRY: RetryPolicy = {
@@ -62,11 +75,13 @@ const ON_HOST_RETRY: RetryPolicy = {
 
 /**
  * One step of a vault job on its host (change, verify or reconcile a password, a custom command):
- * short, heartbeats so a lost worker is noticed in 20 s, and tried 4 times.
+ * short, heartbeats so a lost worker is noticed in 20 s, and tried 4 times. A cancelled one waits
+ * until the step has stopped on the host, so the job ends, and its lock is released, only after.
  */
 export const HOST_STEP: ActivityOptions = {
   startToCloseTimeout: '3 minutes',
   heartbeatTimeout: '20 seconds',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { ...ON_HOST_RETRY, maximumAttempts: 4 },
 };
 

@@ -54,7 +54,7 @@ export async function withLock<T>(request: AccountLockRequest, granted: () => bo
 const GRANTS_BEFORE_CONTINUE_AS_NEW = 200;
 
 /**
- * One per locked resource: per account (`account-lock-<user>@<host>:<port>`) for vault task jobs,
+ * One per locked resource: per account (`account-lock-<sha256 of user@host:port>`) for vault task jobs,
  * per system (`system-lock-<systemId>`) for client task jobs. Jobs that need the same resource run
  * one at a time, in the order they asked. A holder that ends without releasing (terminated) is
  * noticed and skipped. The workflow ends when nobody has waited for a while.

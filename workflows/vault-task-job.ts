@@ -1,4 +1,6 @@
 import {
+  ActivityCancellationType,
+  type ActivityInterfaceFor,
   CancellationScope,
   CancelledFailure,
   condition,
@@ -31,18 +33,24 @@ export const sessionsChangedSignal = defineSignal('sessionsChanged');
 const JOB_ENGINE_PATCH = 'scheduled-start-account-lock-fallback';
 /** Jobs started before deferral existed never wait for sessions. */
 const SESSION_DEFERRAL_PATCH = 'defer-until-sessions-end';
+/** Jobs that counted sessions on signals alone before sessions ran out by themselves go on doing so. */
+const SESSION_RECOUNT_PATCH = 'recount-sessions-on-timer';
+/** Jobs that ran their host steps before a cancel waited for the host to stop go on not waiting, as their histories say. */
+const HOST_STOP_PATCH = 'cancel-waits-for-host-stop';
 
 const bookkeeping = proxyActivities<Activities>(JOB_BOOKKEEPING);
-const onHost = proxyActivities<Activities>(HOST_STEP);
+type HostSteps = ActivityInterfaceFor<Activities>;
+const onHost: HostSteps = proxyActivities<Activities>(HOST_STEP);
+const onHostWithoutWaiting: HostSteps = proxyActivities<Activities>({ ...HOST_STEP, cancellationType: ActivityCancellationType.TRY_CANCEL });
 
 /** The five steps of a password reset; the vault holds a working password after each. */
-async function resetPassword(jobId: string): Promise<void> {
+async function resetPassword(jobId: string, host: HostSteps): Promise<void> {
   setCurrentDetails('Generating a new password and storing it encrypted as pending');
   await bookkeeping.preparePendingPassword({ jobId });
   setCurrentDetails('Changing the password on the host over SSH (secrets on stdin)');
-  await onHost.changePasswordOnHost({ jobId });
+  await host.changePasswordOnHost({ jobId });
   setCurrentDetails('Verifying: logging in with the new password');
-  await onHost.verifyPendingPassword({ jobId });
+  await host.verifyPendingPassword({ jobId });
   setCurrentDetails('Promoting the new password to current');
   await bookkeeping.promotePendingPassword({ jobId });
 }
@@ -62,10 +70,12 @@ async function runJob(jobId: string, options: { scheduleFallback: boolean }): Pr
   if (!plan.runnable) return { state: JobState.CANCELLED };
   enterState(JobState.RUNNING, 'Running');
   const resetsPassword = PASSWORD_RESET_SCRIPTS.includes(plan.script);
+  // A cancelled step stops on the host before the job is recorded Cancelled and its lock released.
+  const host = patched(HOST_STOP_PATCH) ? onHost : onHostWithoutWaiting;
   const work = async () => {
-    if (resetsPassword) await resetPassword(jobId);
-    else if (plan.script === ScriptKey.CUSTOM_COMMAND) await onHost.runCustomCommand({ jobId });
-    else await onHost.verifyCurrentPassword({ jobId });
+    if (resetsPassword) await resetPassword(jobId, host);
+    else if (plan.script === ScriptKey.CUSTOM_COMMAND) await host.runCustomCommand({ jobId });
+    else await host.verifyCurrentPassword({ jobId });
     return 'Completed';
   };
   return runAndRecord(jobId, work, {
@@ -82,14 +92,20 @@ async function waitUntilDue(plan: JobPlan, runNowRequested: () => boolean): Prom
   await condition(runNowRequested, waitMs);
 }
 
-/** Waits, woken by signals rather than polling, until no session is active in the record's group. */
+/**
+ * Waits until no session is active in the record's group: woken by a signal when one is reported
+ * ending, and by a timer when the oldest runs past the maximum session length (so a lost
+ * endSession cannot defer the job forever).
+ */
 async function waitForSessionsToEnd(jobId: string, changes: { seen: boolean }): Promise<void> {
   for (;;) {
     changes.seen = false; // cleared before counting, so a session ending during the count is not missed
-    const active = await bookkeeping.countActiveSessions({ jobId });
-    if (active === 0) return;
-    setCurrentDetails(`Deferred: ${active} active session(s) on the record or records sharing its reference`);
-    await condition(() => changes.seen);
+    const wait = patched(SESSION_RECOUNT_PATCH)
+      ? await bookkeeping.sessionWait({ jobId })
+      : { active: await bookkeeping.countActiveSessions({ jobId }), recountInMs: null };
+    if (wait.active === 0) return;
+    setCurrentDetails(`Deferred: ${wait.active} active session(s) on the record or records sharing its reference`);
+    await (wait.recountInMs === null ? condition(() => changes.seen) : condition(() => changes.seen, wait.recountInMs));
   }
 }
 

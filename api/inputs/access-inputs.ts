@@ -1,8 +1,9 @@
 import { IsOptional, IsUUID, Length, Max, Min } from 'class-validator';
 import { Field, ID, InputType, Int } from 'type-graphql';
+import { IdempotentInput } from './idempotent-input';
 
 @InputType()
-export class RequestAccessInput {
+export class RequestAccessInput extends IdempotentInput {
   @Field(() => ID)
   @IsUUID()
   recordId!: string;
@@ -49,4 +50,15 @@ export class SessionRefInput {
   @Field(() => ID)
   @IsUUID()
   sessionId!: string;
+}
+
+@InputType()
+export class UpdateSessionSettingsInput {
+  @Field(() => Int, { description: 'Minutes after which a session counts as ended, reported or not (1 minute to 7 days).' })
+  @Min(1)
+  @Max(7 * 24 * 60)
+  maxSessionMinutes!: number;
+
+  @Field(() => Int, { description: 'The version you read; if someone changed the server settings since, CONFLICT.' })
+  version!: number;
 }

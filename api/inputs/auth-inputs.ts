@@ -1,5 +1,5 @@
-import { ArrayUnique, IsInt, IsOptional, Length, Max, Min } from 'class-validator';
-import { Field, InputType, Int } from 'type-graphql';
+import { ArrayUnique, IsInt, IsOptional, IsUUID, Length, Min } from 'class-validator';
+import { Field, ID, InputType, Int } from 'type-graphql';
 import { Role } from '../../lib/enums';
 
 @InputType()
@@ -19,12 +19,18 @@ export class CreateApiTokenInput {
   @Length(1, 128)
   name!: string;
 
-  @Field(() => Int, { nullable: true, description: 'Days until it expires; never when omitted.' })
+  @Field(() => Int, { nullable: true, description: "Days until it expires: the server's default when omitted, and never more than its maximum." })
   @IsOptional()
   @IsInt()
   @Min(1)
-  @Max(3650)
   expiresInDays?: number;
+}
+
+@InputType()
+export class RevokeApiTokenInput {
+  @Field(() => ID, { description: 'One of your tokens; administrators may name anyone’s.' })
+  @IsUUID()
+  tokenId!: string;
 }
 
 @InputType()
@@ -40,4 +46,25 @@ export class CreateUserInput {
   @Field(() => [Role], { defaultValue: [] })
   @ArrayUnique()
   roles!: Role[];
+}
+
+@InputType()
+export class ChangePasswordInput {
+  @Field(() => String)
+  @Length(1, 1024)
+  currentPassword!: string;
+
+  @Field(() => String, { description: 'At least 12 characters.' })
+  @Length(12, 1024)
+  newPassword!: string;
+}
+
+@InputType()
+export class SetUserEnabledInput {
+  @Field(() => ID)
+  @IsUUID()
+  userId!: string;
+
+  @Field(() => Boolean)
+  enabled!: boolean;
 }

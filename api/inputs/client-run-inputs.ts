@@ -1,9 +1,10 @@
 import { ArrayMaxSize, ArrayMinSize, IsOptional, IsUUID } from 'class-validator';
 import { Field, ID, InputType } from 'type-graphql';
 import { MAX_RUN_NOW_SYSTEMS } from '../../services/client-tasks/runs/client-run-service';
+import { IdempotentInput } from './idempotent-input';
 
 @InputType()
-export class RunClientTaskNowInput {
+export class RunClientTaskNowInput extends IdempotentInput {
   @Field(() => ID)
   @IsUUID()
   clientTaskId!: string;

@@ -3,6 +3,7 @@ import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ID, InputType } from 'type-graphql';
 import { ClientTaskConflictPolicy } from '../../lib/enums';
 import { MAX_DOCUMENT_TASKS } from '../../services/client-tasks/document';
+import { IdempotentInput } from './idempotent-input';
 
 @InputType()
 export class ExportClientTasksInput {
@@ -14,7 +15,7 @@ export class ExportClientTasksInput {
 }
 
 @InputType()
-export class ImportClientTasksInput {
+export class ImportClientTasksInput extends IdempotentInput {
   @Field(() => GraphQLJSONObject, { description: 'A document from exportClientTasks (format "steward.client-tasks", version 1).' })
   document!: Record<string, unknown>;
 

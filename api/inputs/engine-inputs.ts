@@ -1,8 +1,9 @@
 import { IsDate, IsOptional, IsUUID, Length, Max, Min } from 'class-validator';
 import { Field, ID, InputType, Int } from 'type-graphql';
+import { IdempotentInput } from './idempotent-input';
 
 @InputType({ description: 'A job to act on.' })
-export class JobActionInput {
+export class JobActionInput extends IdempotentInput {
   @Field(() => ID)
   @IsUUID()
   jobId!: string;

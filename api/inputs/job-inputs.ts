@@ -1,9 +1,10 @@
 import { IsOptional, IsUUID } from 'class-validator';
 import { Field, ID, InputType } from 'type-graphql';
 import { JobState, JobType } from '../../lib/enums';
+import { IdempotentInput } from './idempotent-input';
 
 @InputType()
-export class RunOnDemandTaskInput {
+export class RunOnDemandTaskInput extends IdempotentInput {
   @Field(() => ID)
   @IsUUID()
   recordId!: string;

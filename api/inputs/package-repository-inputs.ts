@@ -1,8 +1,9 @@
 import { Length } from 'class-validator';
 import { Field, InputType } from 'type-graphql';
+import { IdempotentInput } from './idempotent-input';
 
 @InputType()
-export class CheckInPackageInput {
+export class CheckInPackageInput extends IdempotentInput {
   @Field(() => String, { description: 'The product name: letters, digits, spaces and ". _ + -"; deployment and update settings use it.' })
   @Length(1, 128)
   product!: string;

@@ -106,17 +106,59 @@ export class UpdateRecordInput extends UpdateSshTargetInput {
   referencedRecordId?: string;
 }
 
-@InputType({ description: 'Replaces what the user may do with the record; an empty list revokes everything.' })
-export class GrantRecordPermissionsInput {
-  @Field(() => ID)
+@InputType({ description: 'One grant: on a record or on every record of a record type, to a user or to a user group. Name exactly one of each pair.' })
+export class RecordGrantRefInput {
+  @Field(() => ID, { nullable: true })
+  @IsOptional()
   @IsUUID()
-  recordId!: string;
+  recordId?: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { nullable: true, description: 'The grant covers every record of this type, now and later.' })
+  @IsOptional()
   @IsUUID()
-  userId!: string;
+  recordTypeId?: string;
 
+  @Field(() => ID, { nullable: true })
+  @IsOptional()
+  @IsUUID()
+  userId?: string;
+
+  @Field(() => ID, { nullable: true, description: 'The grant holds for every member of the group.' })
+  @IsOptional()
+  @IsUUID()
+  groupId?: string;
+}
+
+@InputType({ description: 'Replaces what the user or group may do with the record or record type; an empty list revokes everything.' })
+export class GrantRecordPermissionsInput extends RecordGrantRefInput {
   @Field(() => [RecordPermission])
   @ArrayUnique()
   permissions!: RecordPermission[];
+}
+
+@InputType({ description: 'A host, port and pinned host key a shadow account’s credentials may be sent to, besides its own.' })
+export class AddShadowHostInput {
+  @Field(() => ID, { description: 'The record that serves as a shadow account.' })
+  @IsUUID()
+  recordId!: string;
+
+  @Field(() => String)
+  @Length(1, 253)
+  host!: string;
+
+  @Field(() => Int, { nullable: true, description: 'SSH port; 22 when omitted.' })
+  @IsOptional()
+  @Min(1)
+  @Max(65535)
+  port?: number;
+
+  @Field(() => String, { description: 'The host key to trust there, as `ssh-keygen -lf` prints it: SHA256:…' })
+  hostKeyFingerprint!: string;
+}
+
+@InputType()
+export class ShadowHostRefInput {
+  @Field(() => ID)
+  @IsUUID()
+  shadowHostId!: string;
 }

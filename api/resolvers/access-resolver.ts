@@ -1,8 +1,9 @@
-import { Arg, Authorized, Ctx, Field, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, Field, FieldResolver, ID, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { AccessRequest, RecordSession, User, VaultRecord } from '../../db/entities';
 import { Role } from '../../lib/enums';
-import { type StewardContext, currentUser } from '../context';
-import { AccessRequestRefInput, ApproveAccessInput, RequestAccessInput, SessionRefInput, StartSessionInput } from '../inputs/access-inputs';
+import { type StewardContext, currentActor, currentUser } from '../context';
+import { AccessRequestRefInput, ApproveAccessInput, RequestAccessInput, SessionRefInput, StartSessionInput, UpdateSessionSettingsInput } from '../inputs/access-inputs';
+import { byId } from '../../services/shared/idempotency';
 
 @ObjectType()
 export class AccessRequestPayload {
@@ -15,8 +16,11 @@ export class CheckOutPayload {
   @Field(() => AccessRequest)
   request!: AccessRequest;
 
-  @Field(() => String, { description: 'The current password; the check-out is in the audit log.' })
+  @Field(() => String, { description: 'The password the host last accepted; the check-out is in the audit log.' })
   password!: string;
+
+  @Field(() => Boolean, { description: 'True while a rotation of the password has not settled: the password may change as soon as it does.' })
+  unsettledRotation!: boolean;
 }
 
 @ObjectType()
@@ -25,12 +29,27 @@ export class SessionPayload {
   session!: RecordSession;
 }
 
+@ObjectType({ description: 'How long a session may last before it counts as ended, reported or not.' })
+export class SessionSettings {
+  @Field(() => Int)
+  maxSessionMinutes!: number;
+
+  @Field(() => Int, { description: 'Optimistic-lock version of the server settings; send it back when updating.' })
+  version!: number;
+}
+
+@ObjectType()
+export class SessionSettingsPayload {
+  @Field(() => SessionSettings)
+  settings!: SessionSettings;
+}
+
 @Authorized()
 @Resolver(() => AccessRequest)
 export class AccessRequestResolver {
-  @Query(() => [AccessRequest], { description: 'Access requests, newest first (at most 100), optionally of one record.' })
+  @Query(() => [AccessRequest], { description: 'Access requests on records you may view, newest first (at most 100), optionally of one record.' })
   accessRequests(@Arg('recordId', () => ID, { nullable: true }) recordId: string | undefined, @Ctx() context: StewardContext): Promise<AccessRequest[]> {
-    return context.services.accessRequests.list(recordId);
+    return context.services.accessRequests.list(currentUser(context), recordId);
   }
 
   @FieldResolver(() => VaultRecord)
@@ -48,9 +67,12 @@ export class AccessRequestResolver {
     return (await request.decidedBy?.load()) ?? null;
   }
 
-  @Mutation(() => AccessRequestPayload, { description: 'Asks for access to a record; an approver decides.' })
+  @Mutation(() => AccessRequestPayload, { description: 'Asks for access to a record you may view; an approver decides.' })
   async requestAccess(@Arg('input', () => RequestAccessInput) input: RequestAccessInput, @Ctx() context: StewardContext): Promise<AccessRequestPayload> {
-    return { request: await context.services.accessRequests.request(currentUser(context), input.recordId, input.reason) };
+    const { accessRequests, idempotency } = context.services;
+    const user = currentUser(context);
+    const request = () => accessRequests.request(user, input.recordId, input.reason);
+    return { request: await idempotency.once(user, 'requestAccess', input, request, byId((id) => accessRequests.viewable(user, id))) };
   }
 
   @Authorized(Role.SYSTEM_ADMINISTRATOR)
@@ -65,7 +87,9 @@ export class AccessRequestResolver {
     return { request: await context.services.accessRequests.deny(currentUser(context), input.requestId) };
   }
 
-  @Mutation(() => CheckOutPayload, { description: 'The requester checks the record out while the approval lasts, and gets its password.' })
+  @Mutation(() => CheckOutPayload, {
+    description: 'The requester checks the record out while the approval lasts, and gets its password; fires the record’s After Unlock tasks, as unlockRecord does.',
+  })
   async checkOutRecord(@Arg('input', () => AccessRequestRefInput) input: AccessRequestRefInput, @Ctx() context: StewardContext): Promise<CheckOutPayload> {
     return context.services.accessRequests.checkOut(currentUser(context), input.requestId);
   }
@@ -86,7 +110,7 @@ export class SessionResolver {
   }
 
   @Authorized(Role.SESSION_BROKER, Role.SYSTEM_ADMINISTRATOR)
-  @Mutation(() => SessionPayload, { description: "A session broker reports a session ending; fires the record's After Session tasks." })
+  @Mutation(() => SessionPayload, { description: "A session broker reports the end of a session it started; fires the record's After Session tasks." })
   async endSession(@Arg('input', () => SessionRefInput) input: SessionRefInput, @Ctx() context: StewardContext): Promise<SessionPayload> {
     return { session: await context.services.lifecycle.endSession(currentUser(context), input.sessionId) };
   }
@@ -94,5 +118,19 @@ export class SessionResolver {
   @FieldResolver(() => ID)
   recordId(@Root() session: RecordSession): string {
     return session.record.id;
+  }
+
+  @Query(() => SessionSettings, { description: 'How long a session may last before it counts as ended.' })
+  sessionSettings(@Ctx() context: StewardContext): Promise<SessionSettings> {
+    return context.services.sessions.settings();
+  }
+
+  @Authorized(Role.SYSTEM_ADMINISTRATOR)
+  @Mutation(() => SessionSettingsPayload)
+  async updateSessionSettings(
+    @Arg('input', () => UpdateSessionSettingsInput) input: UpdateSessionSettingsInput,
+    @Ctx() context: StewardContext,
+  ): Promise<SessionSettingsPayload> {
+    return { settings: await context.services.sessions.updateSettings(currentActor(context), input) };
   }
 }

@@ -2,17 +2,27 @@ import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import { User } from '../../db/entities';
 import { Role } from '../../lib/enums';
 import { type StewardContext, currentActor, currentUser } from '../context';
-import { CreateApiTokenInput, CreateUserInput, LoginInput } from '../inputs/auth-inputs';
-import { CreateApiTokenPayload, CreateUserPayload, LoginPayload } from '../types/auth-payloads';
+import { ChangePasswordInput, CreateUserInput, LoginInput } from '../inputs/auth-inputs';
+import { ApiTokenPayload, ChangePasswordPayload, LoginPayload, UserPayload } from '../types/auth-payloads';
 
 @Resolver()
 export class AuthResolver {
   /** The one operation open to anonymous callers: it is how they stop being anonymous. */
-  @Mutation(() => LoginPayload, { description: 'Exchanges a username and password for a bearer token.' })
+  @Mutation(() => LoginPayload, {
+    description: 'Exchanges a username and password for a bearer token. Throttled per username and per client address (TOO_MANY_REQUESTS); one per request.',
+  })
   async login(@Arg('input', () => LoginInput) input: LoginInput, @Ctx() context: StewardContext): Promise<LoginPayload> {
-    const { token, apiToken } = await context.services.auth.login(input.username, input.password);
-    context.session.token = token;
-    return { token, user: apiToken.user.getEntity() };
+    const issued = await context.services.logins.login(input.username, input.password, context.clientAddress);
+    context.session.login = issued;
+    return { token: issued.token, user: issued.apiToken.user.getEntity() };
+  }
+
+  @Authorized()
+  @Mutation(() => ApiTokenPayload, { description: 'Ends the login session the request came with, and clears its cookie.' })
+  async logout(@Ctx() context: StewardContext): Promise<ApiTokenPayload> {
+    const apiToken = await context.services.tokens.endSession(currentUser(context), context.tokenId);
+    context.session.ended = true;
+    return { apiToken };
   }
 
   @Authorized()
@@ -22,17 +32,14 @@ export class AuthResolver {
   }
 
   @Authorized()
-  @Mutation(() => CreateApiTokenPayload, { description: 'Creates a token for scripts and integrations; its secret is shown once.' })
-  async createApiToken(
-    @Arg('input', () => CreateApiTokenInput) input: CreateApiTokenInput,
-    @Ctx() context: StewardContext,
-  ): Promise<CreateApiTokenPayload> {
-    return context.services.auth.createApiToken(currentUser(context), input.name, input.expiresInDays);
+  @Mutation(() => ChangePasswordPayload, { description: 'Changes your own password; it needs the current one, and revokes all your other tokens.' })
+  async changePassword(@Arg('input', () => ChangePasswordInput) input: ChangePasswordInput, @Ctx() context: StewardContext): Promise<ChangePasswordPayload> {
+    return context.services.userAccounts.changePassword(currentUser(context), context.tokenId, input.currentPassword, input.newPassword, context.clientAddress);
   }
 
   @Authorized(Role.SYSTEM_ADMINISTRATOR)
-  @Mutation(() => CreateUserPayload)
-  async createUser(@Arg('input', () => CreateUserInput) input: CreateUserInput, @Ctx() context: StewardContext): Promise<CreateUserPayload> {
+  @Mutation(() => UserPayload)
+  async createUser(@Arg('input', () => CreateUserInput) input: CreateUserInput, @Ctx() context: StewardContext): Promise<UserPayload> {
     const user = await context.services.auth.createUser(currentActor(context), input.username, input.password, input.roles);
     return { user };
   }

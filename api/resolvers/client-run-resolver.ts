@@ -8,13 +8,17 @@ import { ClientRunConnection, ClientRunCounts, ClientRunPayload } from '../types
 import { type ConnectionShape, toConnection } from '../types/connection';
 import { JobConnection } from '../types/connections';
 import type { Job } from '../../db/entities';
+import { byId } from '../../services/shared/idempotency';
 
 @Authorized()
 @Resolver(() => ClientRun)
 export class ClientRunResolver {
   @Mutation(() => ClientRunPayload, { description: 'Run Client Task Now: runs an enabled client task on the chosen systems at once, one job per system.' })
   async runClientTaskNow(@Arg('input', () => RunClientTaskNowInput) input: RunClientTaskNowInput, @Ctx() context: StewardContext): Promise<ClientRunPayload> {
-    return { run: await context.services.clientRuns.runNow(currentUser(context), input.clientTaskId, input.systemIds) };
+    const { clientRuns, idempotency } = context.services;
+    const user = currentUser(context);
+    const run = () => clientRuns.runNow(user, input.clientTaskId, input.systemIds);
+    return { run: await idempotency.once(user, 'runClientTaskNow', input, run, byId((id) => clientRuns.viewRun(user, id))) };
   }
 
   @Mutation(() => ClientRunPayload, { description: 'Cancels a whole run: its pending jobs are cancelled, and its running ones are stopped on their hosts.' })

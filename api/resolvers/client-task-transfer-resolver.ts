@@ -2,6 +2,8 @@ import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
 import { type StewardContext, currentUser } from '../context';
 import { ExportClientTasksInput, ImportClientTasksInput } from '../inputs/client-task-transfer-inputs';
 import { ExportClientTasksPayload, ImportClientTasksPayload } from '../types/client-task-transfer-types';
+import { asData } from '../../services/shared/idempotency';
+import type { ClientTaskImportResult } from '../../services/client-tasks/transfer';
 
 @Authorized()
 @Resolver()
@@ -18,7 +20,10 @@ export class ClientTaskTransferResolver {
       'Imports an exported document; needs EDIT on its products. Every problem (another format or version, a product not checked in, a task type the product lacks, settings invalid for the type’s current schema, a name twice) is reported at once with BAD_USER_INPUT and nothing is written; otherwise all of it is, in one transaction. New tasks keep the document’s enabled flag; creations and replacements await approval where the importer’s edits need it.',
   })
   async importClientTasks(@Arg('input', () => ImportClientTasksInput) input: ImportClientTasksInput, @Ctx() context: StewardContext): Promise<ImportClientTasksPayload> {
-    const results = await context.services.clientTaskTransfer.importClientTasks(currentUser(context), input.document, input.conflictPolicy, input.dryRun);
+    const { clientTaskTransfer, idempotency } = context.services;
+    const user = currentUser(context);
+    const imported = () => clientTaskTransfer.importClientTasks(user, input.document, input.conflictPolicy, input.dryRun);
+    const results = await idempotency.once(user, 'importClientTasks', input, imported, asData<ClientTaskImportResult[]>());
     return { dryRun: input.dryRun, results };
   }
 }

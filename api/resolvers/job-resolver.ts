@@ -7,6 +7,7 @@ import { toConnection } from '../types/connection';
 import { JobConnection } from '../types/connections';
 import { JobActionInput, ScheduleTaskRunInput } from '../inputs/engine-inputs';
 import { JobDetails, JobPayload, RunOnDemandTaskPayload } from '../types/job-payloads';
+import { byId } from '../../services/shared/idempotency';
 
 @Authorized()
 @Resolver(() => Job)
@@ -81,7 +82,9 @@ export class JobResolver {
     description: 'Sends a Scheduled job of the local node to the queue now. Refused for jobs of remote nodes and for jobs that are not Scheduled.',
   })
   async runJob(@Arg('input', () => JobActionInput) input: JobActionInput, @Ctx() context: StewardContext): Promise<JobPayload> {
-    return { job: await context.services.jobActions.run(currentActor(context), input.jobId) };
+    const { jobActions, jobs, idempotency } = context.services;
+    const run = () => jobActions.run(currentActor(context), input.jobId);
+    return { job: await idempotency.once(currentUser(context), 'runJob', input, run, byId((id) => jobs.getJob(id))) };
   }
 
   @Authorized(Role.SYSTEM_ADMINISTRATOR)
@@ -97,6 +100,9 @@ export class JobResolver {
     @Arg('input', () => RunOnDemandTaskInput) input: RunOnDemandTaskInput,
     @Ctx() context: StewardContext,
   ): Promise<RunOnDemandTaskPayload> {
-    return { job: await context.services.jobs.runOnDemand(currentUser(context), input.recordId, input.taskId) };
+    const { jobs, idempotency } = context.services;
+    const user = currentUser(context);
+    const run = () => jobs.runOnDemand(user, input.recordId, input.taskId);
+    return { job: await idempotency.once(user, 'runOnDemandTask', input, run, byId((id) => jobs.viewJob(user, id))) };
   }
 }

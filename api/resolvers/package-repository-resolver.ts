@@ -1,11 +1,12 @@
 import { Arg, Args, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import { ProductPackage } from '../../db/entities';
 import { Role } from '../../lib/enums';
-import { type StewardContext, currentActor } from '../context';
+import { type StewardContext, currentActor, currentUser } from '../context';
 import { PageArgs, connectionComplexity } from '../inputs/page-args';
 import { CheckInPackageInput } from '../inputs/package-repository-inputs';
 import { type ConnectionShape, toConnection } from '../types/connection';
 import { CheckInPackagePayload, ProductPackageConnection } from '../types/package-repository-types';
+import { byId } from '../../services/shared/idempotency';
 
 @Authorized()
 @Resolver(() => ProductPackage)
@@ -24,6 +25,8 @@ export class PackageRepositoryResolver {
     description: 'Checks a package into the repository: one version of a product as a .tar.gz with its install script. Its SHA-256 is computed here; a version already checked in is refused with CONFLICT.',
   })
   async checkInPackage(@Arg('input', () => CheckInPackageInput) input: CheckInPackageInput, @Ctx() context: StewardContext): Promise<CheckInPackagePayload> {
-    return { package: await context.services.packageRepository.checkIn(currentActor(context), input) };
+    const { packageRepository, idempotency } = context.services;
+    const checkIn = () => packageRepository.checkIn(currentActor(context), input);
+    return { package: await idempotency.once(currentUser(context), 'checkInPackage', input, checkIn, byId((id) => packageRepository.get(id))) };
   }
 }

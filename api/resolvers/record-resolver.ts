@@ -1,27 +1,43 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { PolicyEvent, RecordGrant, RecordSession, RecordType, Role, Task, User, VaultRecord } from '../../db/entities';
+import { PolicyEvent, RecordGrant, RecordSession, RecordType, Role, ShadowHost, Task, User, UserGroup, VaultRecord } from '../../db/entities';
 import { paginateNewestFirst } from '../../services/shared/pagination';
 import { type StewardContext, currentUser } from '../context';
 import { JobFilterInput } from '../inputs/job-inputs';
 import { connectionComplexity, PageArgs } from '../inputs/page-args';
-import { CreateRecordInput, GrantRecordPermissionsInput, RecordRefInput, UnlockRecordInput, UpdateRecordInput } from '../inputs/record-inputs';
+import {
+  AddShadowHostInput,
+  CreateRecordInput,
+  GrantRecordPermissionsInput,
+  RecordGrantRefInput,
+  RecordRefInput,
+  ShadowHostRefInput,
+  UnlockRecordInput,
+  UpdateRecordInput,
+} from '../inputs/record-inputs';
 import { toConnection } from '../types/connection';
 import { JobConnection, RecordConnection } from '../types/connections';
-import { CreateRecordPayload, GrantRecordPermissionsPayload, RecordPayload, UnlockRecordPayload } from '../types/record-payloads';
+import {
+  CreateRecordPayload,
+  GrantRecordPermissionsPayload,
+  RecordPayload,
+  RevokeRecordPermissionsPayload,
+  ShadowHostPayload,
+  UnlockRecordPayload,
+} from '../types/record-payloads';
 import { DeletedPayload } from '../types/deleted-payload';
 import { RecordTask } from '../types/task-types';
 
 @Authorized()
 @Resolver(() => VaultRecord)
 export class RecordResolver {
-  @Query(() => RecordConnection, { complexity: connectionComplexity })
+  @Query(() => RecordConnection, { description: 'The records you may view, newest first.', complexity: connectionComplexity })
   async records(@Args(() => PageArgs) page: PageArgs, @Ctx() context: StewardContext) {
-    return toConnection(await paginateNewestFirst(context.em, VaultRecord, {}, page));
+    return toConnection(await paginateNewestFirst(context.em, VaultRecord, context.services.access.recordFilter(currentUser(context)), page));
   }
 
-  @Query(() => VaultRecord)
+  @Query(() => VaultRecord, { description: 'A record you may view; any other is NOT_FOUND, as a missing one is.' })
   record(@Arg('id', () => ID) id: string, @Ctx() context: StewardContext): Promise<VaultRecord> {
-    return context.services.records.getRecord(id);
+    return context.services.access.viewable(currentUser(context), id);
   }
 
   @FieldResolver(() => RecordType)
@@ -39,15 +55,21 @@ export class RecordResolver {
     return context.services.sessions.active(record.id);
   }
 
-  @FieldResolver(() => VaultRecord, { nullable: true, description: 'The record this one references.' })
-  async referencedRecord(@Root() record: VaultRecord): Promise<VaultRecord | null> {
-    return (await record.referencedRecord?.load()) ?? null;
+  @FieldResolver(() => VaultRecord, { nullable: true, description: 'The record this one references; null too when you may not view it.' })
+  async referencedRecord(@Root() record: VaultRecord, @Ctx() context: StewardContext): Promise<VaultRecord | null> {
+    const referenced = await record.referencedRecord?.load();
+    return referenced ? context.services.access.viewableOrNull(currentUser(context), referenced) : null;
   }
 
   @Authorized(Role.SYSTEM_ADMINISTRATOR)
-  @FieldResolver(() => [RecordGrant], { description: 'Who holds which permissions on this record.' })
+  @FieldResolver(() => [RecordGrant], { description: 'Who holds which permissions on this record: its own grants, then its record type’s.' })
   grants(@Root() record: VaultRecord, @Ctx() context: StewardContext): Promise<RecordGrant[]> {
-    return context.services.access.grantsOf(record.id);
+    return context.services.grants.onRecord(record);
+  }
+
+  @FieldResolver(() => [ShadowHost], { description: 'Where this record’s credentials may go when it is a shadow account, besides its own host.' })
+  shadowHosts(@Root() record: VaultRecord, @Ctx() context: StewardContext): Promise<ShadowHost[]> {
+    return context.services.shadows.hostsOf(record.id);
   }
 
   @FieldResolver(() => [Task], { description: 'The On Demand tasks: what runOnDemandTask can run on this record.' })
@@ -72,42 +94,79 @@ export class RecordResolver {
     return { record: await context.services.lifecycle.create(currentUser(context), input) };
   }
 
-  @Authorized(Role.SYSTEM_ADMINISTRATOR)
-  @Mutation(() => RecordPayload, { description: 'Changes a record; fires its After creating or updating a record tasks.' })
+  @Mutation(() => RecordPayload, {
+    description: 'Changes a record; fires its After creating or updating a record tasks. Needs Edit on it, and on a new referenced record.',
+  })
   async updateRecord(@Arg('input', () => UpdateRecordInput) input: UpdateRecordInput, @Ctx() context: StewardContext): Promise<RecordPayload> {
     const { recordId, version, ...changes } = input;
     return { record: await context.services.lifecycle.update(currentUser(context), recordId, changes, version) };
   }
 
-  @Authorized(Role.SYSTEM_ADMINISTRATOR)
-  @Mutation(() => DeletedPayload, { description: 'Deletes a record, its tasks and its Job History; its open jobs are cancelled first.' })
+  @Mutation(() => DeletedPayload, { description: 'Deletes a record, its tasks and its Job History; its open jobs are cancelled first. Needs Edit on it.' })
   async deleteRecord(@Arg('input', () => RecordRefInput) input: RecordRefInput, @Ctx() context: StewardContext): Promise<DeletedPayload> {
     await context.services.lifecycle.delete(currentUser(context), input.recordId);
     return { id: input.recordId };
   }
 
   @Authorized(Role.SYSTEM_ADMINISTRATOR)
-  @Mutation(() => GrantRecordPermissionsPayload, { description: 'Sets what a user may do with a record: Task Control: Manage, Execute.' })
+  @Mutation(() => GrantRecordPermissionsPayload, {
+    description: 'Sets what a user or user group may do with a record, or with every record of a record type: View, Unlock, Edit, Execute, Task Control: Manage.',
+  })
   async grantRecordPermissions(
     @Arg('input', () => GrantRecordPermissionsInput) input: GrantRecordPermissionsInput,
     @Ctx() context: StewardContext,
   ): Promise<GrantRecordPermissionsPayload> {
-    return { grant: await context.services.access.grant(currentUser(context), input.recordId, input.userId, input.permissions) };
+    return { grant: await context.services.grants.set(currentUser(context), input, input, input.permissions) };
   }
 
   @Authorized(Role.SYSTEM_ADMINISTRATOR)
-  @Mutation(() => UnlockRecordPayload, { description: 'Reveals the current password. Audited.' })
+  @Mutation(() => RevokeRecordPermissionsPayload, { description: 'Removes a user’s or user group’s grant on a record or record type.' })
+  async revokeRecordPermissions(
+    @Arg('input', () => RecordGrantRefInput) input: RecordGrantRefInput,
+    @Ctx() context: StewardContext,
+  ): Promise<RevokeRecordPermissionsPayload> {
+    return { revoked: await context.services.grants.revoke(currentUser(context), input, input) };
+  }
+
+  @Mutation(() => ShadowHostPayload, { description: 'Lets this record’s credentials go to one more host when it is a shadow account. Needs Task Control: Manage on it.' })
+  async addShadowHost(@Arg('input', () => AddShadowHostInput) input: AddShadowHostInput, @Ctx() context: StewardContext): Promise<ShadowHostPayload> {
+    const { recordId, host, port, hostKeyFingerprint } = input;
+    return { shadowHost: await context.services.shadows.addHost(currentUser(context), recordId, { host, port: port ?? 22, hostKeyFingerprint }) };
+  }
+
+  @Mutation(() => DeletedPayload, { description: 'Takes a host off a shadow account’s list. Needs Task Control: Manage on the record.' })
+  async removeShadowHost(@Arg('input', () => ShadowHostRefInput) input: ShadowHostRefInput, @Ctx() context: StewardContext): Promise<DeletedPayload> {
+    await context.services.shadows.removeHost(currentUser(context), input.shadowHostId);
+    return { id: input.shadowHostId };
+  }
+
+  @Mutation(() => UnlockRecordPayload, { description: 'Reveals the password the host last accepted; fires the record’s After Unlock tasks. Needs Unlock on it. Audited.' })
   async unlockRecord(@Arg('input', () => UnlockRecordInput) input: UnlockRecordInput, @Ctx() context: StewardContext): Promise<UnlockRecordPayload> {
-    const password = await context.services.lifecycle.unlock(currentUser(context), input.recordId, input.reason);
-    return { record: await context.services.records.getRecord(input.recordId), password };
+    const revealed = await context.services.lifecycle.unlock(currentUser(context), input.recordId, input.reason);
+    return { record: await context.services.records.getRecord(input.recordId), ...revealed };
   }
 }
 
 @Authorized(Role.SYSTEM_ADMINISTRATOR)
 @Resolver(() => RecordGrant)
 export class RecordGrantResolver {
-  @FieldResolver(() => User)
-  user(@Root() grant: RecordGrant): Promise<User> {
-    return grant.user.loadOrFail();
+  @FieldResolver(() => User, { nullable: true, description: 'The user the grant is to; null for a group’s.' })
+  async user(@Root() grant: RecordGrant): Promise<User | null> {
+    return (await grant.user?.load()) ?? null;
+  }
+
+  @FieldResolver(() => UserGroup, { nullable: true, description: 'The user group the grant is to; null for a user’s.' })
+  async group(@Root() grant: RecordGrant): Promise<UserGroup | null> {
+    return (await grant.group?.load()) ?? null;
+  }
+
+  @FieldResolver(() => VaultRecord, { nullable: true, description: 'The record the grant is on; null for a record type’s.' })
+  async record(@Root() grant: RecordGrant): Promise<VaultRecord | null> {
+    return (await grant.record?.load()) ?? null;
+  }
+
+  @FieldResolver(() => RecordType, { nullable: true, description: 'The record type whose every record the grant is on; null for a record’s.' })
+  async recordType(@Root() grant: RecordGrant): Promise<RecordType | null> {
+    return (await grant.recordType?.load()) ?? null;
   }
 }

@@ -1,7 +1,7 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { RecordType, Task } from '../../db/entities';
+import { RecordGrant, RecordType, Task } from '../../db/entities';
 import { Role } from '../../lib/enums';
-import { type StewardContext, currentActor } from '../context';
+import { type StewardContext, currentActor, currentUser } from '../context';
 import { CreateRecordTypeInput, RecordTypeRefInput, UpdateRecordTypeInput } from '../inputs/record-type-inputs';
 import { connectionComplexity, PageArgs } from '../inputs/page-args';
 import { toTaskSpec } from '../inputs/task-spec-input';
@@ -14,19 +14,28 @@ import { paginateNewestFirst } from '../../services/shared/pagination';
 @Authorized()
 @Resolver(() => RecordType)
 export class RecordTypeResolver {
-  @Query(() => RecordTypeConnection, { complexity: connectionComplexity })
+  @Query(() => RecordTypeConnection, {
+    description: 'The record types you may see: those with a grant to you, or a record you may view.',
+    complexity: connectionComplexity,
+  })
   async recordTypes(@Args(() => PageArgs) page: PageArgs, @Ctx() context: StewardContext) {
-    return toConnection(await paginateNewestFirst(context.em, RecordType, {}, page));
+    return toConnection(await paginateNewestFirst(context.em, RecordType, context.services.access.recordTypeFilter(currentUser(context)), page));
   }
 
-  @Query(() => RecordType)
+  @Query(() => RecordType, { description: 'A record type you may see; any other is NOT_FOUND, as a missing one is.' })
   recordType(@Arg('id', () => ID) id: string, @Ctx() context: StewardContext): Promise<RecordType> {
-    return context.services.records.getRecordType(id);
+    return context.services.access.viewableRecordType(currentUser(context), id);
   }
 
   @FieldResolver(() => [Task], { description: 'The tasks records of this type inherit.' })
   async tasks(@Root() recordType: RecordType): Promise<Task[]> {
     return (await recordType.tasks.load()).getItems();
+  }
+
+  @Authorized(Role.SYSTEM_ADMINISTRATOR)
+  @FieldResolver(() => [RecordGrant], { description: 'The grants on every record of this type.' })
+  grants(@Root() recordType: RecordType, @Ctx() context: StewardContext): Promise<RecordGrant[]> {
+    return context.services.grants.onRecordType(recordType.id);
   }
 
   @Authorized(Role.SYSTEM_ADMINISTRATOR)

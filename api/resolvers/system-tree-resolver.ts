@@ -2,6 +2,7 @@ import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Roo
 import { ManagedSystem, SystemGroup } from '../../db/entities';
 import { Role } from '../../lib/enums';
 import { type StewardContext, currentActor } from '../context';
+import { costedAsOneItem } from '../query-limits';
 import {
   CreateGroupInput,
   CreateSystemInput,
@@ -17,7 +18,10 @@ import { DeleteGroupPayload, DeleteSystemPayload, GroupPayload, SystemPayload } 
 @Authorized()
 @Resolver(() => SystemGroup)
 export class SystemGroupResolver {
-  @Query(() => [SystemGroup], { description: 'The top of the system tree (the root group, "My Organization"); walk down with children and systems.' })
+  @Query(() => [SystemGroup], {
+    description: 'The top of the system tree (the root group, "My Organization"); walk down with children and systems.',
+    complexity: costedAsOneItem,
+  })
   systemTree(@Ctx() context: StewardContext): Promise<SystemGroup[]> {
     return context.services.systemTree.roots();
   }

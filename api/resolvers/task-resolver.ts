@@ -37,9 +37,10 @@ export class TaskResolver {
     return { command: settings.command ?? null, parameters, passwordLength: settings.passwordLength ?? null };
   }
 
-  @FieldResolver(() => VaultRecord, { nullable: true, description: 'The shadow account whose credentials connect and run the script.' })
-  async shadowRecord(@Root() task: Task): Promise<VaultRecord | null> {
-    return (await task.shadowRecord?.load()) ?? null;
+  @FieldResolver(() => VaultRecord, { nullable: true, description: 'The shadow account whose credentials connect and run the script; null too when you may not view it.' })
+  async shadowRecord(@Root() task: Task, @Ctx() context: StewardContext): Promise<VaultRecord | null> {
+    const shadow = await task.shadowRecord?.load();
+    return shadow ? context.services.access.viewableOrNull(currentUser(context), shadow) : null;
   }
 
   @Query(() => [TaskOccurrence], { description: "The next runs of a task's recurring events on a record, in the record's time zone." })
@@ -50,7 +51,7 @@ export class TaskResolver {
     @Ctx() context: StewardContext,
   ): Promise<TaskOccurrence[]> {
     if (count < 1 || count > MAX_PREVIEW) throw new BadInputError(`count must be between 1 and ${MAX_PREVIEW}`, 'count');
-    const record: VaultRecord = await context.services.records.getRecord(recordId);
+    const record: VaultRecord = await context.services.access.viewable(currentUser(context), recordId);
     const applicable = await context.services.tasks.applicableTasks(record);
     const task = applicable.find((entry) => entry.task.id === taskId)?.task;
     if (!task) throw new NotFoundError('Task', `${taskId} of record ${record.name}`);

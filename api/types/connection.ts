@@ -1,5 +1,6 @@
 import { type ClassType, Field, Int, ObjectType } from 'type-graphql';
 import type { Page } from '../../services/shared/pagination';
+import { costedAsOneItem } from '../query-limits';
 
 @ObjectType({ description: 'Relay page information.' })
 export class PageInfo {
@@ -29,7 +30,7 @@ export function Connection<T extends object>(node: ClassType<T>, name: string) {
 
   @ObjectType(`${name}Connection`)
   class ConnectionType implements ConnectionShape<T> {
-    @Field(() => [Edge])
+    @Field(() => [Edge], { complexity: costedAsOneItem })
     edges!: Edge[];
 
     @Field(() => PageInfo)

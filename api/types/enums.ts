@@ -17,7 +17,7 @@ registerEnumType(AuditOutcome, { name: 'AuditOutcome' });
 registerEnumType(Weekday, { name: 'Weekday' });
 registerEnumType(AccessRequestState, { name: 'AccessRequestState' });
 registerEnumType(TargetRecord, { name: 'TargetRecord', description: 'Which record a task’s jobs are scheduled for.' });
-registerEnumType(RecordPermission, { name: 'RecordPermission', description: 'What a user may do with one record, beyond their roles.' });
+registerEnumType(RecordPermission, { name: 'RecordPermission', description: 'What a grant lets a user or user group do with a record, or with every record of a record type; each implies VIEW, and EDIT implies UNLOCK.' });
 registerEnumType(TaskSource, { name: 'TaskSource', description: 'Where an applicable task of a record is defined.' });
 registerEnumType(ScheduleKind, { name: 'ScheduleKind', description: 'How often a client task assignment runs.' });
 registerEnumType(TimeBasis, { name: 'TimeBasis', description: 'UTC runs everywhere at the same instant; LOCAL runs at each system’s own wall-clock time.' });

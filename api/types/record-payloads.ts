@@ -1,5 +1,5 @@
 import { Field, ObjectType } from 'type-graphql';
-import { RecordGrant, VaultRecord } from '../../db/entities';
+import { RecordGrant, ShadowHost, VaultRecord } from '../../db/entities';
 
 @ObjectType()
 export class CreateRecordPayload {
@@ -12,8 +12,11 @@ export class UnlockRecordPayload {
   @Field(() => VaultRecord)
   record!: VaultRecord;
 
-  @Field(() => String, { description: 'The current password. This unlock is in the audit log.' })
+  @Field(() => String, { description: 'The password the host last accepted. This unlock is in the audit log.' })
   password!: string;
+
+  @Field(() => Boolean, { description: 'True while a rotation of the password has not settled: the password may change as soon as it does.' })
+  unsettledRotation!: boolean;
 }
 
 @ObjectType()
@@ -26,4 +29,16 @@ export class RecordPayload {
 export class GrantRecordPermissionsPayload {
   @Field(() => RecordGrant, { nullable: true, description: 'Null when every permission was revoked.' })
   grant!: RecordGrant | null;
+}
+
+@ObjectType()
+export class RevokeRecordPermissionsPayload {
+  @Field(() => Boolean, { description: 'Whether there was a grant to revoke.' })
+  revoked!: boolean;
+}
+
+@ObjectType()
+export class ShadowHostPayload {
+  @Field(() => ShadowHost)
+  shadowHost!: ShadowHost;
 }

@@ -1,10 +1,10 @@
 import { Field, ObjectType } from 'type-graphql';
-import { Entity, Enum, ManyToOne, Property, type Ref, Unique } from '@mikro-orm/core';
+import { Entity, Enum, Index, ManyToOne, Property, type Ref, Unique } from '@mikro-orm/core';
 import { BaseEntity } from './base';
 import { User } from './user';
 
 export enum TokenKind {
-  /** Issued by login; expires. */
+  /** Issued by login; ended by logout. */
   SESSION = 'SESSION',
   /** Created by a user for scripts and integrations. */
   API = 'API',
@@ -15,6 +15,7 @@ export enum TokenKind {
 @ObjectType({ description: 'A bearer token. Its secret is shown once, when it is created.' })
 export class ApiToken extends BaseEntity {
   @ManyToOne(() => User, { ref: true, deleteRule: 'cascade' })
+  @Index()
   user!: Ref<User>;
 
   @Field(() => String)
@@ -29,11 +30,12 @@ export class ApiToken extends BaseEntity {
   @Unique()
   tokenHash!: string;
 
-  @Field(() => Date, { nullable: true })
-  @Property({ type: 'datetime', nullable: true })
-  expiresAt?: Date;
+  /** Every token expires: sessions after the session length, API tokens within the configured maximum. */
+  @Field(() => Date)
+  @Property({ type: 'datetime' })
+  expiresAt!: Date;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When the token last authenticated a request, to within a minute.' })
   @Property({ type: 'datetime', nullable: true })
   lastUsedAt?: Date;
 

@@ -20,6 +20,10 @@ export class ServerSettings {
   @Property({ type: 'integer', default: 3 })
   fallbackCycles: Opt<number> = 3;
 
+  /** Read through sessionSettings: after this many minutes a session counts as ended, reported or not. */
+  @Property({ type: 'integer', default: 480 })
+  sessionMaxMinutes: Opt<number> = 480;
+
   /** Read through the client task approval API, not through FallbackSettings. */
   @Property({ type: 'boolean', default: false })
   clientTaskApprovalRequired: Opt<boolean> = false;

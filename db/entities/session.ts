@@ -1,9 +1,13 @@
 import { Entity, Index, ManyToOne, type Opt, Property, type Ref } from '@mikro-orm/core';
 import { Field, ObjectType } from 'type-graphql';
 import { BaseEntity } from './base';
+import { User } from './user';
 import { VaultRecord } from './vault-record';
 
-/** A session on a record, as a session broker reports it. Active while `endedAt` is null. */
+/**
+ * A session on a record, as a session broker reports it. Active while `endedAt` is null and it is
+ * younger than the server's maximum session length.
+ */
 @Entity({ tableName: 'sessions' })
 @Index({ properties: ['record', 'endedAt'] })
 @ObjectType('RecordSession', { description: 'A session on a record, reported by a session broker.' })
@@ -22,4 +26,8 @@ export class RecordSession extends BaseEntity {
   @Field(() => Date, { nullable: true })
   @Property({ type: 'datetime', nullable: true })
   endedAt?: Date | null;
+
+  /** The broker (or administrator) that started it; a broker ends only its own sessions. */
+  @ManyToOne(() => User, { ref: true, nullable: true, deleteRule: 'set null' })
+  startedBy?: Ref<User> | null;
 }

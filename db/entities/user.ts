@@ -15,9 +15,13 @@ export class User extends BaseEntity {
   @Property({ type: 'string', hidden: true, lazy: true })
   passwordHash!: string;
 
-  @Field(() => [Role])
+  /** Exposed by api/resolvers/user-resolver.ts, only to administrators and the user themself. */
   @Enum({ items: () => Role, array: true, default: [] })
   roles: Opt<Role[]> = [];
+
+  /** Set while an administrator has disabled the user: none of their tokens work and login is refused. */
+  @Property({ type: 'datetime', nullable: true })
+  disabledAt?: Date | null;
 
   hasRole(role: Role): boolean {
     return this.roles.includes(role);

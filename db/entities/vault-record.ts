@@ -1,13 +1,19 @@
 import { Field, Int, ObjectType } from 'type-graphql';
-import { Entity, ManyToOne, type Opt, Property, type Ref, Unique } from '@mikro-orm/core';
+import { Entity, Index, ManyToOne, type Opt, Property, type Ref, Unique } from '@mikro-orm/core';
 import { BaseEntity } from './base';
 import { RecordType } from './record-type';
 
 /** A vault record: one account on one managed host. */
 @Entity({ tableName: 'records' })
+@Index({
+  name: 'records_pending_settle_index',
+  expression: 'create index "records_pending_settle_index" on "records" ("pending_node_name", "pending_settle_due_at") where "encrypted_pending_password" is not null',
+})
 @ObjectType('Record', { description: 'One account on one managed host. Its password is revealed only by unlockRecord.' })
 export class VaultRecord extends BaseEntity {
+  /** Indexed: grants on a record type reach its records through it. */
   @ManyToOne(() => RecordType, { ref: true, deleteRule: 'restrict' })
+  @Index()
   recordType!: Ref<RecordType>;
 
   @Field(() => String)
@@ -37,6 +43,21 @@ export class VaultRecord extends BaseEntity {
 
   @Property({ type: 'datetime', nullable: true })
   pendingPasswordSince?: Date | null;
+
+  /** The node whose rotation stored the pending password: it reaches the host, so it settles a rotation left unsettled. */
+  @Property({ type: 'string', length: 64, nullable: true })
+  pendingNodeName?: string | null;
+
+  /** When the host took the pending password (the change succeeded). Until the rotation settles, it is the one the host accepts. */
+  @Property({ type: 'datetime', nullable: true })
+  pendingAcceptedAt?: Date | null;
+
+  /** Failed tries to settle a pending password a rotation left behind; the next waits longer. */
+  @Property({ type: 'integer', default: 0 })
+  pendingSettleAttempts: Opt<number> = 0;
+
+  @Property({ type: 'datetime', nullable: true })
+  pendingSettleDueAt?: Date | null;
 
   @Field(() => Date, { nullable: true })
   @Property({ type: 'datetime', nullable: true })

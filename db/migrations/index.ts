@@ -10,6 +10,10 @@ import { Migration20261125141500Assignments } from './Migration20261125141500_as
 import { Migration20261125150000EndpointAndRepository } from './Migration20261125150000_endpoint_and_repository';
 import { Migration20261125151000ApprovalsAndPermissionSets } from './Migration20261125151000_approvals_and_permission_sets';
 import { Migration20261125152000ClientJobsAndRuns } from './Migration20261125152000_client_jobs_and_runs';
+import { Migration20261201120000RecordPermissions } from './Migration20261201120000_record_permissions';
+import { Migration20261201121000AccountsAndTokens } from './Migration20261201121000_accounts_and_tokens';
+import { Migration20261201122000EngineOutbox } from './Migration20261201122000_engine_outbox';
+import { Migration20261201123000PendingSettle } from './Migration20261201123000_pending_settle';
 
 /** Every migration, in order. A new migration file is added here too. */
 export const migrations: MigrationObject[] = [
@@ -24,4 +28,8 @@ export const migrations: MigrationObject[] = [
   { name: 'Migration20261125150000_endpoint_and_repository', class: Migration20261125150000EndpointAndRepository },
   { name: 'Migration20261125151000_approvals_and_permission_sets', class: Migration20261125151000ApprovalsAndPermissionSets },
   { name: 'Migration20261125152000_client_jobs_and_runs', class: Migration20261125152000ClientJobsAndRuns },
+  { name: 'Migration20261201120000_record_permissions', class: Migration20261201120000RecordPermissions },
+  { name: 'Migration20261201121000_accounts_and_tokens', class: Migration20261201121000AccountsAndTokens },
+  { name: 'Migration20261201122000_engine_outbox', class: Migration20261201122000EngineOutbox },
+  { name: 'Migration20261201123000_pending_settle', class: Migration20261201123000PendingSettle },
 ];

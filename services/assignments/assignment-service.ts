@@ -1,6 +1,6 @@
 import { LockMode, ref, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AuditOutcome, ClientTask, ClientTaskAssignment, ClientTaskCapability, InheritanceBreak, ManagedSystem, SystemGroup, type User } from '../../db/entities';
+import { AuditOutcome, EngineCommandKind, ClientTask, ClientTaskAssignment, ClientTaskCapability, InheritanceBreak, ManagedSystem, SystemGroup, type User } from '../../db/entities';
 import { type ChainNode, effectiveAssignments, type GroupLink, groupChain } from '../../lib/effective-tasks';
 import { TreeNodeKind } from '../../lib/enums';
 import { type ScheduleInput, validateSchedule } from './schedule-validation';
@@ -8,7 +8,8 @@ import { type Actor, actorOf, addAuditEvent } from '../shared/audit';
 import type { ClientTaskPermissions } from '../client-tasks/permissions';
 import { BadInputError, ConflictError } from '../shared/errors';
 import { UUID } from '../shared/validation';
-import type { ClientWorkflows } from '../ports';
+import type { EngineOutbox } from '../jobs/engine-outbox';
+import { assignmentScheduleWorkflowId } from '../../lib/workflow-ids';
 import { findByIdOrNotFound } from '../shared/find';
 
 /** A group or a system named by a caller: exactly one of the two. */
@@ -56,12 +57,11 @@ export class AssignmentService {
   constructor(
     private readonly em: EntityManager,
     private readonly permissions: ClientTaskPermissions,
-    private readonly workflows: ClientWorkflows,
+    private readonly outbox: EngineOutbox,
   ) {}
 
   async assignment(id: string): Promise<ClientTaskAssignment> {
-    const assignment = await findByIdOrNotFound(this.em, ClientTaskAssignment, id, 'Assignment');
-    return assignment;
+    return findByIdOrNotFound(this.em, ClientTaskAssignment, id, 'Assignment');
   }
 
   /** An assignment, for a user who may view its task's product. */
@@ -92,9 +92,10 @@ export class AssignmentService {
         outcome: AuditOutcome.SUCCESS,
         details: { clientTaskId: task.id, ...nodeIds(node), schedule },
       });
+      this.tellSchedule(em, EngineCommandKind.ASSIGNMENT_SCHEDULE_CHANGED, assignment.id);
       return assignment;
     });
-    await this.workflows.scheduleChanged(created.id);
+    await this.outbox.deliverSoon([assignmentScheduleWorkflowId(created.id)]);
     return created;
   }
 
@@ -106,8 +107,9 @@ export class AssignmentService {
     await this.em.lock(assignment, LockMode.OPTIMISTIC, version);
     assignment.schedule = schedule;
     addAuditEvent(this.em, { actor: actorOf(user), action: 'updateAssignment', target: { type: 'ClientTaskAssignment', id: assignment.id }, outcome: AuditOutcome.SUCCESS, details: { schedule } });
+    this.tellSchedule(this.em, EngineCommandKind.ASSIGNMENT_SCHEDULE_CHANGED, assignment.id);
     await this.em.flush();
-    await this.workflows.scheduleChanged(assignment.id);
+    await this.outbox.deliverSoon([assignmentScheduleWorkflowId(assignment.id)]);
     return assignment;
   }
 
@@ -122,9 +124,15 @@ export class AssignmentService {
       outcome: AuditOutcome.SUCCESS,
       details: { clientTaskId: assignment.clientTask.id, groupId: assignment.group?.id ?? null, systemId: assignment.system?.id ?? null },
     });
+    this.tellSchedule(this.em, EngineCommandKind.STOP_ASSIGNMENT_SCHEDULE, assignment.id);
     await this.em.flush();
-    await this.workflows.stopSchedule(assignmentId);
+    await this.outbox.deliverSoon([assignmentScheduleWorkflowId(assignment.id)]);
     return assignment.id;
+  }
+
+  /** The assignment's schedule workflow hears of the change once it commits (services/jobs/engine-outbox.ts). */
+  private tellSchedule(em: EntityManager, kind: EngineCommandKind, assignmentId: string): void {
+    this.outbox.add(em, { kind, workflowId: assignmentScheduleWorkflowId(assignmentId), subjectId: assignmentId });
   }
 
   /** The assignments made directly on a node whose tasks the user may view, oldest first. */

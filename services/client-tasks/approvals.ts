@@ -156,8 +156,7 @@ export class ClientTaskApprovals {
   }
 
   private async find(id: string): Promise<ClientTaskChange> {
-    const change = await findByIdOrNotFound(this.em, ClientTaskChange, id, 'Client task change');
-    return change;
+    return findByIdOrNotFound(this.em, ClientTaskChange, id, 'Client task change');
   }
 
   private taskOf(change: ClientTaskChange): Promise<ClientTask> {

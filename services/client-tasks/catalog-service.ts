@@ -102,13 +102,11 @@ export class ClientCatalogService {
   }
 
   async taskType(id: string): Promise<ClientTaskType> {
-    const taskType = await findByIdOrNotFound(this.em, ClientTaskType, id, 'Client task type');
-    return taskType;
+    return findByIdOrNotFound(this.em, ClientTaskType, id, 'Client task type');
   }
 
   async clientTask(id: string): Promise<ClientTask> {
-    const task = await findByIdOrNotFound(this.em, ClientTask, id, 'Client task');
-    return task;
+    return findByIdOrNotFound(this.em, ClientTask, id, 'Client task');
   }
 
   /** A task, for a user who may view its product's client tasks. */

@@ -1,11 +1,12 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AuditOutcome, ClientRun, ClientTask, ClientTaskAssignment, ClientTaskCapability, FINAL_JOB_STATES, Job, type User } from '../../db/entities';
+import { AuditOutcome, ClientRun, ClientTask, ClientTaskAssignment, ClientTaskCapability, EngineCommandKind, FINAL_JOB_STATES, Job, type User } from '../../db/entities';
 import { groupsAndSystemsReachedBy } from '../assignments/scope';
 import { actorOf, addAuditEvent } from '../shared/audit';
 import type { ClientRunService } from './runs/client-run-service';
 import type { ClientTaskPermissions } from './permissions';
-import type { ClientWorkflows } from '../ports';
+import type { EngineOutbox } from '../jobs/engine-outbox';
+import { assignmentScheduleWorkflowId } from '../../lib/workflow-ids';
 import { findByIdOrNotFound } from '../shared/find';
 
 /** What deleting a client task affects: the tree nodes its assignments reach, and its runs still in progress. */
@@ -23,7 +24,7 @@ export class ClientTaskDeletion {
     private readonly em: EntityManager,
     private readonly permissions: ClientTaskPermissions,
     private readonly clientRuns: ClientRunService,
-    private readonly workflows: ClientWorkflows,
+    private readonly outbox: EngineOutbox,
   ) {}
 
   async impact(user: User, clientTaskId: string): Promise<ClientTaskDeletionImpact> {
@@ -45,16 +46,17 @@ export class ClientTaskDeletion {
   async delete(user: User, clientTaskId: string, version: number): Promise<ClientTaskDeletionImpact> {
     const impact = await this.impact(user, clientTaskId);
     const actor = actorOf(user);
-    const { assignmentIds, runsInProgress } = await this.em.transactional(async (em) => {
+    const told = await this.em.transactional(async (em) => {
       const task = await this.task(em, clientTaskId);
       await em.lock(task, LockMode.OPTIMISTIC, version);
       const assignments = await em.find(ClientTaskAssignment, { clientTask: task.id }, { fields: ['id'] });
       const runs = await em.find(ClientRun, { clientTask: task.id, cancelledAt: null });
-      const inProgress: ClientRun[] = [];
+      const inProgress: string[] = [];
       for (const run of runs) {
         if (!(await em.count(Job, { run: run.id, state: { $nin: [...FINAL_JOB_STATES] } }))) continue;
         run.cancelledAt = new Date();
-        inProgress.push(run);
+        this.outbox.add(em, { kind: EngineCommandKind.CANCEL_CLIENT_RUN, workflowId: run.workflowId, subjectId: run.id });
+        inProgress.push(run.workflowId);
         await this.clientRuns.cancelWaitingJobs(run.id, `Cancelled: the client task "${task.name}" was deleted by ${actor.name}`, em);
       }
       addAuditEvent(em, {
@@ -64,16 +66,15 @@ export class ClientTaskDeletion {
         outcome: AuditOutcome.SUCCESS,
         details: { name: task.name, assignments: assignments.length, groups: impact.groups.length, systems: impact.systems.length, openJobs: impact.openJobs },
       });
+      for (const { id } of assignments) this.outbox.add(em, { kind: EngineCommandKind.STOP_ASSIGNMENT_SCHEDULE, workflowId: assignmentScheduleWorkflowId(id), subjectId: id });
       em.remove(task);
-      return { assignmentIds: assignments.map((assignment) => assignment.id), runsInProgress: inProgress };
+      return [...inProgress, ...assignments.map(({ id }) => assignmentScheduleWorkflowId(id))];
     });
-    for (const run of runsInProgress) await this.workflows.cancelRun(run);
-    for (const id of assignmentIds) await this.workflows.stopSchedule(id);
+    await this.outbox.deliverSoon(told);
     return impact;
   }
 
   private async task(em: EntityManager, id: string): Promise<ClientTask> {
-    const task = await findByIdOrNotFound(em, ClientTask, id, 'Client task');
-    return task;
+    return findByIdOrNotFound(em, ClientTask, id, 'Client task');
   }
 }

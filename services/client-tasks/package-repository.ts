@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuditOutcome, ProductPackage } from '../../db/entities';
-import { isGzipTar } from '../../lib/tarball';
+import { packageArchiveProblem } from '../../lib/tarball';
 import { compareVersions, VERSION_PATTERN } from '../../lib/versions';
 import { type Actor, addAuditEvent } from '../shared/audit';
 import { BadInputError, ConflictError } from '../shared/errors';
 import { type Page, type PageRequest, paginateNewestFirst } from '../shared/pagination';
+import { findByIdOrNotFound } from '../shared/find';
 
 export interface PackageCheckIn {
   product: string;
@@ -28,7 +29,9 @@ function decodeTarball(tarballBase64: string): Buffer {
   if (!compact || !BASE64.test(compact)) throw new BadInputError('tarballBase64 is not base64', 'tarballBase64');
   const bytes = Buffer.from(compact, 'base64');
   if (bytes.length > MAX_PACKAGE_BYTES) throw new BadInputError(`A package is at most ${MAX_PACKAGE_BYTES / 1024 / 1024} MiB`, 'tarballBase64');
-  if (!isGzipTar(bytes)) throw new BadInputError('The package is not a gzip-compressed tar archive (.tar.gz)', 'tarballBase64');
+  // Every entry is listed before the package is kept: the endpoint unpacks it as its account, often root.
+  const problem = packageArchiveProblem(bytes);
+  if (problem) throw new BadInputError(problem, 'tarballBase64');
   return bytes;
 }
 
@@ -71,6 +74,10 @@ export class PackageRepositoryService {
   /** Package metadata, newest check-in first; the tarballs stay in the database. */
   list(product: string | null, page: PageRequest): Promise<Page<ProductPackage>> {
     return paginateNewestFirst(this.em, ProductPackage, product == null ? {} : { product: product.trim() }, page);
+  }
+
+  get(id: string): Promise<ProductPackage> {
+    return findByIdOrNotFound(this.em, ProductPackage, id, 'Package');
   }
 
   find(product: string, version: string): Promise<ProductPackage | null> {

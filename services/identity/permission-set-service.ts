@@ -50,8 +50,7 @@ export class PermissionSetService {
   }
 
   async get(id: string): Promise<PermissionSet> {
-    const set = await findByIdOrNotFound(this.em, PermissionSet, id, 'Permission set');
-    return set;
+    return findByIdOrNotFound(this.em, PermissionSet, id, 'Permission set');
   }
 
   grantsOf(set: PermissionSet): Promise<PermissionSetGrant[]> {

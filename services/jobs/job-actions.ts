@@ -1,9 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AuditOutcome, FINAL_JOB_STATES, Job, JobEventKind, JobState, JobType } from '../../db/entities';
+import { AuditOutcome, EngineCommandKind, FINAL_JOB_STATES, Job, JobEventKind, JobState, JobType } from '../../db/entities';
 import { LOCAL_NODE } from '../../lib/nodes';
 import { type Actor, addAuditEvent } from '../shared/audit';
 import { BadInputError, ConflictError } from '../shared/errors';
-import type { JobLauncher } from '../ports';
+import type { EngineOutbox } from './engine-outbox';
 import type { JobService } from './job-service';
 import type { ClientRunService } from '../client-tasks/runs/client-run-service';
 import type { TaskScheduler } from '../vault/task-scheduler';
@@ -28,7 +28,7 @@ export class JobActionsService {
     private readonly jobs: JobService,
     private readonly scheduler: TaskScheduler,
     private readonly clientRuns: ClientRunService,
-    private readonly launcher: JobLauncher,
+    private readonly outbox: EngineOutbox,
   ) {}
 
   /** Sends a Scheduled job of the local node to the queue now. */
@@ -46,12 +46,13 @@ export class JobActionsService {
         'jobId',
       );
     }
-    await this.launcher.runNow(job);
+    this.outbox.add(this.em, { kind: EngineCommandKind.RUN_JOB_NOW, workflowId: job.workflowId, subjectId: job.id });
     if (job.type !== JobType.FALLBACK) job.type = JobType.MANUAL_RUN;
     this.jobs.addEvent(job, JobEventKind.QUEUED, `Run now by ${actor.name}`);
-    await this.endFallbackCycles(job, actor);
+    const cancelledCycles = await this.endFallbackCycles(job, actor);
     this.audit(actor, 'runJob', job);
     await this.em.flush();
+    await this.outbox.deliverSoon([job.workflowId, ...cancelledCycles]);
     return job;
   }
 
@@ -69,7 +70,7 @@ export class JobActionsService {
       await this.em.refresh(job);
       return job;
     }
-    await this.launcher.cancel(job);
+    this.outbox.add(this.em, { kind: EngineCommandKind.CANCEL_JOB, workflowId: job.workflowId, subjectId: job.id });
     if (job.state === JobState.SCHEDULED) {
       await this.jobs.finish(job.id, JobState.CANCELLED, reason);
       // Cancelling one occurrence of a recurring task skips it; the next one is scheduled.
@@ -77,18 +78,20 @@ export class JobActionsService {
     } else {
       this.jobs.addEvent(job, JobEventKind.CANCELLED, `Cancellation requested by ${actor.name}`);
     }
-    await this.endFallbackCycles(job, actor);
+    const cancelledCycles = await this.endFallbackCycles(job, actor);
     this.audit(actor, 'cancelJob', job);
     await this.em.flush();
+    await this.outbox.deliverSoon([job.workflowId, ...cancelledCycles]);
     return job;
   }
 
   /**
    * A person's Run or Cancel during a fallback cycle ends fallback for the record: every open
    * cycle stops, and its Scheduled Fallback jobs (other than the one acted on) are cancelled.
+   * Returns the workflows told to cancel.
    */
-  private async endFallbackCycles(actedOn: Job, actor: Actor): Promise<void> {
-    if (!actedOn.record) return; // client task jobs have no fallback
+  private async endFallbackCycles(actedOn: Job, actor: Actor): Promise<string[]> {
+    if (!actedOn.record) return []; // client task jobs have no fallback
     const pending = await this.em.find(Job, {
       record: actedOn.record.id,
       type: JobType.FALLBACK,
@@ -99,11 +102,14 @@ export class JobActionsService {
       const root = await this.em.findOneOrFail(Job, { id: rootId });
       root.fallbackCancelledAt ??= new Date();
     }
+    const cancelled: string[] = [];
     for (const job of pending) {
       if (job.id === actedOn.id) continue;
-      await this.launcher.cancel(job);
+      this.outbox.add(this.em, { kind: EngineCommandKind.CANCEL_JOB, workflowId: job.workflowId, subjectId: job.id });
       await this.jobs.finish(job.id, JobState.CANCELLED, `Fallback cancelled: ${actor.name} acted on job ${actedOn.id}`);
+      cancelled.push(job.workflowId);
     }
+    return cancelled;
   }
 
   private audit(actor: Actor, action: string, job: Job): void {

@@ -1,13 +1,13 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AuditOutcome, ClientTask, ClientTaskCapability, FINAL_JOB_STATES, Job, JobEvent, JobEventKind, JobState, JobType, PolicyEvent, Task, type User, type VaultRecord } from '../../db/entities';
+import { AuditOutcome, ClientTask, EngineCommandKind, ClientTaskCapability, FINAL_JOB_STATES, Job, JobEvent, JobEventKind, JobState, JobType, PolicyEvent, Task, type User, type VaultRecord } from '../../db/entities';
 import { RecordPermission } from '../../lib/enums';
 import { type ClientTaskPermissions, isAdministrator } from '../client-tasks/permissions';
 import { type Actor, actorOf, addAuditEvent } from '../shared/audit';
 import { resolveJobTarget } from '../vault/job-target';
 import type { RecordAccess } from '../vault/record-access';
 import { BadInputError, ForbiddenError, NotFoundError } from '../shared/errors';
-import type { JobLauncher } from '../ports';
+import type { EngineOutbox } from './engine-outbox';
 import { type Page, type PageRequest, paginateNewestFirst } from '../shared/pagination';
 import type { RecordService } from '../vault/record-service';
 import { findByIdOrNotFound } from '../shared/find';
@@ -55,18 +55,22 @@ export class JobService {
     private readonly records: RecordService,
     private readonly recordAccess: RecordAccess,
     private readonly clientTaskPermissions: ClientTaskPermissions,
-    private readonly launcher: JobLauncher,
+    private readonly outbox: EngineOutbox,
   ) {}
 
-  /** Runs an On Demand task on a record now; needs the Execute permission on the record. */
+  /**
+   * Runs an On Demand task on a record now; needs the Execute permission on the record, and on
+   * the record the task targets when that is another one, since the job runs that record's task.
+   */
   async runOnDemand(user: User, recordId: string, taskId: string): Promise<Job> {
     const actor = actorOf(user);
-    const { record, task } = await this.recordTask(recordId, taskId);
-    await this.recordAccess.assert(user, record.id, RecordPermission.EXECUTE);
+    const record = await this.recordAccess.require(user, recordId, RecordPermission.EXECUTE);
+    const task = await this.taskOf(record, taskId);
     if (!task.policyEvents.includes(PolicyEvent.ON_DEMAND)) {
       throw new BadInputError(`Task "${task.name}" is not an On Demand task`, 'taskId');
     }
     const target = await resolveJobTarget(this.em, this.records, record, task);
+    if (target.record.id !== record.id) await this.recordAccess.assertOnOther(user, target.record.id, RecordPermission.EXECUTE, 'target record');
     return this.createAndLaunch({
       record: target.record,
       task: target.task,
@@ -83,7 +87,8 @@ export class JobService {
     const now = Date.now();
     if (runAt.getTime() < now - 60_000) throw new BadInputError('runAt is in the past', 'runAt');
     if (runAt.getTime() > now + 366 * 86_400_000) throw new BadInputError('runAt is more than a year ahead', 'runAt');
-    const { record, task } = await this.recordTask(recordId, taskId);
+    const record = await this.records.getRecord(recordId);
+    const task = await this.taskOf(record, taskId);
     return this.createAndLaunch({
       record,
       task,
@@ -95,7 +100,11 @@ export class JobService {
     });
   }
 
-  /** Creates a job (Scheduled) and starts its workflow, which waits until `scheduledFor`. */
+  /**
+   * Creates a job (Scheduled) and, in the same transaction, the command that starts its workflow,
+   * which waits until `scheduledFor`. Once committed the job stands: its start is delivered now or,
+   * while Temporal is away, as soon as it is back.
+   */
   async createAndLaunch(spec: NewJob): Promise<Job> {
     const job = await this.em.transactional(async (em) => {
       const created = em.create(Job, {
@@ -123,27 +132,30 @@ export class JobService {
           details: { recordId: spec.record.id, taskId: spec.task.id, scheduledFor: spec.scheduledFor.toISOString() },
         });
       }
+      this.outbox.add(em, { kind: EngineCommandKind.START_JOB, workflowId: created.workflowId, subjectId: created.id });
       return created;
     });
-    await this.launch(job, spec.record, spec.task);
+    await this.outbox.deliverSoon([job.workflowId]);
     return job;
   }
 
-  private async recordTask(recordId: string, taskId: string): Promise<{ record: VaultRecord; task: Task }> {
-    const record = await this.records.getRecord(recordId);
+  private async taskOf(record: VaultRecord, taskId: string): Promise<Task> {
     const task = (await this.records.tasksOf(record)).find((candidate) => candidate.id === taskId);
     if (!task) throw new NotFoundError('Task', `${taskId} of record ${record.name}`);
-    return { record, task };
+    return task;
   }
 
   async getJob(id: string): Promise<Job> {
-    const job = await findByIdOrNotFound(this.em, Job, id, 'Job');
-    return job;
+    return findByIdOrNotFound(this.em, Job, id, 'Job');
   }
 
-  /** A job, for a user: client task jobs only of products the user may view (administrators see all). */
+  /**
+   * A job, for a user: vault jobs only of records the user may view (any other answers as a job
+   * that does not exist), client task jobs only of products the user may view (administrators see all).
+   */
   async viewJob(user: User, id: string): Promise<Job> {
     const job = await this.getJob(id);
+    if (job.record && !(await this.recordAccess.has(user, job.record.id, RecordPermission.VIEW))) throw new NotFoundError('Job', id);
     if (job.system && !isAdministrator(user)) {
       const task = job.clientTask ? await this.em.findOne(ClientTask, { id: job.clientTask.id }) : null;
       if (!task) throw new ForbiddenError('The client task of this job was deleted; only an administrator may see the job');
@@ -152,12 +164,12 @@ export class JobService {
     return job;
   }
 
-  /** Job History for a user: vault jobs, and client task jobs of the products the user may view. */
+  /** Job History for a user: vault jobs of the records, and client task jobs of the products, the user may view. */
   async listJobs(user: User, filter: JobFilter, page: PageRequest): Promise<Page<Job>> {
     const where: FilterQuery<Job> = {};
     if (!isAdministrator(user)) {
       const viewable = await this.clientTaskPermissions.viewableProductIds(user);
-      where.$or = [{ system: null }, { clientTask: { taskType: { product: { $in: viewable } } } }];
+      where.$or = [{ $and: [{ system: null }, this.recordAccess.onViewableRecords<Job>(user)] }, { clientTask: { taskType: { product: { $in: viewable } } } }];
     }
     if (filter.recordId) where.record = filter.recordId;
     if (filter.taskId) where.task = filter.taskId;
@@ -195,11 +207,17 @@ export class JobService {
     await this.recordEvent(jobId, JobEventKind.STEP, message);
   }
 
+  /** Adds to a job's timeline while it is open; nothing is written onto a job after its final state. */
   async recordEvent(jobId: string, kind: JobEventKind, message: string): Promise<void> {
     const job = await this.em.findOne(Job, { id: jobId });
-    if (!job) return; // deleted with its record
+    if (!job || FINAL_JOB_STATES.includes(job.state)) return; // deleted with its record, or ended
     this.addEvent(job, kind, message);
     await this.em.flush();
+  }
+
+  /** Keeps what a job's host work printed, unless the job already ended (in one statement, so it cannot race the end). */
+  async keepOutput(jobId: string, details: { output: string; exitCode?: number; report?: Record<string, unknown> }): Promise<void> {
+    await this.em.nativeUpdate(Job, { id: jobId, state: { $nin: [...FINAL_JOB_STATES] } }, details);
   }
 
   /** Moves a job to a final state once; later calls for an ended job change nothing. */
@@ -213,17 +231,6 @@ export class JobService {
     job.finishedAt = new Date();
     this.addEvent(job, FINAL_EVENT[state]!, result);
     await this.em.flush();
-  }
-
-  private async launch(job: Job, record: VaultRecord, task: Task): Promise<void> {
-    try {
-      const queue = await this.launcher.launch(job, record, task);
-      this.addEvent(job, JobEventKind.QUEUED, `Sent to task queue ${queue}`);
-      await this.em.flush();
-    } catch (error) {
-      await this.finish(job.id, JobState.ERROR, `Could not be queued: ${(error as Error).message}`);
-      throw error;
-    }
   }
 
   addEvent(job: Job, kind: JobEventKind, message: string): void {

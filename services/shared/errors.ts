@@ -1,5 +1,5 @@
 /** The error codes clients see in `extensions.code`. */
-export type DomainErrorCode = 'FORBIDDEN' | 'UNAUTHENTICATED' | 'NOT_FOUND' | 'BAD_USER_INPUT' | 'CONFLICT';
+export type DomainErrorCode = 'FORBIDDEN' | 'UNAUTHENTICATED' | 'NOT_FOUND' | 'BAD_USER_INPUT' | 'CONFLICT' | 'TOO_MANY_REQUESTS';
 
 /** An error a service raises on purpose; its message is safe to show to the caller. */
 export class DomainError extends Error {
@@ -40,5 +40,12 @@ export class ForbiddenError extends DomainError {
 export class UnauthenticatedError extends DomainError {
   constructor(message = 'Sign in first: send a bearer token from login or createApiToken') {
     super('UNAUTHENTICATED', message);
+  }
+}
+
+/** Login attempts over the throttle's limit; the caller may try again after `retryAfterSeconds`. */
+export class TooManyRequestsError extends DomainError {
+  constructor(readonly retryAfterSeconds: number) {
+    super('TOO_MANY_REQUESTS', `Too many failed sign-ins; try again in ${retryAfterSeconds} seconds`);
   }
 }

@@ -43,6 +43,15 @@ export function assertNodeName(nodeName: string): void {
   }
 }
 
+/** ASCII control characters: NUL to US, and DEL. */
+export const CONTROL_CHARACTER = /[\x00-\x1f\x7f]/;
+
+/** A record password reaches `passwd` as one line of its input: a newline or other control character would split or garble it. */
+export function assertPassword(password: string, field = 'password'): void {
+  if (!password) throw new BadInputError(`${field} must not be empty`, field);
+  if (CONTROL_CHARACTER.test(password)) throw new BadInputError(`${field} must not contain a newline, tab or other control character`, field);
+}
+
 export function assertNotBlank(value: string, field: string): void {
   if (!value.trim()) throw new BadInputError(`${field} must not be empty`, field);
 }

@@ -41,13 +41,11 @@ export class SystemTreeService {
   }
 
   async getGroup(id: string): Promise<SystemGroup> {
-    const group = await findByIdOrNotFound(this.em, SystemGroup, id, 'Group');
-    return group;
+    return findByIdOrNotFound(this.em, SystemGroup, id, 'Group');
   }
 
   async getSystem(id: string): Promise<ManagedSystem> {
-    const system = await findByIdOrNotFound(this.em, ManagedSystem, id, 'System');
-    return system;
+    return findByIdOrNotFound(this.em, ManagedSystem, id, 'System');
   }
 
   children(group: SystemGroup): Promise<SystemGroup[]> {

@@ -1,34 +1,41 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AccessRequest, AuditOutcome, type User, VaultRecord } from '../../db/entities';
-import { AccessRequestState, PolicyEvent, Role } from '../../lib/enums';
+import { AccessRequest, AuditOutcome, EngineCommandKind, type User, VaultRecord } from '../../db/entities';
+import { AccessRequestState, PolicyEvent, RecordPermission, Role } from '../../lib/enums';
 import { actorOf, addAuditEvent } from '../shared/audit';
-import { BadInputError, ConflictError, ForbiddenError } from '../shared/errors';
-import type { AccessWorkflows } from '../ports';
-import type { RecordService } from './record-service';
+import { BadInputError, ConflictError, ForbiddenError, NotFoundError } from '../shared/errors';
+import type { EngineOutbox } from '../jobs/engine-outbox';
+import type { RecordAccess } from './record-access';
+import type { RecordLifecycle } from './record-lifecycle';
+import type { RevealedPassword } from './revealed-password';
 import type { TaskScheduler } from './task-scheduler';
 import { findByIdOrNotFound } from '../shared/find';
+import { UUID } from '../shared/validation';
 
 const MAX_DURATION_MINUTES = 7 * 24 * 60;
 
 /**
  * Access requests on records: request → approve (for a duration) or deny → check out → check
- * in, or expire. An approver cannot decide their own request.
+ * in, or expire. An approver cannot decide their own request. Requests are seen, made and used
+ * only by those who may view their record; the approval is what lets the requester check the
+ * record out and see its password, so check-out needs no Unlock permission.
  */
 export class AccessRequestService {
   constructor(
     private readonly em: EntityManager,
-    private readonly records: RecordService,
+    private readonly access: RecordAccess,
+    private readonly lifecycle: RecordLifecycle,
     private readonly scheduler: TaskScheduler,
-    private readonly workflows: AccessWorkflows,
+    private readonly outbox: EngineOutbox,
   ) {}
 
   async request(user: User, recordId: string, reason?: string | null): Promise<AccessRequest> {
-    const record = await this.records.getRecord(recordId);
+    const record = await this.access.viewable(user, recordId);
     const request = this.em.create(AccessRequest, { record, requester: user, reason: reason ?? null, workflowId: '' });
     request.workflowId = `access-request-${request.id}`;
     this.audit(user, 'requestAccess', request);
+    this.tellEngine(EngineCommandKind.START_ACCESS_REQUEST, request);
     await this.em.flush();
-    await this.workflows.start(request);
+    await this.outbox.deliverSoon([request.workflowId]);
     return request;
   }
 
@@ -43,8 +50,9 @@ export class AccessRequestService {
     request.durationMinutes = durationMinutes;
     request.expiresAt = new Date(Date.now() + durationMinutes * 60_000);
     this.audit(user, 'approveAccessRequest', request, { durationMinutes });
+    this.tellEngine(EngineCommandKind.ACCESS_APPROVED, request);
     await this.em.flush();
-    await this.workflows.approved(request);
+    await this.outbox.deliverSoon([request.workflowId]);
     return request;
   }
 
@@ -54,14 +62,15 @@ export class AccessRequestService {
     request.decidedBy = this.em.getReference('User', user.id) as never;
     request.decidedAt = new Date();
     this.audit(user, 'denyAccessRequest', request);
+    this.tellEngine(EngineCommandKind.ACCESS_DENIED, request);
     await this.em.flush();
-    await this.workflows.denied(request);
+    await this.outbox.deliverSoon([request.workflowId]);
     return request;
   }
 
-  /** The requester takes the record while the approval lasts; the password is revealed, audited. */
-  async checkOut(user: User, requestId: string): Promise<{ request: AccessRequest; password: string }> {
-    const request = await this.get(requestId);
+  /** The requester takes the record while the approval lasts; the password is revealed, audited, and After Unlock fires. */
+  async checkOut(user: User, requestId: string): Promise<{ request: AccessRequest } & RevealedPassword> {
+    const request = await this.viewable(user, requestId);
     if (request.requester.id !== user.id) throw new ForbiddenError('Only the requester can check out the record');
     if (request.state !== AccessRequestState.APPROVED || request.expiresAt! <= new Date()) {
       throw new ConflictError(`Only an approved, unexpired request can be checked out; this one is ${request.state}`);
@@ -70,12 +79,12 @@ export class AccessRequestService {
     request.checkedOutAt = new Date();
     this.audit(user, 'checkOutRecord', request);
     await this.em.flush();
-    const password = await this.records.unlockRecord(actorOf(user), request.record.id, `check-out of request ${request.id}`);
-    return { request, password };
+    const revealed = await this.lifecycle.reveal(user, request.record.id, `check-out of request ${request.id}`);
+    return { request, ...revealed };
   }
 
   async checkIn(user: User, requestId: string): Promise<AccessRequest> {
-    const request = await this.get(requestId);
+    const request = await this.viewable(user, requestId);
     if (request.requester.id !== user.id && !user.hasRole(Role.SYSTEM_ADMINISTRATOR)) throw new ForbiddenError('Only the requester or an administrator can check in');
     if (request.state !== AccessRequestState.APPROVED && request.state !== AccessRequestState.CHECKED_OUT) {
       throw new ConflictError(`Only an approved or checked-out request can be checked in; this one is ${request.state}`);
@@ -83,9 +92,15 @@ export class AccessRequestService {
     request.state = AccessRequestState.CHECKED_IN;
     request.checkedInAt = new Date();
     this.audit(user, 'checkInRecord', request);
+    this.tellEngine(EngineCommandKind.ACCESS_CHECKED_IN, request);
     await this.em.flush();
-    await this.workflows.checkedIn(request);
+    await this.outbox.deliverSoon([request.workflowId]);
     return request;
+  }
+
+  /** The request's workflow hears of the change once it commits (services/jobs/engine-outbox.ts). */
+  private tellEngine(kind: EngineCommandKind, request: AccessRequest): void {
+    this.outbox.add(this.em, { kind, workflowId: request.workflowId, subjectId: request.id });
   }
 
   /** Called by the request's workflow: fires the record's tasks for the event. */
@@ -115,12 +130,21 @@ export class AccessRequestService {
   }
 
   async get(requestId: string): Promise<AccessRequest> {
-    const request = await findByIdOrNotFound(this.em, AccessRequest, requestId, 'Access request');
+    return findByIdOrNotFound(this.em, AccessRequest, requestId, 'Access request');
+  }
+
+  /** A request on a record the user may not view answers as one that does not exist. */
+  async viewable(user: User, requestId: string): Promise<AccessRequest> {
+    const request = await this.get(requestId);
+    if (!(await this.access.has(user, request.record.id, RecordPermission.VIEW))) throw new NotFoundError('Access request', requestId);
     return request;
   }
 
-  list(recordId?: string | null): Promise<AccessRequest[]> {
-    return this.em.find(AccessRequest, recordId ? { record: recordId } : {}, { orderBy: { createdAt: 'desc' }, limit: 100 });
+  /** The requests on records the user may view, newest first. */
+  async list(user: User, recordId?: string | null): Promise<AccessRequest[]> {
+    if (recordId && !UUID.test(recordId)) return [];
+    const where = { $and: [recordId ? { record: recordId } : {}, this.access.onViewableRecords<AccessRequest>(user)] };
+    return this.em.find(AccessRequest, where, { orderBy: { createdAt: 'desc' }, limit: 100 });
   }
 
   private async decidable(user: User, requestId: string): Promise<AccessRequest> {

@@ -1,8 +1,8 @@
-import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AuditOutcome, Job, JobType, ServerSettings, Task, VaultRecord } from '../../db/entities';
-import { type Actor, addAuditEvent } from '../shared/audit';
+import { Job, JobType, ServerSettings, Task, VaultRecord } from '../../db/entities';
+import type { Actor } from '../shared/audit';
 import { BadInputError } from '../shared/errors';
+import { changeServerSettings } from '../shared/server-settings';
 import type { JobService } from '../jobs/job-service';
 
 export interface FallbackSettingsUpdate {
@@ -31,19 +31,11 @@ export class FallbackService {
     if (!Number.isInteger(update.cycles) || update.cycles < 1 || update.cycles > 100) {
       throw new BadInputError('cycles must be between 1 and 100', 'cycles');
     }
-    return this.em.transactional(async (em) => {
-      const settings = await em.findOneOrFail(ServerSettings, { id: 1 }, { lockMode: LockMode.OPTIMISTIC, lockVersion: update.version });
+    return changeServerSettings(this.em, actor, update.version, 'updateFallbackSettings', (settings) => {
       settings.fallbackEnabled = update.enabled;
       settings.fallbackFrequencySeconds = update.frequencySeconds;
       settings.fallbackCycles = update.cycles;
-      addAuditEvent(em, {
-        actor,
-        action: 'updateFallbackSettings',
-        target: { type: 'ServerSettings', id: '1' },
-        outcome: AuditOutcome.SUCCESS,
-        details: { enabled: update.enabled, frequencySeconds: update.frequencySeconds, cycles: update.cycles },
-      });
-      return settings;
+      return { enabled: update.enabled, frequencySeconds: update.frequencySeconds, cycles: update.cycles };
     });
   }
 

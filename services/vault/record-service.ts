@@ -3,9 +3,10 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuditOutcome, RecordType, Task, VaultRecord } from '../../db/entities';
 import { type Actor, addAuditEvent, recordAuditEventNow } from '../shared/audit';
 import { BadInputError, ConflictError } from '../shared/errors';
-import { assertFingerprint, assertHost, assertNotBlank, assertPort, assertTimeZone, assertUsername } from '../shared/validation';
+import { assertFingerprint, assertHost, assertNotBlank, assertPassword, assertPort, assertTimeZone, assertUsername } from '../shared/validation';
 import type { VaultSecrets } from '../shared/vault-secrets';
 import type { NodeService } from '../jobs/worker-nodes';
+import { passwordHostAccepts, type RevealedPassword } from './revealed-password';
 import { assertTaskSpec, createTask, type TaskSpec } from './task-spec';
 import { findByIdOrNotFound } from '../shared/find';
 
@@ -66,7 +67,7 @@ export class RecordService {
     const port = spec.port ?? 22;
     assertPort(port);
     assertUsername(spec.username);
-    if (!spec.password) throw new BadInputError('password must not be empty', 'password');
+    assertPassword(spec.password);
     assertFingerprint(spec.hostKeyFingerprint);
     const timeZone = spec.timeZone ?? 'UTC';
     assertTimeZone(timeZone);
@@ -107,7 +108,7 @@ export class RecordService {
     if (changes.username != null) assertUsername(changes.username);
     if (changes.hostKeyFingerprint != null) assertFingerprint(changes.hostKeyFingerprint);
     if (changes.timeZone != null) assertTimeZone(changes.timeZone);
-    if (changes.password === '') throw new BadInputError('password must not be empty', 'password');
+    if (changes.password != null) assertPassword(changes.password);
     await this.em.lock(record, LockMode.OPTIMISTIC, version);
     return this.writeOrConflict(`A record named "${changes.name}" already exists`, async () => {
       if (changes.name != null) record.name = changes.name.trim();
@@ -167,14 +168,14 @@ export class RecordService {
     await this.em.flush();
   }
 
-  /** Reveals the secured field. Every unlock is audited. */
-  async unlockRecord(actor: Actor, recordId: string, reason?: string | null): Promise<string> {
+  /** Reveals the secured field: the password the host last accepted. Every unlock is audited. */
+  async unlockRecord(actor: Actor, recordId: string, reason?: string | null): Promise<RevealedPassword> {
     const record = await this.getRecord(recordId).catch(async (error: unknown) => {
       await recordAuditEventNow(this.em, { actor, action: 'unlockRecord', target: { type: 'Record', id: recordId.slice(0, 64) }, outcome: AuditOutcome.FAILURE });
       throw error;
     });
-    await this.em.populate(record, ['encryptedPassword']);
-    const password = this.secrets.open(record.id, record.encryptedPassword);
+    await this.em.populate(record, ['encryptedPassword', 'encryptedPendingPassword']);
+    const revealed = passwordHostAccepts(record, this.secrets);
     addAuditEvent(this.em, {
       actor,
       action: 'unlockRecord',
@@ -183,17 +184,15 @@ export class RecordService {
       details: { reason: reason ?? null },
     });
     await this.em.flush();
-    return password;
+    return revealed;
   }
 
   async getRecord(id: string): Promise<VaultRecord> {
-    const record = await findByIdOrNotFound(this.em, VaultRecord, id, 'Record');
-    return record;
+    return findByIdOrNotFound(this.em, VaultRecord, id, 'Record');
   }
 
   async getRecordType(id: string): Promise<RecordType> {
-    const recordType = await findByIdOrNotFound(this.em, RecordType, id, 'Record type');
-    return recordType;
+    return findByIdOrNotFound(this.em, RecordType, id, 'Record type');
   }
 
   /** The tasks that apply to a record: its own after Make Unique, otherwise its type's. */

@@ -1,15 +1,21 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuditOutcome, Job, PasswordHistoryEntry, ScriptKey, Task, VaultRecord } from '../../db/entities';
 import { canLogin, HostKeyMismatchError, SshAuthenticationError, type SshTarget, withSshSession } from '../../infra/ssh';
+import { execStoppable, execUntilAborted } from '../../infra/stoppable-exec';
+import type { JobService } from '../jobs/job-service';
 import { addAuditEvent, SYSTEM_ACTOR } from '../shared/audit';
 import { PermanentFailure } from '../shared/permanent-failure';
 import { generatePassword } from './password-policy';
 import { redact } from '../shared/redaction';
 import { DEFAULT_PASSWORD_LENGTH } from '../../lib/script-parameters';
-import { type Credentials, passwordChangePlan } from './script-library';
+import { passwordChangePlan } from './script-library';
+import type { ShadowAccounts } from './shadow-accounts';
 import type { VaultSecrets } from '../shared/vault-secrets';
 
 export type ReconcileOutcome = 'NOTHING_PENDING' | 'PROMOTED_PENDING' | 'KEPT_CURRENT' | 'NEITHER_WORKS';
+
+/** The change step found the host already accepting the pending password. */
+const ALREADY_CHANGED = Symbol('already changed');
 
 export interface HostChangeResult {
   exitCode: number;
@@ -25,6 +31,8 @@ export class RotationService {
   constructor(
     private readonly em: EntityManager,
     private readonly secrets: VaultSecrets,
+    private readonly jobs: JobService,
+    private readonly shadows: ShadowAccounts,
   ) {}
 
   /** Step 1–2: generate by policy and store sealed as pending. */
@@ -34,38 +42,75 @@ export class RotationService {
     await this.em.refresh(record, { populate: ['encryptedPendingPassword'] });
     const job = await this.em.findOneOrFail(Job, { id: jobId }, { populate: ['task'] });
     const length = job.task?.getEntity().scriptParameters?.passwordLength ?? DEFAULT_PASSWORD_LENGTH;
+    this.clearPending(record);
     record.encryptedPendingPassword = this.secrets.seal(record.id, generatePassword({ length }));
     record.pendingPasswordSince = new Date();
+    record.pendingNodeName = job.nodeName;
     await this.em.flush();
   }
 
-  /** Step 3: change it on the host, secrets on stdin. Safe to retry: a change already made is detected. */
-  async changePasswordOnHost(jobId: string, onProgress: () => void): Promise<HostChangeResult> {
+  /**
+   * Step 3: change it on the host, secrets on stdin. Safe to retry: a change already made is
+   * detected. Aborting the signal stops the change on a Unix host and throws; whether the host
+   * took the new password is then for reconcile to find out. Once the host took it, the vault
+   * knows: unlock hands it out until the rotation settles.
+   */
+  async changePasswordOnHost(jobId: string, signal: AbortSignal): Promise<HostChangeResult> {
     const { job, record, current, pending } = await this.loadRotation(jobId);
-    if (await this.tryLogin(record, pending)) {
-      await this.saveDetails(job, 0, 'The host already accepts the new password; nothing to change.');
-      return { exitCode: 0, alreadyChanged: true };
-    }
     const task = job.task ? await this.em.findOneOrFail(Task, { id: job.task.id }) : null;
-    const shadow = await this.shadowCredentials(task);
+    // Before any connection: a shadow account not meant for this host fails the job with nothing sent.
+    const shadow = await this.shadows.credentialsFor(task, record);
     const plan = passwordChangePlan(task?.script ?? ScriptKey.PASSWORD_RESET_REMOTE_UNIX, { username: record.username, password: current }, pending, shadow);
     const result = await this.guard(() =>
-      withSshSession(this.target(record, plan.connectAs.password, plan.connectAs.username), (session) =>
-        session.exec(plan.command, { stdin: plan.stdin, onProgress }),
+      this.unlessAlreadyChanged(record, pending, !shadow, () =>
+        withSshSession(this.target(record, plan.connectAs.password, plan.connectAs.username), (session) =>
+          plan.posixShell
+            ? execStoppable(session, plan.command, { stdin: plan.stdin }, { signal, runLabel: job.id })
+            : execUntilAborted(session, plan.command, { stdin: plan.stdin }, signal, null),
+        ),
       ),
     );
+    if (result === ALREADY_CHANGED) {
+      await this.hostTookPending(record, true);
+      await this.jobs.keepOutput(job.id, { exitCode: 0, output: 'The host already accepts the new password; nothing to change.' });
+      return { exitCode: 0, alreadyChanged: true };
+    }
     const exitCode = result.exitCode ?? -1;
     const output = redact([result.stdout, result.stderr].filter(Boolean).join('\n').trim(), [current, pending, shadow?.password ?? '']);
-    await this.saveDetails(job, exitCode, output);
+    await this.jobs.keepOutput(job.id, { exitCode, output });
     const program = plan.command.replace(/^LC_ALL=C /, '').split(' ')[0];
     if (exitCode !== 0) throw new PermanentFailure(`${program} on ${record.host} exited with code ${exitCode}`);
+    await this.hostTookPending(record, true);
     return { exitCode, alreadyChanged: false };
+  }
+
+  /**
+   * Runs the change, which logs in with the password that works now. Only when the account's own
+   * login is refused is the pending password tried, as an earlier attempt may have set it: a
+   * rotation never spends a failed login (pam_faillock, fail2ban) on a password the host cannot
+   * know yet. A shadow account's login says nothing of the account's password, and repeating
+   * its reset sets the same password again.
+   */
+  private async unlessAlreadyChanged<T>(record: VaultRecord, pending: string, asAccount: boolean, change: () => Promise<T>): Promise<T | typeof ALREADY_CHANGED> {
+    try {
+      return await change();
+    } catch (error) {
+      if (asAccount && error instanceof SshAuthenticationError && (await canLogin(this.target(record, pending)))) return ALREADY_CHANGED;
+      throw error;
+    }
+  }
+
+  /** Whether the host took the pending password, as far as the vault knows; bookkeeping only, so it does not bump the record's version. */
+  private async hostTookPending(record: VaultRecord, taken: boolean): Promise<void> {
+    await this.em.nativeUpdate(VaultRecord, { id: record.id }, { pendingAcceptedAt: taken ? new Date() : null });
   }
 
   /** Step 4: log in with the new password. */
   async verifyPendingPassword(jobId: string): Promise<void> {
     const { record, pending } = await this.loadRotation(jobId);
     if (!(await this.tryLogin(record, pending))) {
+      // Refused just now: settling tries the current password first.
+      await this.hostTookPending(record, false);
       throw new PermanentFailure(`${record.host} does not accept the new password for ${record.username}`);
     }
   }
@@ -95,8 +140,7 @@ export class RotationService {
   private async promote(em: EntityManager, record: VaultRecord, action: string, jobId: string | null): Promise<void> {
     em.create(PasswordHistoryEntry, { record, encryptedPassword: record.encryptedPassword, retiredAt: new Date(), jobId });
     record.encryptedPassword = record.encryptedPendingPassword!;
-    record.encryptedPendingPassword = null;
-    record.pendingPasswordSince = null;
+    this.clearPending(record);
     record.passwordChangedAt = new Date();
     addAuditEvent(em, { actor: SYSTEM_ACTOR, action, target: { type: 'Record', id: record.id }, outcome: AuditOutcome.SUCCESS, details: { jobId } });
     if (record.referencedRecord) await this.updateReferencedRecord(em, record, jobId);
@@ -125,7 +169,8 @@ export class RotationService {
 
   /**
    * Settles a rotation that stopped half-way: whichever of pending and current the host
-   * accepts becomes (or stays) current.
+   * accepts becomes (or stays) current. The one the host is likelier to accept is tried first
+   * (pending once the host took it), so settling costs the account at most one failed login.
    */
   async reconcile(recordId: string): Promise<ReconcileOutcome> {
     const record = await this.em.findOneOrFail(VaultRecord, { id: recordId }, {
@@ -134,19 +179,31 @@ export class RotationService {
     });
     if (!record.encryptedPendingPassword) return 'NOTHING_PENDING';
     const pending = this.secrets.open(record.id, record.encryptedPendingPassword);
-    if (await this.tryLogin(record, pending)) {
+    const current = this.secrets.open(record.id, record.encryptedPassword);
+    const promotePending = async (): Promise<ReconcileOutcome | null> => {
+      if (!(await this.tryLogin(record, pending))) return null;
       await this.promote(this.em, record, 'reconcilePassword', null);
       await this.em.flush();
       return 'PROMOTED_PENDING';
-    }
-    const current = this.secrets.open(record.id, record.encryptedPassword);
-    if (await this.tryLogin(record, current)) {
-      record.encryptedPendingPassword = null;
-      record.pendingPasswordSince = null;
+    };
+    const keepCurrent = async (): Promise<ReconcileOutcome | null> => {
+      if (!(await this.tryLogin(record, current))) return null;
+      this.clearPending(record);
       await this.em.flush();
       return 'KEPT_CURRENT';
-    }
-    return 'NEITHER_WORKS';
+    };
+    const [first, second] = record.pendingAcceptedAt ? [promotePending, keepCurrent] : [keepCurrent, promotePending];
+    return (await first()) ?? (await second()) ?? 'NEITHER_WORKS';
+  }
+
+  /** The record has no rotation in flight any more, nor anything left to settle. */
+  private clearPending(record: VaultRecord): void {
+    record.encryptedPendingPassword = null;
+    record.pendingPasswordSince = null;
+    record.pendingNodeName = null;
+    record.pendingAcceptedAt = null;
+    record.pendingSettleAttempts = 0;
+    record.pendingSettleDueAt = null;
   }
 
   private async loadRotation(jobId: string) {
@@ -187,18 +244,5 @@ export class RotationService {
   /** Connections always go to the record's host and trust its pinned key, whoever logs in. */
   target(record: VaultRecord, password: string, username = record.username): SshTarget {
     return { host: record.host, port: record.port, username, password, hostKeyFingerprint: record.hostKeyFingerprint };
-  }
-
-  /** The shadow account's login, when the task has one. */
-  async shadowCredentials(task: Task | null): Promise<Credentials | null> {
-    if (!task?.shadowRecord) return null;
-    const shadow = await this.em.findOneOrFail(VaultRecord, { id: task.shadowRecord.id }, { populate: ['encryptedPassword'] });
-    return { username: shadow.username, password: this.secrets.open(shadow.id, shadow.encryptedPassword) };
-  }
-
-  private async saveDetails(job: Job, exitCode: number, output: string): Promise<void> {
-    job.exitCode = exitCode;
-    job.output = output;
-    await this.em.flush();
   }
 }

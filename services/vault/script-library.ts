@@ -50,6 +50,8 @@ export interface PasswordChangePlan {
   command: string;
   /** Secrets (and the account name) travel here as data, never in the command line. */
   stdin: string;
+  /** Whether a POSIX shell runs the command (not Windows), so it can be stopped on the host when the job is cancelled. */
+  posixShell: boolean;
 }
 
 /**
@@ -74,8 +76,9 @@ export function passwordChangePlan(script: ScriptKey, account: Credentials, newP
       connectAs: shadow ?? account,
       command: `powershell.exe -NoProfile -NonInteractive -Command "${WINDOWS_RESET_SCRIPT}"`,
       stdin: `${account.username}\n${newPassword}\n`,
+      posixShell: false,
     };
   }
-  if (shadow) return { connectAs: shadow, command: 'LC_ALL=C chpasswd', stdin: `${account.username}:${newPassword}\n` };
-  return { connectAs: account, command: 'LC_ALL=C passwd', stdin: `${account.password}\n${newPassword}\n${newPassword}\n` };
+  if (shadow) return { connectAs: shadow, command: 'LC_ALL=C chpasswd', stdin: `${account.username}:${newPassword}\n`, posixShell: true };
+  return { connectAs: account, command: 'LC_ALL=C passwd', stdin: `${account.password}\n${newPassword}\n${newPassword}\n`, posixShell: true };
 }

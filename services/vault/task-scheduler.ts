@@ -1,10 +1,11 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { FINAL_JOB_STATES, Job, JobState, JobType, type Task, VaultRecord } from '../../db/entities';
+import { EngineCommandKind, FINAL_JOB_STATES, Job, JobState, JobType, type Task, VaultRecord } from '../../db/entities';
 import { PolicyEvent, RECURRING_EVENTS } from '../../lib/enums';
 import { nextTaskOccurrence, occurrenceSeed, windowAdjusted } from '../../lib/task-occurrences';
-import type { JobLauncher } from '../ports';
+import type { EngineOutbox } from '../jobs/engine-outbox';
 import { JobService } from '../jobs/job-service';
-import { resolveJobTarget } from './job-target';
+import { type JobTarget, resolveJobTarget } from './job-target';
 import { RecordService } from './record-service';
 
 function describeWait(due: Date, runAt: Date): string {
@@ -22,7 +23,7 @@ export class TaskScheduler {
     private readonly em: EntityManager,
     private readonly jobs: JobService,
     private readonly records: RecordService,
-    private readonly launcher: JobLauncher,
+    private readonly outbox: EngineOutbox,
   ) {}
 
   /**
@@ -60,6 +61,32 @@ export class TaskScheduler {
     for (const job of await this.em.find(Job, { record: recordId, state: { $nin: [...FINAL_JOB_STATES] } })) await this.cancel(job, reason);
   }
 
+  /**
+   * Re-seeds recurrence chains that lost their upcoming occurrence (a start that never took, a
+   * crash between two steps): each recurring task of a record with no Scheduled or Running
+   * occurrence, and none that changed within `graceMs` (its next one may be on its way), gets its
+   * next occurrence. Returns how many chains it re-seeded.
+   */
+  async reseedBrokenChains(graceMs = 60_000, limit = 500): Promise<number> {
+    const broken: { record_id: string; task_id: string }[] = await this.em.execute(
+      `select "r"."id" as "record_id", "t"."id" as "task_id"
+       from "records" "r"
+       join "tasks" "t" on (case when "r"."tasks_unique" then "t"."record_id" = "r"."id" else "t"."record_type_id" = "r"."record_type_id" end)
+       where "t"."policy_events" && ?::text[]
+         and not exists (
+           select 1 from "jobs" "j" where "j"."record_id" = "r"."id" and "j"."task_id" = "t"."id" and "j"."trigger_event" = any(?::text[])
+             and ("j"."state" in ('SCHEDULED', 'RUNNING') or "j"."updated_at" > now() - (? * interval '1 millisecond')))
+       limit ?`,
+      [`{${RECURRING_EVENTS.join(',')}}`, `{${RECURRING_EVENTS.join(',')}}`, graceMs, limit],
+    );
+    for (const { record_id: recordId, task_id: taskId } of broken) {
+      const record = await this.em.findOneOrFail(VaultRecord, { id: recordId });
+      const task = (await this.records.tasksOf(record)).find((candidate) => candidate.id === taskId);
+      if (task) await this.scheduleNextOccurrence(record, task, new Date(), await this.lastOccurrenceDue(record.id, task.id));
+    }
+    return broken.length;
+  }
+
   /** The occurrence that follows `job` (a recurring one that started or was cancelled). */
   async continueRecurrence(job: Job): Promise<void> {
     // A Manual Run of an occurrence (Run pressed early) continues the recurrence too.
@@ -79,42 +106,50 @@ export class TaskScheduler {
   }
 
   /**
-   * An unlock queues each AFTER_UNLOCK task n minutes later. A later unlock before that job runs
-   * replaces it, so the password changes n minutes after the LAST unlock: whoever unlocked it
-   * last still gets their n minutes.
+   * An unlock or a check-out reveals the password: each AFTER_UNLOCK task gets a job n minutes
+   * later. A job still waiting from an earlier reveal is kept, not postponed, so the password
+   * revealed first changes n minutes after that first reveal however often it is revealed again.
+   * (A job that has started may already have rotated it, so a reveal after that queues a new one.)
    */
   async onUnlock(record: VaultRecord, by: string): Promise<void> {
     const tasks = (await this.records.tasksOf(record)).filter((task) => task.policyEvents.includes(PolicyEvent.AFTER_UNLOCK));
     for (const task of tasks) {
-      const pending = await this.em.find(Job, { record: record.id, task: task.id, triggerEvent: PolicyEvent.AFTER_UNLOCK, state: JobState.SCHEDULED });
-      for (const job of pending) await this.cancel(job, `Superseded: ${by} unlocked the record again`);
       const dueAt = new Date(Date.now() + task.minutesAfterUnlock! * 60_000);
-      await this.createEventJob(record, task, PolicyEvent.AFTER_UNLOCK, dueAt, `${task.minutesAfterUnlock} minutes after ${by} unlocked the record`);
+      await this.createEventJobUnlessWaiting(record, task, PolicyEvent.AFTER_UNLOCK, dueAt, `${task.minutesAfterUnlock} minutes after ${by} revealed the password`);
     }
   }
 
   /**
-   * A session on the record ended: each AFTER_SESSION task gets a job. A deferred task's job
-   * waits (in its workflow) until no session is active in the record's group, and one waiting
-   * job is enough. Every deferred job waiting in the group is woken to count again.
+   * A session on the record ended: each AFTER_SESSION task gets a job, unless one is still
+   * waiting (a deferred one waits in its workflow until no session is active in the record's
+   * group), so start/end loops queue at most one. Every deferred job waiting in the group is
+   * woken to count again.
    */
   async onSessionEnded(record: VaultRecord, group: string[]): Promise<void> {
     const tasks = (await this.records.tasksOf(record)).filter((task) => task.policyEvents.includes(PolicyEvent.AFTER_SESSION));
     for (const task of tasks) {
-      const waiting = task.deferUntilSessionsEnd
-        ? await this.em.count(Job, { record: record.id, task: task.id, triggerEvent: PolicyEvent.AFTER_SESSION, state: JobState.SCHEDULED })
-        : 0;
-      if (waiting > 0) continue;
       const reason = task.deferUntilSessionsEnd ? 'A session ended; deferred until the last active session ends' : 'A session ended';
-      await this.createEventJob(record, task, PolicyEvent.AFTER_SESSION, new Date(), reason);
+      await this.createEventJobUnlessWaiting(record, task, PolicyEvent.AFTER_SESSION, new Date(), reason);
     }
     const deferred = await this.em.find(Job, { record: { $in: group }, triggerEvent: PolicyEvent.AFTER_SESSION, state: JobState.SCHEDULED });
-    for (const job of deferred) await this.launcher.notifySessionsChanged(job).catch(() => undefined);
+    for (const job of deferred) this.outbox.add(this.em, { kind: EngineCommandKind.SESSIONS_CHANGED, workflowId: job.workflowId, subjectId: job.id });
+    await this.em.flush();
+    await this.outbox.deliverSoon(deferred.map((job) => job.workflowId));
+  }
+
+  /** An event job, unless the target's task already has one for this event that has not started: that one covers it. */
+  private async createEventJobUnlessWaiting(record: VaultRecord, task: Task, event: PolicyEvent, dueAt: Date, reason: string): Promise<void> {
+    const target = await resolveJobTarget(this.em, this.records, record, task);
+    const waiting = await this.em.count(Job, { record: target.record.id, task: target.task.id, triggerEvent: event, state: JobState.SCHEDULED });
+    if (waiting === 0) await this.launchEventJob(target, event, dueAt, reason);
   }
 
   /** An event job, for the task's target record, honouring the time window. */
   private async createEventJob(record: VaultRecord, task: Task, event: PolicyEvent, dueAt: Date, reason: string): Promise<Job> {
-    const target = await resolveJobTarget(this.em, this.records, record, task);
+    return this.launchEventJob(await resolveJobTarget(this.em, this.records, record, task), event, dueAt, reason);
+  }
+
+  private async launchEventJob(target: JobTarget, event: PolicyEvent, dueAt: Date, reason: string): Promise<Job> {
     const runAt = windowAdjusted(target.task, dueAt);
     return this.jobs.createAndLaunch({
       record: target.record,
@@ -133,21 +168,36 @@ export class TaskScheduler {
       seed: occurrenceSeed(`${record.id}:${task.id}`, previousDue),
     });
     if (!occurrence) return;
-    const existing = await this.em.findOne(Job, { record: record.id, task: task.id, type: JobType.SCHEDULED, dueAt: occurrence.due, state: { $ne: JobState.CANCELLED } });
-    if (existing) return;
-    await this.jobs.createAndLaunch({
-      record,
-      task,
+    // A job that ended in Error without starting (its start failed, before the outbox) never was the occurrence.
+    const existing = await this.em.findOne(Job, {
+      record: record.id,
+      task: task.id,
       type: JobType.SCHEDULED,
-      scheduledFor: occurrence.runAt,
       dueAt: occurrence.due,
-      triggerEvent: occurrence.event,
-      reason: `Recurring (${occurrence.event}): ${describeWait(occurrence.due, occurrence.runAt)}`,
+      state: { $ne: JobState.CANCELLED },
+      $not: { state: JobState.ERROR, startedAt: null },
     });
+    if (existing) return;
+    try {
+      await this.jobs.createAndLaunch({
+        record,
+        task,
+        type: JobType.SCHEDULED,
+        scheduledFor: occurrence.runAt,
+        dueAt: occurrence.due,
+        triggerEvent: occurrence.event,
+        reason: `Recurring (${occurrence.event}): ${describeWait(occurrence.due, occurrence.runAt)}`,
+      });
+    } catch (error) {
+      // Scheduled at the same moment by another process: one upcoming occurrence is all a chain needs.
+      if (!(error instanceof UniqueConstraintViolationException)) throw error;
+    }
   }
 
   private async cancel(job: Job, reason: string): Promise<void> {
-    await this.launcher.cancel(job).catch(() => undefined);
+    this.outbox.add(this.em, { kind: EngineCommandKind.CANCEL_JOB, workflowId: job.workflowId, subjectId: job.id });
     await this.jobs.finish(job.id, JobState.CANCELLED, reason);
+    await this.em.flush();
+    await this.outbox.deliverSoon([job.workflowId]);
   }
 }

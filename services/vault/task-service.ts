@@ -3,9 +3,10 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuditOutcome, Task, type User, VaultRecord } from '../../db/entities';
 import { RecordPermission, Role, TaskSource } from '../../lib/enums';
 import { actorOf, addAuditEvent } from '../shared/audit';
-import { ConflictError, ForbiddenError } from '../shared/errors';
+import { ConflictError, ForbiddenError, NotFoundError } from '../shared/errors';
 import type { RecordAccess } from './record-access';
 import type { RecordService } from './record-service';
+import type { ShadowAccounts } from './shadow-accounts';
 import type { NodeService } from '../jobs/worker-nodes';
 import type { TaskScheduler } from './task-scheduler';
 import type { ScriptParameters } from '../../lib/script-parameters';
@@ -22,13 +23,16 @@ export type TaskOwner = { recordTypeId: string } | { recordId: string };
 /**
  * Task lists of record types and records: Add Task, Edit Policy, Remove Task, Make Unique and
  * Reset. Type tasks need System Administrator; a record's own tasks need Task Control: Manage on
- * it. Every change reschedules the affected records' upcoming jobs.
+ * it, and a task naming another record as its shadow account or target needs it on that record
+ * too (services/vault/shadow-accounts.ts). A task of a record the user may not view is not found.
+ * Every change reschedules the affected records' upcoming jobs.
  */
 export class TaskService {
   constructor(
     private readonly em: EntityManager,
     private readonly records: RecordService,
     private readonly access: RecordAccess,
+    private readonly shadows: ShadowAccounts,
     private readonly scheduler: TaskScheduler,
     private readonly nodes: NodeService,
   ) {}
@@ -39,16 +43,19 @@ export class TaskService {
   }
 
   async addTask(user: User, owner: TaskOwner, spec: TaskSpec): Promise<Task> {
-    await assertTaskSpec(this.em, this.nodes, spec);
     if ('recordTypeId' in owner) {
       this.assertAdministrator(user);
       const recordType = await this.records.getRecordType(owner.recordTypeId);
+      await this.shadows.assertTaskChoice(user, { recordTypeId: recordType.id }, spec);
+      await assertTaskSpec(this.em, this.nodes, spec);
       const task = await this.write(user, 'addTask', () => createTask(this.em, { recordType }, spec));
       await this.rescheduleType(recordType.id, `task "${task.name}" was added to the record type`);
       return task;
     }
     const record = await this.manageableRecord(user, owner.recordId);
     if (!record.tasksUnique) throw new ConflictError('The record inherits its type’s tasks: Make Unique first to give it its own');
+    await this.shadows.assertTaskChoice(user, { record }, spec);
+    await assertTaskSpec(this.em, this.nodes, spec);
     const task = await this.write(user, 'addTask', () => createTask(this.em, { record }, spec));
     await this.scheduler.rescheduleRecord(record.id, `task "${task.name}" was added`);
     return task;
@@ -57,6 +64,8 @@ export class TaskService {
   /** Edit Policy: another script, other events, window or node. */
   async updateTask(user: User, taskId: string, spec: TaskSpec, version: number): Promise<Task> {
     const task = await this.editableTask(user, taskId);
+    const owner = task.record ? { record: await task.record.loadOrFail() } : { recordTypeId: task.recordType!.id };
+    await this.shadows.assertTaskChoice(user, owner, spec);
     await assertTaskSpec(this.em, this.nodes, spec);
     await this.em.lock(task, LockMode.OPTIMISTIC, version);
     await this.write(user, 'updateTask', () => applyTaskSpec(task, spec), { type: 'Task', id: task.id });
@@ -119,17 +128,20 @@ export class TaskService {
     else if (task.recordType) await this.rescheduleType(task.recordType.id, reason);
   }
 
+  /** A record's task needs Task Control: Manage on the record, a type's task the administrator; one the user may not see is not found. */
   private async editableTask(user: User, taskId: string): Promise<Task> {
     const task = await findByIdOrNotFound(this.em, Task, taskId, 'Task');
-    if (task.record) await this.access.assert(user, task.record.id, RecordPermission.TASK_CONTROL_MANAGE);
-    else this.assertAdministrator(user);
+    if (task.record) {
+      await this.access.require(user, task.record.id, RecordPermission.TASK_CONTROL_MANAGE, new NotFoundError('Task', taskId));
+    } else if (!user.hasRole(Role.SYSTEM_ADMINISTRATOR)) {
+      if (!(await this.access.mayViewRecordType(user, task.recordType!.id))) throw new NotFoundError('Task', taskId);
+      this.assertAdministrator(user);
+    }
     return task;
   }
 
-  private async manageableRecord(user: User, recordId: string): Promise<VaultRecord> {
-    const record = await this.records.getRecord(recordId);
-    await this.access.assert(user, record.id, RecordPermission.TASK_CONTROL_MANAGE);
-    return record;
+  private manageableRecord(user: User, recordId: string): Promise<VaultRecord> {
+    return this.access.require(user, recordId, RecordPermission.TASK_CONTROL_MANAGE);
   }
 
   private assertAdministrator(user: User): void {

@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Job, VaultRecord } from '../../db/entities';
 import { PolicyEvent, ScriptKey } from '../../lib/enums';
 import type { JobService } from '../jobs/job-service';
 import { PermanentFailure } from '../shared/permanent-failure';
-import type { SessionService } from './session-service';
+import type { SessionService, SessionWait } from './session-service';
 import type { TaskScheduler } from './task-scheduler';
 
 /** What a vault task job's workflow needs before it starts. */
@@ -45,7 +46,7 @@ export class VaultJobService {
       script: job.task?.getEntity().script ?? ScriptKey.VERIFY_PASSWORD,
       scheduledFor: job.scheduledFor.toISOString(),
       account,
-      lockWorkflowId: `account-lock-${account}`,
+      lockWorkflowId: accountLockWorkflowId(account),
       deferUntilSessionsEnd: job.triggerEvent === PolicyEvent.AFTER_SESSION && !!job.task?.getEntity().deferUntilSessionsEnd,
     };
   }
@@ -62,8 +63,23 @@ export class VaultJobService {
     return { runnable, script };
   }
 
+  /** For jobs whose workflows wait on signals alone (started before sessions ran out by themselves). */
   async activeSessions(jobId: string): Promise<number> {
-    const job = await this.em.findOneOrFail(Job, { id: jobId });
-    return this.sessions.activeCount(job.recordId());
+    return (await this.sessionWait(jobId)).active;
   }
+
+  async sessionWait(jobId: string): Promise<SessionWait> {
+    const job = await this.em.findOneOrFail(Job, { id: jobId });
+    return this.sessions.waitFor(job.recordId());
+  }
+}
+
+/**
+ * One lock per account, so records that share `user@host:port` wait for each other. Named by the
+ * account's SHA-256: workflow IDs are never encrypted, and Temporal's visibility should not list
+ * who has an account on which host. Jobs planned before keep `account-lock-<user>@<host>:<port>`,
+ * the lock of the plan recorded in their history.
+ */
+function accountLockWorkflowId(account: string): string {
+  return `account-lock-${createHash('sha256').update(account).digest('hex')}`;
 }

@@ -3,6 +3,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { Header, type HeaderData, Pax } from 'tar';
 import type { StewardStack } from './steward';
 import { uniqueName } from './steward';
 import { testEnvironment } from './test-env';
@@ -63,6 +65,25 @@ export function tarballBase64(files: Record<string, string>): string {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** One archive member, however hostile: any type, name or link target. A pax header carries `paxPath`, which tar reads instead of the header's own path. */
+export interface CraftedMember extends HeaderData {
+  path: string;
+  body?: string;
+  paxPath?: string;
+}
+
+/** A .tar.gz built in memory with node-tar's own header encoder, for archives GNU tar would not make. */
+export function craftedTarball(members: CraftedMember[]): Buffer {
+  const blocks = members.flatMap(({ body = '', paxPath, ...data }) => {
+    const content = Buffer.from(body);
+    const header = new Header({ mode: 0o644, uid: 0, gid: 0, mtime: new Date(0), size: content.length, ...data });
+    header.encode();
+    const extended = paxPath === undefined ? [] : [new Pax({ path: paxPath }).encode()];
+    return [...extended, header.block!, content, Buffer.alloc((512 - (content.length % 512)) % 512)];
+  });
+  return gzipSync(Buffer.concat([...blocks, Buffer.alloc(1024)]));
 }
 
 export function sha256(content: string | Buffer): string {

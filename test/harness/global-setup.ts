@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { DEFAULT_DATABASE_URL } from '../../infra/config';
+import { FAILURE_CONVERTER_PATH } from '../../temporal/data-converter';
 import { findTemporalCli, startDevServer, waitForPort } from '../../scripts/temporal-dev-server';
 import { createMigratedDatabase, dropDatabase } from './databases';
 import { startSshd } from './sshd';
@@ -35,7 +36,7 @@ export default async function globalSetup(): Promise<void> {
     freshDatabase(),
     startSshd(),
     // Bundled once here instead of once per test file.
-    bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows') }),
+    bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), failureConverterPath: FAILURE_CONVERTER_PATH }),
   ]);
   registerTeardown(() => sshd.stop());
   await waitForPort(temporalPort);

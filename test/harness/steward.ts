@@ -3,13 +3,15 @@ import { randomBytes } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
-import { startApiServer, type RunningApiServer } from '../../api/http-server';
+import { type ApiServerOptions, startApiServer, type RunningApiServer } from '../../api/http-server';
 import { openDatabase } from '../../db/database';
+import { DEFAULT_ACCOUNT_POLICY } from '../../infra/config';
 import { LOCAL_NODE } from '../../lib/nodes';
 import { Role } from '../../lib/enums';
 import { AuthService } from '../../services/identity/auth-service';
 import { SYSTEM_ACTOR } from '../../services/shared/audit';
-import { connectTemporalClient } from '../../temporal/connection';
+import { checkTemporal, connectTemporalClient, lazyTemporalClient } from '../../temporal/connection';
+import { startOutboxRelay } from '../../temporal/outbox-relay';
 import { temporalPorts } from '../../temporal/ports';
 import { createStewardWorker, NativeConnection } from '../../temporal/worker';
 import { TEST_MASTER_KEY, testEnvironment } from './test-env';
@@ -35,25 +37,49 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
 }
 
-/** `databaseUrl` defaults to the run's database; another one must be migrated first (see databases.ts). */
-export async function startStewardStack(options: { worker?: boolean; databaseUrl?: string } = {}): Promise<StewardStack> {
+/**
+ * `databaseUrl` defaults to the run's database; another one must be migrated first (see databases.ts).
+ * `api` overrides the API's development defaults (plain http, introspection on, the default
+ * account policy, no trusted proxy).
+ */
+export async function startStewardStack(
+  options: {
+    worker?: boolean;
+    databaseUrl?: string;
+    api?: Partial<Pick<ApiServerOptions, 'publicUrl' | 'introspection' | 'accounts' | 'trustProxy'>>;
+    /** A Temporal server of the test's own, for every part of the stack; the run's shared one by default. */
+    temporalAddress?: string;
+    /** Where the API (and its outbox relay) look for Temporal; a dead address stands for a Temporal the API cannot reach. */
+    apiTemporalAddress?: string;
+  } = {},
+): Promise<StewardStack> {
   const env = testEnvironment();
   const masterKey = Buffer.from(TEST_MASTER_KEY, 'base64');
   const orm = await openDatabase(options.databaseUrl ?? env.databaseUrl);
-  const client = await connectTemporalClient({ address: env.temporalAddress, namespace: 'default', masterKey });
+  const temporalAddress = options.temporalAddress ?? env.temporalAddress;
+  const client = await connectTemporalClient({ address: temporalAddress, namespace: 'default', masterKey });
+  const apiClient = options.apiTemporalAddress ? lazyTemporalClient({ address: options.apiTemporalAddress, namespace: 'default', masterKey }) : client;
+  const ports = temporalPorts(apiClient, masterKey);
+  const relay = startOutboxRelay(orm, ports);
   const api = await startApiServer({
     orm,
-    ports: temporalPorts(client, masterKey),
+    ports,
     port: 0,
     masterKey,
     codecOrigins: ['http://localhost:8233'],
+    publicUrl: 'http://localhost',
+    introspection: true,
+    accounts: DEFAULT_ACCOUNT_POLICY,
+    trustProxy: false,
+    checkTemporal: () => checkTemporal(apiClient),
+    ...options.api,
   });
 
   let worker: Worker | undefined;
   let workerRun: Promise<void> | undefined;
   let workerConnection: NativeConnection | undefined;
   if (options.worker !== false) {
-    workerConnection = await NativeConnection.connect({ address: env.temporalAddress });
+    workerConnection = await NativeConnection.connect({ address: temporalAddress });
     worker = await createStewardWorker({
       connection: workerConnection,
       namespace: 'default',
@@ -99,6 +125,8 @@ export async function startStewardStack(options: { worker?: boolean; databaseUrl
         await workerConnection?.close();
       }
       await api.close();
+      await relay.stop();
+      if (apiClient !== client) await apiClient.connection.close();
       await client.connection.close();
       await orm.close();
     },
@@ -107,13 +135,13 @@ export async function startStewardStack(options: { worker?: boolean; databaseUrl
 
 export const ADMIN_ROLES = [Role.SYSTEM_ADMINISTRATOR, Role.OPERATOR];
 
-/** Polls until `check` returns a value, or fails after the timeout with the last seen state. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 60_000, what = 'condition'): Promise<T> {
+/** Polls (every `intervalMs`) until `check` returns a value, or fails after the timeout with the last seen state. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 60_000, what = 'condition', intervalMs = 200): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { generatePassword } from '../../services/vault/password-policy';
 import { createTestUser } from './sshd';
 import { eventually, type StewardStack, uniqueName } from './steward';
@@ -22,7 +23,7 @@ export interface RotatableRecord {
 export async function createRotatableRecord(
   stack: StewardStack,
   token: string,
-  overrides: { hostKeyFingerprint?: string; executionNode?: string; script?: string; policyEvents?: string[] } = {},
+  overrides: { hostKeyFingerprint?: string; executionNode?: string; script?: string; policyEvents?: string[]; schedule?: Record<string, unknown> } = {},
 ): Promise<RotatableRecord> {
   const env = testEnvironment();
   const initialPassword = generatePassword();
@@ -38,6 +39,7 @@ export async function createRotatableRecord(
             script: overrides.script ?? 'PASSWORD_RESET_REMOTE_UNIX',
             policyEvents: overrides.policyEvents ?? ['ON_DEMAND'],
             executionNode: overrides.executionNode ?? 'local',
+            ...(overrides.schedule ? { schedule: overrides.schedule } : {}),
           },
         ],
       },
@@ -118,4 +120,15 @@ export async function scheduleRun(stack: StewardStack, token: string, recordId: 
   );
   if (!result.data) throw new Error(JSON.stringify(result.errors));
   return result.data.scheduleTaskRun.job;
+}
+
+/** Where the test sshd's log ends now, so a test can read only what came after. */
+export function sshdLogOffset(): number {
+  return readFileSync(testEnvironment().sshdLogFile, 'utf8').length;
+}
+
+/** How many logins of the account the host refused since the offset: sshd logs each one. */
+export function failedLoginsSince(username: string, offset: number): number {
+  const log = readFileSync(testEnvironment().sshdLogFile, 'utf8').slice(offset);
+  return log.split('\n').filter((line) => line.includes(`Failed password for ${username} `)).length;
 }

@@ -8,12 +8,12 @@ const next = 'new-Secret-3';
 describe('password change plans', () => {
   it('Unix: the account runs passwd with current, new and again on stdin', () => {
     const plan = passwordChangePlan(ScriptKey.PASSWORD_RESET_REMOTE_UNIX, account, next);
-    expect(plan).toEqual({ connectAs: account, command: 'LC_ALL=C passwd', stdin: `${account.password}\n${next}\n${next}\n` });
+    expect(plan).toEqual({ connectAs: account, command: 'LC_ALL=C passwd', stdin: `${account.password}\n${next}\n${next}\n`, posixShell: true });
   });
 
   it('Unix with a shadow account: the shadow logs in and runs chpasswd for the account', () => {
     const plan = passwordChangePlan(ScriptKey.PASSWORD_RESET_REMOTE_UNIX, account, next, shadow);
-    expect(plan).toEqual({ connectAs: shadow, command: 'LC_ALL=C chpasswd', stdin: `deploy:${next}\n` });
+    expect(plan).toEqual({ connectAs: shadow, command: 'LC_ALL=C chpasswd', stdin: `deploy:${next}\n`, posixShell: true });
   });
 
   it.each([
@@ -26,6 +26,8 @@ describe('password change plans', () => {
     expect(plan.command).toContain('Set-LocalUser -Name $account -Password $password');
     expect(plan.command).toContain('[Console]::In.ReadLine()');
     expect(plan.stdin).toBe(`deploy\n${next}\n`);
+    // Not a POSIX shell: the change cannot be stopped by its process group.
+    expect(plan.posixShell).toBe(false);
     // No secret, and not even the account name, is spliced into the command line.
     for (const value of [next, account.password, shadow.password, 'deploy']) expect(plan.command).not.toContain(value);
   });

@@ -5,6 +5,7 @@ import {
   assertId,
   assertNodeName,
   assertNotBlank,
+  assertPassword,
   assertPort,
   assertTimeZone,
   assertUsername,
@@ -191,5 +192,15 @@ describe('assertId', () => {
     expect(error).not.toBeInstanceOf(BadInputError);
     expect(error).toMatchObject({ code: 'NOT_FOUND', name: 'NotFoundError', message: `Record ${id} was not found` });
     expect((error as NotFoundError).field).toBeUndefined();
+  });
+});
+
+describe('assertPassword', () => {
+  it.each(['correct horse battery staple', 'p@ss"w\'o$rd`;|&', 'pässwörd ✓', '~!@#%^*()_+{}[]<>?,./'])('accepts %p', (password) => {
+    expect(() => assertPassword(password)).not.toThrow();
+  });
+
+  it.each(['', 'line\nbreak', 'carriage\rreturn', 'tab\there', 'nul\0byte', 'escape\x1b[0m', 'delete\x7f', '\n'])('refuses %p as BAD_USER_INPUT on the field', (password) => {
+    expectBadInput(() => assertPassword(password), 'password');
   });
 });

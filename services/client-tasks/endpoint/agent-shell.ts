@@ -6,6 +6,12 @@
  *   ~/.steward-agent/quarantine/items/<id>/               one item: data, original-path, sha256, mode, entry.json …
  *   ~/.steward-agent/incoming/, run/                     uploads in transit, pid files of running tasks
  * Scripts use POSIX sh and coreutils, awk, grep, find, tar, gzip, df, uname and hostname only.
+ *
+ * The account is often root, and other users may own the directories a task scans, restores into
+ * or writes to; they can swap a path component for a symbolic link at any moment. So scripts never
+ * use a path they checked earlier: they enter a directory with enter_dir (or cd and cwd_is), which
+ * pins it as the working directory, and from then on act on "./name" with operations that do not
+ * follow a link in the last component (rename, dd iflag=nofollow, mkdir, mktemp).
  */
 
 /** JSON string literals, built by awk from the environment so no value is ever re-parsed; LC_ALL=C makes it byte-exact. */
@@ -21,10 +27,62 @@ json_str() {
 }
 `;
 
+/**
+ * True when the working directory is physically $1: no symbolic link was followed to reach it.
+ * The "x" keeps a trailing newline of a name from being lost to command substitution.
+ */
+export const CWD_IS = `cwd_is() { _ci=$(pwd -P && printf x) && [ "\${_ci%?x}" = "$1" ]; }`;
+
+/** Writes the content of the entry ./$1 of the working directory, opened with O_NOFOLLOW (never through a link) and O_NONBLOCK (a FIFO cannot stall). */
+export const READ_ENTRY = `read_entry() { dd if="./$1" iflag=nofollow,nonblock bs=65536 2>/dev/null; }`;
+
 const AGENT_HELPERS = `
 set -u
 umask 022
-agent="$HOME/.steward-agent"
+uid=$(id -u)
+${CWD_IS}
+${READ_ENTRY}
+
+# True when $1 is a real directory (not a link) that only this account or root owns and may write to.
+private_dir() {
+  [ -d "$1" ] && [ ! -L "$1" ] || return 1
+  _pd=$(stat -c '%u %a' -- "$1") || return 1
+  { [ "\${_pd%% *}" = "$uid" ] || [ "\${_pd%% *}" = 0 ]; } && [ $((0\${_pd#* } & 022)) -eq 0 ]
+}
+
+# Enters the absolute, normalized directory $1 one component at a time from "/", never through a
+# link; with "create", missing components are made. Each step enters one entry of the directory
+# entered before and checks where it landed, so a component swapped for a link at any moment is
+# refused, never followed: once this returns 0, "./name" is an entry of this very directory,
+# whatever is done to the path above it later. Returns 1 when refused ($refused says why), 2 when
+# a component is missing (without "create").
+enter_dir() {
+  cd / || { refused="cannot enter /"; return 1; }
+  _ed_at= _ed_rest=\${1#/}
+  while [ -n "$_ed_rest" ]; do
+    _ed_part=\${_ed_rest%%/*}
+    case $_ed_rest in */*) _ed_rest=\${_ed_rest#*/} ;; *) _ed_rest= ;; esac
+    _ed_at="$_ed_at/$_ed_part"
+    if [ ! -e "./$_ed_part" ] && [ ! -L "./$_ed_part" ]; then
+      [ "\${2:-}" = create ] || return 2
+      # mkdir never follows a link: one planted since the test makes it fail, not create elsewhere.
+      mkdir -- "./$_ed_part" || { refused="cannot create $_ed_at"; return 1; }
+    fi
+    if [ -L "./$_ed_part" ] || [ ! -d "./$_ed_part" ] || ! cd -P -- "./$_ed_part" || ! cwd_is "$_ed_at"; then
+      refused="$_ed_at is a symbolic link or not a directory"
+      return 1
+    fi
+  done
+}
+
+# Refuses to go on unless only this account (or root) may change the working directory: there
+# Steward creates and renames files by name, which is safe only where no one else can swap them.
+require_private_cwd() {
+  private_dir . || fail "refusing $1: others than this account (or root) may change it or it is not owned by them; make it writable by $(id -un) alone"
+}
+
+account_home=$(cd -P -- "$HOME" && pwd -P) || exit 1
+agent="$account_home/.steward-agent"
 mkdir -p "$agent/products" "$agent/incoming" "$agent/run" && mkdir -p -m 700 "$agent/quarantine" "$agent/quarantine/items" || exit 1
 
 # The lines of $1 as a JSON array of strings; empty lines are skipped.
@@ -68,6 +126,10 @@ regenerate_manifest() {
     printf ']}\\n'
   } > "$_rm_file.$$" && mv -f -- "$_rm_file.$$" "$_rm_file"
 }
+
+# Steward's own state must be writable by this account alone, so no other user can plant a link
+# in it between a check and its use.
+private_dir "$account_home" && private_dir "$agent" || fail "refusing to run: $account_home or $agent may be changed by others than $(id -un)"
 `;
 
 /** A built-in script: the helpers, then its body. */

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { RUN_LABEL } from '../../../infra/stoppable-exec';
 import { ClientTaskType, ManagedSystem, Product } from '../../../db/entities';
 import type { PackageRepositoryService } from '../package-repository';
 import { settingsChecker } from '../settings';
@@ -8,7 +9,6 @@ import { withSystemConnection } from './connection';
 import { builtInDriver, type EndpointDriver, runProductCommand } from './drivers';
 import { EndpointSession } from './endpoint-session';
 import { PermanentFailure } from '../../shared/permanent-failure';
-import { RUN_LABEL } from './remote-commands';
 import type { Report } from './report';
 import { SystemState } from './system-state';
 
@@ -28,6 +28,7 @@ export interface EndpointRunResult {
 }
 
 export interface EndpointRunOptions {
+  /** Told what the run is doing at each step; the caller keeps heartbeating in between (activities/host-work.ts). */
   heartbeat: (details: string) => void;
   /** Aborting stops the task on the endpoint, then the run throws the abort reason (Temporal's CancelledFailure in an activity). */
   signal: AbortSignal;

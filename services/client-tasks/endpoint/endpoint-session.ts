@@ -1,9 +1,9 @@
 import type { ExecResult, SshSession } from '../../../infra/ssh';
+import { execUntilAborted } from '../../../infra/stoppable-exec';
 import { redact } from '../../shared/redaction';
 import { PermanentFailure } from '../../shared/permanent-failure';
 import { LAUNCHER_COMMAND, LAUNCHER_FAILED, launcherInput, UPLOAD_COMMAND } from './remote-commands';
 import { type Report, splitReport } from './report';
-import { execUntilAborted } from './stoppable-exec';
 
 export interface EndpointSessionOptions {
   runLabel: string;
@@ -13,8 +13,6 @@ export interface EndpointSessionOptions {
   secrets: string[];
 }
 
-/** A quiet script still heartbeats, so it is not mistaken for a dead worker. */
-const KEEPALIVE_MS = 5_000;
 /** Each step keeps at most this much of its output (the end of it) in the job's output. */
 const MAX_STEP_OUTPUT = 64 * 1024;
 const UPLOAD_PATH = /^\/.*\/\.steward-agent\/incoming\/upload\.[A-Za-z0-9]+$/;
@@ -66,12 +64,7 @@ export class EndpointSession {
   private async exec(step: string, command: string, stdin: string, runLabel: string | null): Promise<ExecResult> {
     const { heartbeat, signal } = this.options;
     heartbeat(step);
-    const keepalive = setInterval(() => heartbeat(step), KEEPALIVE_MS);
-    try {
-      return await execUntilAborted(this.ssh, command, { stdin, onProgress: () => heartbeat(step) }, signal, runLabel);
-    } finally {
-      clearInterval(keepalive);
-    }
+    return execUntilAborted(this.ssh, command, { stdin, onProgress: () => heartbeat(step) }, signal, runLabel);
   }
 
   private keep(step: string, stdout: string, stderr: string): void {

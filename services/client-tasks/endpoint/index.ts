@@ -1,3 +1,2 @@
 export { ClientEndpointService, type EndpointRunOptions, type EndpointRunRequest, type EndpointRunResult } from './client-endpoint-service';
 export { isCompatible } from './compatibility';
-export { EndpointRunAbortedError } from './errors';

@@ -3,26 +3,18 @@
  * (settings, the run label, the task script, uploaded bytes) travels on stdin, so no value is ever
  * parsed as shell syntax.
  */
+import { RECORD_RUN_GROUP, shCommand } from '../../../infra/stoppable-exec';
 import { ENVIRONMENT_NAME, environmentValue } from './environment';
 import { PermanentFailure } from '../../shared/permanent-failure';
-
-/** Run labels name pid files; the launcher and the stop command check the same alphabet. */
-export const RUN_LABEL = /^[A-Za-z0-9_.-]{1,128}$/;
 
 /** Exit status of the launcher itself when its input is malformed, so it is never mistaken for the script's. */
 export const LAUNCHER_FAILED = 97;
 
-/** Quotes a constant script as one argument of `sh -c`. */
-function shCommand(script: string): string {
-  return `sh -c '${script.replace(/'/g, `'\\''`)}'`;
-}
-
 /**
  * Reads `NAME base64` lines until a blank line and exports each decoded value as STEWARD_NAME,
- * records the process group in the agent's run directory under STEWARD_RUN_LABEL, then runs
- * the rest of stdin as the task script. Decoding appends and strips an "x" so trailing newlines
- * survive command substitution. sshd starts each session in a process group of its own, so the
- * recorded group is exactly this run.
+ * records the process group in the agent's run directory under STEWARD_RUN_LABEL (so the run
+ * can be stopped, infra/stoppable-exec.ts), then runs the rest of stdin as the task script.
+ * Decoding appends and strips an "x" so trailing newlines survive command substitution.
  */
 export const LAUNCHER_COMMAND = shCommand(`set -u
 while IFS=" " read -r name value; do
@@ -33,35 +25,11 @@ while IFS=" " read -r name value; do
   export "STEWARD_$name=\${decoded%x}"
 done
 case \${STEWARD_RUN_LABEL:-} in ""|*[!A-Za-z0-9_.-]*) echo "steward: malformed run label" >&2; exit ${LAUNCHER_FAILED};; esac
-run="$HOME/.steward-agent/run"
-mkdir -p "$run" || exit ${LAUNCHER_FAILED}
-pidfile="$run/$STEWARD_RUN_LABEL.pid"
-set -f
-set -- $(cat /proc/$$/stat)
-set +f
-printf "%s\\n" "$5" > "$pidfile" || exit ${LAUNCHER_FAILED}
+${RECORD_RUN_GROUP} || exit ${LAUNCHER_FAILED}
 sh -s
 status=$?
-rm -f "$pidfile"
+rm -f "$steward_pidfile"
 exit $status`);
-
-/** Stops the run named on stdin: TERM to its process group, KILL after five seconds. Prints "stopped", or "absent" when nothing runs under that label. */
-export const STOP_COMMAND = shCommand(`set -u
-read -r label || exit ${LAUNCHER_FAILED}
-case $label in ""|*[!A-Za-z0-9_.-]*) exit ${LAUNCHER_FAILED};; esac
-pidfile="$HOME/.steward-agent/run/$label.pid"
-if [ ! -f "$pidfile" ]; then echo absent; exit 0; fi
-read -r group < "$pidfile"
-case $group in ""|*[!0-9]*) exit ${LAUNCHER_FAILED};; esac
-kill -TERM -"$group" 2>/dev/null
-tries=0
-while kill -0 -"$group" 2>/dev/null; do
-  tries=$((tries + 1))
-  if [ $tries -gt 20 ]; then kill -KILL -"$group" 2>/dev/null; break; fi
-  sleep 0.25
-done
-rm -f "$pidfile"
-echo stopped`);
 
 /** Decodes base64 from stdin into a new private file in the agent's incoming directory and prints its path. */
 export const UPLOAD_COMMAND = shCommand(`set -u

@@ -84,9 +84,7 @@ export class ClientJobService {
       { systemId: job.system!.id, clientTaskTypeId: task.taskType.id, settings: task.settings, runLabel: job.id },
       options,
     );
-    job.output = outcome.output;
-    job.report = outcome.report;
-    await this.em.flush();
+    await this.jobs.keepOutput(jobId, { output: outcome.output, report: outcome.report });
     await this.jobs.recordStep(jobId, outcome.summary);
     return outcome.summary;
   }

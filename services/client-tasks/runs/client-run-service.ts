@@ -1,12 +1,12 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
-import { AuditOutcome, ClientRun, ClientRunTrigger, ClientTask, ClientTaskAssignment, ClientTaskCapability, FINAL_JOB_STATES, Job, JobEvent, JobEventKind, JobState, JobType, ManagedSystem, type User } from '../../../db/entities';
+import { AuditOutcome, ClientRun, ClientRunTrigger, ClientTask, ClientTaskAssignment, ClientTaskCapability, EngineCommandKind, FINAL_JOB_STATES, Job, JobEvent, JobEventKind, JobState, JobType, ManagedSystem, type User } from '../../../db/entities';
 import { randomizedOffsetMs } from '../../../lib/assignment-occurrences';
 import { LOCAL_NODE } from '../../../lib/nodes';
 import { systemsInScope } from '../../assignments/scope';
 import { actorOf, addAuditEvent, SYSTEM_ACTOR } from '../../shared/audit';
-import type { ClientWorkflows } from '../../ports';
+import type { EngineOutbox } from '../../jobs/engine-outbox';
 import { type ClientTaskPermissions, isAdministrator } from '../permissions';
 import { BadInputError, ConflictError, ForbiddenError } from '../../shared/errors';
 import { type Page, type PageRequest, paginateNewestFirst } from '../../shared/pagination';
@@ -48,12 +48,11 @@ export class ClientRunService {
   constructor(
     private readonly em: EntityManager,
     private readonly permissions: ClientTaskPermissions,
-    private readonly workflows: ClientWorkflows,
+    private readonly outbox: EngineOutbox,
   ) {}
 
   async run(id: string): Promise<ClientRun> {
-    const run = await findByIdOrNotFound(this.em, ClientRun, id, 'Client run');
-    return run;
+    return findByIdOrNotFound(this.em, ClientRun, id, 'Client run');
   }
 
   /** A run, for a user who may view its task's product (a run of a deleted task: administrators only). */
@@ -99,7 +98,7 @@ export class ClientRunService {
       });
       return created;
     });
-    await this.start(run);
+    await this.outbox.deliverSoon([run.workflowId]);
     return run;
   }
 
@@ -112,7 +111,8 @@ export class ClientRunService {
   async fireAssignment(assignmentId: string, firedAt: Date, timeZone: string | null, startAt: Date = firedAt): Promise<ClientRun | null> {
     const existing = await this.em.findOne(ClientRun, { assignment: assignmentId, firedAt, timeZone });
     if (existing) {
-      await this.start(existing);
+      // A retried firing: its start was committed with the run; make sure it was delivered.
+      await this.outbox.deliverSoon([existing.workflowId]);
       return existing;
     }
     const assignment = await this.em.findOne(ClientTaskAssignment, { id: assignmentId }, { populate: ['clientTask'] });
@@ -141,7 +141,7 @@ export class ClientRunService {
       });
       return created;
     });
-    await this.start(run);
+    await this.outbox.deliverSoon([run.workflowId]);
     return run;
   }
 
@@ -175,8 +175,9 @@ export class ClientRunService {
     run.cancelledAt = new Date();
     const cancelled = await this.cancelWaitingJobs(run.id, `Cancelled with its run by ${actor.name}`);
     addAuditEvent(this.em, { actor, action: 'cancelClientRun', target: { type: 'ClientRun', id: run.id }, outcome: AuditOutcome.SUCCESS, details: { pendingCancelled: cancelled } });
+    this.outbox.add(this.em, { kind: EngineCommandKind.CANCEL_CLIENT_RUN, workflowId: run.workflowId, subjectId: run.id });
     await this.em.flush();
-    await this.workflows.cancelRun(run);
+    await this.outbox.deliverSoon([run.workflowId]);
     return run;
   }
 
@@ -255,7 +256,7 @@ export class ClientRunService {
     fields: { clientTask: ClientTask; trigger: ClientRunTrigger; firedAt: Date; requestedBy?: User; assignment?: ClientTaskAssignment; timeZone?: string | null },
   ): ClientRun {
     const id = randomUUID();
-    return em.create(ClientRun, {
+    const run = em.create(ClientRun, {
       id,
       workflowId: `client-run-${id}`,
       clientTask: fields.clientTask,
@@ -266,6 +267,9 @@ export class ClientRunService {
       assignment: fields.assignment ?? null,
       timeZone: fields.timeZone ?? null,
     });
+    // The run's workflow starts once the run commits, its jobs with it.
+    this.outbox.add(em, { kind: EngineCommandKind.START_CLIENT_RUN, workflowId: run.workflowId, subjectId: run.id });
+    return run;
   }
 
   /** Writes jobs in bulk (a firing may target many thousands of systems), each with its Scheduled event. */
@@ -302,9 +306,5 @@ export class ClientRunService {
       JobEvent,
       jobIds.map((job) => ({ job, kind, message, at })),
     );
-  }
-
-  private async start(run: ClientRun): Promise<void> {
-    await this.workflows.startRun(run);
   }
 }

@@ -1,4 +1,5 @@
 import { PermanentFailure } from '../../../shared/permanent-failure';
+import { endpointPath } from '../paths';
 
 export interface ScanSettings {
   paths?: string[];
@@ -46,15 +47,17 @@ function withoutTrailingSlash(path: string): string {
 
 /** Drops roots inside other roots, so no file is visited twice. */
 function outermost(roots: string[]): string[] {
-  const unique = [...new Set(roots.map(withoutTrailingSlash))].sort();
+  const unique = [...new Set(roots)].sort();
   return unique.filter((root) => !unique.some((other) => other !== root && (other === '/' || root.startsWith(`${other}/`))));
 }
 
 export function scanPlan(settings: ScanSettings): ScanPlan {
   const includes = settings.include;
   const excludes = settings.exclude ?? [];
-  const roots = settings.paths ?? includes.filter((glob) => glob.startsWith('/')).map(fixedPrefix);
-  if (!roots.length) throw new PermanentFailure('Nothing to walk: set paths, or give include globs that start with "/"');
+  const given: unknown[] = settings.paths ?? includes.filter((glob) => glob.startsWith('/')).map(fixedPrefix);
+  if (!Array.isArray(given) || !given.length) throw new PermanentFailure('Nothing to walk: set paths, or give include globs that start with "/"');
+  // Roots become arguments of find(1) on the endpoint: each must be a clean absolute path, whatever the stored schema let through.
+  const roots = given.map((root) => endpointPath(typeof root === 'string' ? withoutTrailingSlash(root) : root, 'paths'));
   return {
     roots: outermost(roots),
     includePaths: includes.filter(isPathGlob).map(anchored),

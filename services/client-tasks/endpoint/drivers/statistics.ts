@@ -1,5 +1,6 @@
 import type { SystemStatistics } from '../../../../db/entities';
 import { agentScript } from '../agent-shell';
+import { endpointPaths } from '../paths';
 import { checkReport, reportShape } from '../report';
 import type { EndpointDriver } from './driver';
 
@@ -54,7 +55,7 @@ function percent(used: number, total: number): string {
 /** Agent Statistics: uptime, load and disk use of the configured paths, stored on the system with the time of collection. */
 export const collectStatistics: EndpointDriver = async ({ state, session, system, settings }) => {
   const step = 'Collecting uptime, load and disk use';
-  const collected = checkReport(COLLECTED, await session.runScript(step, SCRIPT, { PATHS: settings.paths }), step);
+  const collected = checkReport(COLLECTED, await session.runScript(step, SCRIPT, { PATHS: endpointPaths(settings.paths, 'paths') }), step);
   const statistics: SystemStatistics = { collectedAt: new Date().toISOString(), ...collected };
   await state.recordStatistics(system.id, statistics);
   const disks = statistics.disks.map((disk) => `${disk.path} ${disk.error ? 'unreadable' : percent(disk.usedBytes ?? 0, disk.totalBytes ?? 0)}`);
