@@ -36,25 +36,26 @@ export class TemporalJobLauncher implements JobLauncher {
     const script = SCRIPT_LIBRARY[task.script].name;
     await startedOnce(this.client, () =>
       this.client.workflow.start(vaultTaskJob, {
-      workflowId: job.workflowId,
-      taskQueue,
-      args: [{ jobId: job.id }],
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      typedSearchAttributes: [
-        { key: RECORD_ID, value: record.id },
-        { key: TASK_ID, value: task.id },
-        { key: NODE_NAME, value: job.nodeName },
-        { key: JOB_TYPE, value: job.type },
-        { key: JOB_STATE, value: JobState.SCHEDULED },
-      ],
-      staticSummary: `${task.name} on ${record.name} (${job.type.replace('_', ' ').toLowerCase()})`,
-      staticDetails: [
-        `**Script:** ${script}`,
-        `**Record:** ${record.name}, account \`${record.username}\` on \`${record.host}:${record.port}\``,
-        `**Node:** ${job.nodeName}`,
-        `**Steward job:** ${job.id}`,
-      ].join('\n\n'),
-    }));
+        workflowId: job.workflowId,
+        taskQueue,
+        args: [{ jobId: job.id }],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        typedSearchAttributes: [
+          { key: RECORD_ID, value: record.id },
+          { key: TASK_ID, value: task.id },
+          { key: NODE_NAME, value: job.nodeName },
+          { key: JOB_TYPE, value: job.type },
+          { key: JOB_STATE, value: JobState.SCHEDULED },
+        ],
+        staticSummary: `${task.name} on ${record.name} (${job.type.replace('_', ' ').toLowerCase()})`,
+        staticDetails: [
+          `**Script:** ${script}`,
+          `**Record:** ${record.name}, account \`${record.username}\` on \`${record.host}:${record.port}\``,
+          `**Node:** ${job.nodeName}`,
+          `**Steward job:** ${job.id}`,
+        ].join('\n\n'),
+      }),
+    );
     return taskQueue;
   }
 

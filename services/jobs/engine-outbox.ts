@@ -10,12 +10,6 @@ export interface EngineCommandSpec {
 
 type Delivery = 'DELIVERED' | 'SKIPPED' | 'FAILED';
 
-/** Resolves once this process has no delivery in flight, so its Temporal connection can close. */
-export async function deliveriesSettled(): Promise<void> {
-  const deadline = Date.now() + CLAIM_MS;
-  while (deliveriesInFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-}
-
 interface PendingRow {
   id: string;
   kind: EngineCommandKind;
@@ -32,6 +26,12 @@ const CLAIM_MS = 30_000;
 /** While Temporal is away each delivery waits out its call's deadline; a process sends only a few at once. */
 const MAX_DELIVERIES_IN_FLIGHT = 3;
 let deliveriesInFlight = 0;
+
+/** Resolves once this process has no delivery in flight, so its Temporal connection can close. */
+export async function deliveriesSettled(): Promise<void> {
+  const deadline = Date.now() + CLAIM_MS;
+  while (deliveriesInFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+}
 
 /** Only rows whose workflow has no older undelivered command: one workflow's commands go in order. */
 const NEXT_IN_ORDER = `"delivered_at" is null and not exists (
