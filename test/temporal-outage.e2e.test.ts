@@ -28,7 +28,9 @@ describe('a Temporal outage with work in flight', () => {
   };
   const stopTemporal = async () => {
     const exited = new Promise((resolve) => temporal!.once('exit', resolve));
-    temporal!.kill('SIGKILL');
+    // SIGTERM: the dev server's SQLite store (synchronous=NORMAL) is not the durable store of a
+    // real cluster, and a SIGKILL can drop its last writes. The outage is what this test is about.
+    temporal!.kill('SIGTERM');
     await exited;
   };
 
@@ -49,6 +51,9 @@ describe('a Temporal outage with work in flight', () => {
     await dropDatabase(databaseUrl);
     rmSync(dataDir, { recursive: true, force: true });
   });
+
+  // Two restarts of a Temporal server and the jobs they delay take longer than the default test timeout.
+  jest.setTimeout(300_000);
 
   it('keeps every timer, delivers every queued start, signal and cancel once, and Job History agrees with Temporal', async () => {
     const s = stack!;
@@ -83,7 +88,7 @@ describe('a Temporal outage with work in flight', () => {
     // The timer that was due during the outage fires; the queued start runs; the cancel lands.
     expect((await finishedJob(s, admin, sleeping.id, 120_000)).state).toBe('COMPLETED');
     expect((await finishedJob(s, admin, queued.id, 120_000)).state).toBe('COMPLETED');
-    await eventually(async () => ((await s.client.workflow.getHandle(toCancel.workflowId).describe()).status.name === 'CANCELLED' ? true : undefined), 60_000, 'the cancel to reach Temporal');
+    await eventually(async () => ((await s.client.workflow.getHandle(toCancel.workflowId).describe()).status.name === 'CANCELLED' ? true : undefined), 60_000, 'the cancel to reach Temporal', 1_000);
     expect((await getJob(s, admin, toCancel.id)).state).toBe('CANCELLED');
     // The access request's workflow started, and heard of its approval: it waits for its expiry.
     await eventually(async () => {

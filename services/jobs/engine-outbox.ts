@@ -20,7 +20,8 @@ interface PendingRow {
 
 /** How long a mutation waits for its commands to reach Temporal before it answers anyway. */
 const DELIVER_SOON_BUDGET_MS = 2_000;
-const MAX_BACKOFF_MS = 60_000;
+/** Short: while Temporal is away a pass tries only the first due command, so retrying often costs little. */
+const MAX_BACKOFF_MS = 10_000;
 /** Longer than a Temporal call may take (temporal/idempotent-calls.ts); a claim of a process that died lapses after it. */
 const CLAIM_MS = 30_000;
 /** While Temporal is away each delivery waits out its call's deadline; a process sends only a few at once. */
@@ -88,6 +89,8 @@ export class EngineOutbox {
       if (outcome === 'FAILED') break;
       if (outcome === 'DELIVERED') delivered++;
     }
+    // Temporal answers again: what waits out a backoff from its absence is due now.
+    if (delivered > 0) await this.em.fork().execute(`update "engine_outbox" set "next_attempt_at" = now() where "delivered_at" is null and "next_attempt_at" > now()`);
     return delivered;
   }
 
