@@ -4,7 +4,9 @@
 #
 # Debian (glibc), not Alpine: the Temporal worker's native bridge and @node-rs/argon2 ship
 # prebuilt glibc binaries.
-ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+# Node 24, an LTS release (Node 20 reached its end of life in April 2026); package.json's engines
+# still accept 20, which development machines may have.
+ARG NODE_IMAGE=node:24.11.1-bookworm-slim
 
 # ---- build: install everything, compile TypeScript to dist/, drop dev dependencies ----
 FROM ${NODE_IMAGE} AS build

@@ -42,7 +42,7 @@ const restrictImports = (...patterns) => ({
 });
 
 module.exports = tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.tools/**', '.data/**', 'coverage/**', 'eslint.config.js', 'jest.config.js'] },
+  { ignores: ['dist/**', 'node_modules/**', '.tools/**', '.data/**', 'coverage/**', 'generated/**', 'eslint.config.js', 'jest.config.js', 'bin/steward.js'] },
   ...tseslint.configs.recommended,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: __dirname } },

@@ -1,5 +1,6 @@
 import type { AssignmentFiring } from '../services/assignments/firings';
 import type { ClientJobPlan, ClientJobStart } from '../services/client-tasks/runs/client-job-service';
+import type { SystemWait } from '../services/client-tasks/runs/unreachable-systems';
 import type { DueClientJob } from '../services/client-tasks/runs/client-run-service';
 import { type ActivityDependencies, servicesFor } from './dependencies';
 import { onHost } from './host-work';
@@ -23,6 +24,11 @@ export function createClientJobActivities(deps: ActivityDependencies) {
   return {
     async getClientJobPlan({ jobId }: JobRef): Promise<ClientJobPlan> {
       return services().clientJobs.plan(jobId);
+    },
+
+    /** Whether the job's system answers SSH; when not, how long the job waits before it looks again, or how it ended. */
+    async awaitClientSystem({ jobId, attempt }: JobRef & { attempt: number }): Promise<SystemWait> {
+      return services().clientJobs.awaitSystem(jobId, attempt);
     },
 
     async startClientJob({ jobId }: JobRef): Promise<ClientJobStart> {

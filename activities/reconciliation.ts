@@ -6,12 +6,13 @@ export function createReconciliationActivities(deps: ActivityDependencies) {
   const services = servicesFor(deps);
 
   return {
-    /** Open jobs whose workflows ended get a final state; recurrence chains that lost their occurrence get it back; old outbox rows go. */
+    /** Open jobs whose workflows ended get a final state; recurrence chains that lost their occurrence get it back; old outbox rows and idempotency keys go. */
     async reconcileJobsWithTemporal(): Promise<number> {
       const context = Context.current();
       const ended = await services().reconciler.reconcileOpenJobs(undefined, (progress) => context.heartbeat(progress));
       const reseeded = await services().scheduler.reseedBrokenChains();
       await services().outbox.pruneDelivered();
+      await services().idempotency.pruneExpired();
       return ended + reseeded;
     },
 

@@ -1,14 +1,25 @@
 import { Context } from '@temporalio/activity';
 import { JobEventKind, type JobState } from '../lib/enums';
-import type { ReconcileOutcome } from '../services/vault/rotation-service';
+import type { SshTarget } from '../infra/ssh';
+import { HostKeyMismatchError } from '../infra/ssh';
+import { reportHostKeyMismatch } from '../services/systems/host-key-mismatch';
+import type { HostChange, HostChangeOutcome } from '../services/vault/host-change';
+import type { HostKeySeen } from './node-host-steps';
+import type { ReconcileOutcome, SettleAttempt } from '../services/vault/rotation-service';
 import type { SessionWait } from '../services/vault/session-service';
 import type { JobPlan, StartedJob } from '../services/vault/vault-job-service';
+import { whenDatabaseAnswers } from './database-wait';
 import { type ActivityDependencies, servicesFor } from './dependencies';
 import { onHost } from './host-work';
 import { permanentFailuresAreFinal } from './permanent-failures';
 
 export interface JobRef {
   jobId: string;
+}
+
+/** What Job History says after a rotation was settled with its host. */
+function reconciledStep(outcome: ReconcileOutcome): string {
+  return `Reconciled the vault with the host: ${outcome.toLowerCase().replace(/_/g, ' ')}`;
 }
 
 export interface FinishJobInput extends JobRef {
@@ -22,9 +33,9 @@ export function createVaultJobActivities(deps: ActivityDependencies) {
   /** A retried step leaves a trace in Job History. */
   const noteRetry = async (jobId: string, step: string) => {
     const { attempt } = Context.current().info;
-    if (attempt > 1) await services().jobs.recordEvent(jobId, JobEventKind.RETRIED, `${step}: attempt ${attempt}`);
+    if (attempt > 1) await whenDatabaseAnswers(() => services().jobs.recordEvent(jobId, JobEventKind.RETRIED, `${step}: attempt ${attempt}`));
   };
-  const recordStep = (jobId: string, message: string) => services().jobs.recordStep(jobId, message);
+  const recordStep = (jobId: string, message: string) => whenDatabaseAnswers(() => services().jobs.recordStep(jobId, message));
 
   return {
     async getJobPlan({ jobId }: JobRef): Promise<JobPlan> {
@@ -40,8 +51,14 @@ export function createVaultJobActivities(deps: ActivityDependencies) {
       return services().vaultJobs.sessionWait(jobId);
     },
 
-    async startJob({ jobId }: JobRef): Promise<StartedJob> {
-      return permanentFailuresAreFinal(() => services().vaultJobs.start(jobId, deps.nodeName));
+    /** After the job's waits: null when it may start, or the time window's next opening it now waits for. */
+    async timeWindowWait({ jobId }: JobRef): Promise<{ opensAt: string | null }> {
+      return { opensAt: await services().vaultJobs.timeWindowWait(jobId) };
+    },
+
+    /** A remote node's job starts on the central worker and names the node its host steps run on. */
+    async startJob({ jobId, nodeName }: JobRef & { nodeName?: string }): Promise<StartedJob> {
+      return permanentFailuresAreFinal(() => services().vaultJobs.start(jobId, nodeName ?? deps.nodeName));
     },
 
     async preparePendingPassword({ jobId }: JobRef): Promise<void> {
@@ -83,8 +100,47 @@ export function createVaultJobActivities(deps: ActivityDependencies) {
     async reconcileRecordPassword({ jobId }: JobRef): Promise<ReconcileOutcome> {
       // Two logins may take a while on a slow host: heartbeats keep it from passing for a lost worker.
       const outcome = await onHost(() => permanentFailuresAreFinal(() => services().rotation.reconcileAfterJob(jobId)));
-      await recordStep(jobId, `Reconciled the vault with the host: ${outcome.toLowerCase().replace(/_/g, ' ')}`);
+      await recordStep(jobId, reconciledStep(outcome));
       return outcome;
+    },
+
+    // A remote node's rotation: the central worker plans each host step and records what the node
+    // reports back (activities/node-host-steps.ts), so the node needs neither database nor master key.
+
+    async planHostChange({ jobId }: JobRef): Promise<HostChange> {
+      return permanentFailuresAreFinal(() => services().rotation.planHostChange(jobId));
+    },
+
+    async recordHostChange({ jobId, label, outcome }: JobRef & { label: string; outcome: HostChangeOutcome }): Promise<number> {
+      const { exitCode, alreadyChanged } = await permanentFailuresAreFinal(() => services().rotation.recordHostChange(jobId, label, outcome));
+      await recordStep(jobId, alreadyChanged ? 'The host already had the new password' : 'Changed the password on the host');
+      return exitCode;
+    },
+
+    async pendingLogin({ jobId }: JobRef): Promise<SshTarget> {
+      return permanentFailuresAreFinal(() => services().rotation.pendingLogin(jobId));
+    },
+
+    async recordPendingLogin({ jobId, accepted }: JobRef & { accepted: boolean }): Promise<void> {
+      await permanentFailuresAreFinal(() => services().rotation.recordPendingLogin(jobId, accepted));
+      await recordStep(jobId, 'Logged in with the new password');
+    },
+
+    async settleAttempts({ jobId }: JobRef): Promise<SettleAttempt[]> {
+      const { rotation } = services();
+      return rotation.settleAttempts(await rotation.recordIdOfJob(jobId));
+    },
+
+    async recordSettle({ jobId, accepted }: JobRef & { accepted: SettleAttempt['password'] | null }): Promise<ReconcileOutcome> {
+      const { rotation } = services();
+      const outcome = await rotation.settle(await rotation.recordIdOfJob(jobId), accepted);
+      await recordStep(jobId, reconciledStep(outcome));
+      return outcome;
+    },
+
+    /** A node refused a host's key: the records and systems pinning the key it expected show the one it saw. */
+    async reportHostKeyMismatch({ host, port, expected, actual }: HostKeySeen): Promise<void> {
+      await reportHostKeyMismatch(deps.orm.em.fork(), new HostKeyMismatchError(host, port, expected, actual));
     },
 
     async scheduleFallback({ jobId }: JobRef): Promise<string | null> {

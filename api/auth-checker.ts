@@ -20,7 +20,7 @@ export const authChecker: AuthChecker<StewardContext, Role> = async ({ context, 
     await recordAuditEventNow(context.em, {
       actor: user ? actorOf(user) : { id: null, name: 'anonymous' },
       action: info.fieldName,
-      outcome: AuditOutcome.FAILURE,
+      outcome: AuditOutcome.REFUSED,
       details: { code: refusal.code },
     });
   }

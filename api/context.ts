@@ -2,6 +2,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { User } from '../db/entities';
 import type { AccountPolicy } from '../infra/config';
 import type { ServicePorts, Services } from '../services';
+import type { LiveSession } from './live/subscriptions';
 import type { IssuedToken } from '../services/identity/token-service';
 import { type Actor, actorOf } from '../services/shared/audit';
 import { UnauthenticatedError } from '../services/shared/errors';
@@ -30,6 +31,8 @@ export interface StewardContext {
   session: { login?: IssuedToken; ended?: boolean };
   em: EntityManager;
   services: Services;
+  /** Over WebSocket only: what subscriptions listen to and re-check the caller with (api/live/subscriptions.ts). */
+  live?: LiveSession;
 }
 
 export interface Caller {

@@ -1,7 +1,9 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { GraphQLError } from 'graphql';
 import { OptimisticLockError, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { isDatabaseUnavailable } from '../db/database';
 import { DomainError, TooManyRequestsError } from '../services/shared/errors';
+import { logger } from '../infra/logger';
 
 const PUBLIC_CODES = new Set([
   'FORBIDDEN',
@@ -42,6 +44,15 @@ function withoutEchoedValue(message: string): string {
 }
 
 /**
+ * What a client gets while PostgreSQL cannot be reached (it restarts, or fails over): the call
+ * may be sent again in a moment, with the same idempotency key where it starts work.
+ */
+export const DATABASE_UNAVAILABLE = {
+  message: 'The database is unavailable for a moment; try again shortly',
+  extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true },
+} as const;
+
+/**
  * Maps domain errors to their codes and masks everything unexpected, so no stack trace, SQL or
  * secret reaches a client. The original goes to the server log.
  */
@@ -58,12 +69,16 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   if (original instanceof UniqueConstraintViolationException) {
     return { ...base, message: 'That name is already taken', extensions: { code: 'CONFLICT' } };
   }
+  if (isDatabaseUnavailable(original)) {
+    logger.error(`GraphQL request failed, the database is unavailable: ${(original as Error).message}`);
+    return { ...base, ...DATABASE_UNAVAILABLE };
+  }
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && PUBLIC_CODES.has(code)) {
     const validationErrors = formatted.extensions?.validationErrors as ValidationFailure[] | undefined;
     const message = validationErrors ? `Invalid input: ${describeValidation(validationErrors).join('; ')}` : withoutEchoedValue(formatted.message);
     return { ...base, message, extensions: { code } };
   }
-  console.error('Unexpected error while serving GraphQL:', original);
+  logger.error({ err: original }, 'unexpected error while serving GraphQL');
   return { ...base, message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }

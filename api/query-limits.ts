@@ -3,6 +3,7 @@ import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import {
+  type DocumentNode,
   getNamedType,
   getNullableType,
   getVariableValues,
@@ -11,6 +12,7 @@ import {
   isIntrospectionType,
   isLeafType,
   isListType,
+  type OperationDefinitionNode,
   type ParseOptions,
   type ValidationContext,
   type ValidationRule,
@@ -62,6 +64,34 @@ function tooCostly(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
 }
 
+/** Throws when the operation would cost more than MAX_COST; used for HTTP requests (below) and subscriptions (api/websocket-server.ts). */
+export function refuseCostlyOperation(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode | null | undefined,
+  operationName: string | null | undefined,
+  variables: Record<string, unknown> | null | undefined,
+): void {
+  // Variables of the wrong type: GraphQL refuses the operation with BAD_USER_INPUT before anything runs.
+  if (getVariableValues(schema, operation?.variableDefinitions ?? [], variables ?? {}).errors) return;
+  let cost: number;
+  try {
+    cost = getComplexity({
+      schema,
+      query: document,
+      operationName: operationName ?? undefined,
+      variables: variables ?? undefined,
+      estimators: [fieldExtensionsEstimator(), plainListEstimator, simpleEstimator({ defaultComplexity: 1 })],
+    });
+  } catch {
+    // Fragments that fan out past the fields graphql-query-complexity will visit: what cannot be costed does not run.
+    throw tooCostly('This query expands to too many fields to cost; ask for fewer fields');
+  }
+  if (cost > MAX_COST) {
+    throw tooCostly(`This query costs ${cost}, over the limit of ${MAX_COST}; ask for smaller pages or fewer fields`);
+  }
+}
+
 /**
  * Refuses operations that would cost more than MAX_COST before anything runs. A connection costs its
  * page size (api/inputs/page-args.ts) and a plain list ASSUMED_LIST_LENGTH, each times what an item
@@ -73,24 +103,7 @@ export function queryCostLimit(schema: GraphQLSchema): ApolloServerPlugin {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document, operation }) {
-          // Variables of the wrong type: GraphQL refuses the operation with BAD_USER_INPUT before anything runs.
-          if (getVariableValues(schema, operation?.variableDefinitions ?? [], request.variables ?? {}).errors) return;
-          let cost: number;
-          try {
-            cost = getComplexity({
-              schema,
-              query: document,
-              operationName: request.operationName,
-              variables: request.variables,
-              estimators: [fieldExtensionsEstimator(), plainListEstimator, simpleEstimator({ defaultComplexity: 1 })],
-            });
-          } catch {
-            // Fragments that fan out past the fields graphql-query-complexity will visit: what cannot be costed does not run.
-            throw tooCostly('This query expands to too many fields to cost; ask for fewer fields');
-          }
-          if (cost > MAX_COST) {
-            throw tooCostly(`This query costs ${cost}, over the limit of ${MAX_COST}; ask for smaller pages or fewer fields`);
-          }
+          refuseCostlyOperation(schema, document, operation, request.operationName, request.variables);
         },
       };
     },

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { logger } from '../infra/logger';
 
 /** How long a dependency may take to answer before it counts as failing. */
 const CHECK_TIMEOUT_MS = 3_000;
@@ -32,7 +33,7 @@ async function passes(name: string, check: ReadinessCheck): Promise<boolean> {
     await Promise.race([check(), timeout]);
     return true;
   } catch (error) {
-    console.error(`readiness: ${name} is failing: ${error instanceof Error ? error.message : String(error)}`);
+    logger.warn(`readiness: ${name} is failing: ${error instanceof Error ? error.message : String(error)}`);
     return false;
   } finally {
     clearTimeout(timer);

@@ -14,20 +14,14 @@
  *   npm run bench:reconciler [-- --jobs 100000 --missing 1000 --baseline 2000]
  */
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
-import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { withScratchEngine } from './harness/scratch-engine';
+import { Client } from '@temporalio/client';
 import { openDatabase } from '../db/database';
-import { DEFAULT_DATABASE_URL } from '../infra/config';
 import { forEachAtMost } from '../lib/concurrency';
 import { JobState } from '../lib/enums';
-import { findTemporalCli, startDevServer, waitForPort } from '../scripts/temporal-dev-server';
 import { createServices } from '../services';
-import { stewardDataConverter } from '../temporal/data-converter';
 import { temporalPorts } from '../temporal/ports';
 import { TemporalJobLauncher } from '../temporal/temporal-job-launcher';
-import { createMigratedDatabase, dropDatabase } from '../test/harness/databases';
-import { freePort } from '../test/harness/ports';
 
 const STARTS_AT_ONCE = 64;
 
@@ -87,18 +81,7 @@ async function reconcileOneByOne(databaseUrl: string, client: Client, masterKey:
 }
 
 async function main(): Promise<void> {
-  const temporalCli = findTemporalCli(path.resolve(__dirname, '..'));
-  if (!temporalCli) throw new Error('no Temporal CLI in .tools/bin: run `bash scripts/bootstrap.sh`');
-  const port = await freePort();
-  const server = startDevServer({ executable: temporalCli, port, uiPort: 0, headless: true });
-  const url = new URL(process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL);
-  url.pathname = '/steward_bench_reconciler';
-  const databaseUrl = url.toString();
-  const masterKey = randomBytes(32);
-  try {
-    await Promise.all([waitForPort(port), createMigratedDatabase(databaseUrl)]);
-    const client = new Client({ connection: await Connection.connect({ address: `127.0.0.1:${port}` }), dataConverter: stewardDataConverter(masterKey) });
-
+  await withScratchEngine('reconciler', async ({ client, databaseUrl, masterKey }) => {
     let started = Date.now();
     const jobs = await insertOpenJobs(databaseUrl);
     const missingEvery = MISSING ? Math.floor(JOBS / MISSING) : Infinity;
@@ -138,11 +121,7 @@ async function main(): Promise<void> {
     } finally {
       await orm.close();
     }
-    await client.connection.close();
-  } finally {
-    server.kill('SIGTERM');
-    await dropDatabase(databaseUrl);
-  }
+  });
 }
 
 main().catch((error: unknown) => {

@@ -8,6 +8,7 @@ import {
   BaseEntity,
   Job,
   JobEvent,
+  JobOutputLine,
   PasswordHistoryEntry,
   AccessRequest,
   RecordSession,
@@ -31,17 +32,29 @@ import {
   ProductPackage,
   UserGroup,
   ShadowHost,
+  RecordDependency,
   EngineCommand,
   IdempotencyKey,
+  RegisteredServer,
+  ServerKey,
+  ReceivedShareBundle,
+  ShareSyncState,
+  Webhook,
+  WebhookDelivery,
+  ServerTaskRun,
+  ServerTaskPeerResult,
+  LibraryScript,
+  LibraryScriptVersion,
 } from './entities';
 import { migrations } from './migrations';
+import { OrmLogger } from './orm-logger';
 
 /** The one ORM configuration used by the API, the workers, the migration command and the tests. */
 export function ormConfig(databaseUrl: string, overrides: Partial<Options> = {}): Options {
   return defineConfig({
     driver: PostgreSqlDriver,
     clientUrl: databaseUrl,
-    entities: [BaseEntity, User, ApiToken, RecordType, Task, VaultRecord, PasswordHistoryEntry, Job, JobEvent, AuditEvent, WorkerNode, ServerSettings, RecordGrant, RecordSession, AccessRequest, SystemGroup, ManagedSystem, Product, ClientTaskType, ClientTask, ClientTaskAssignment, InheritanceBreak, PermissionSet, PermissionSetGrant, ClientTaskChange, ProductPackage, UserGroup, ShadowHost, EngineCommand, IdempotencyKey],
+    entities: [BaseEntity, User, ApiToken, RecordType, Task, VaultRecord, PasswordHistoryEntry, Job, JobEvent, JobOutputLine, AuditEvent, WorkerNode, ServerSettings, RecordGrant, RecordSession, AccessRequest, SystemGroup, ManagedSystem, Product, ClientTaskType, ClientTask, ClientTaskAssignment, InheritanceBreak, PermissionSet, PermissionSetGrant, ClientTaskChange, ProductPackage, UserGroup, ShadowHost, RecordDependency, EngineCommand, IdempotencyKey, RegisteredServer, ServerKey, ReceivedShareBundle, ShareSyncState, ServerTaskRun, ServerTaskPeerResult, LibraryScript, LibraryScriptVersion, Webhook, WebhookDelivery],
     extensions: [Migrator],
     // Resolvers load relations through batched loaders instead of one query per row.
     dataloader: DataloaderType.ALL,
@@ -50,6 +63,8 @@ export function ormConfig(databaseUrl: string, overrides: Partial<Options> = {})
     schemaGenerator: { skipTables: ['login_throttle'] },
     allowGlobalContext: false,
     debug: false,
+    colors: false,
+    loggerFactory: (options) => new OrmLogger(options),
     migrations: {
       tableName: 'mikro_orm_migrations',
       // Listed explicitly so compiled and ts-node runs find the same migrations.

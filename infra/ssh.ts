@@ -8,6 +8,7 @@
  */
 import { createHash } from 'crypto';
 import { NodeSSH, type Config } from 'node-ssh';
+import { timeSsh } from './metrics';
 
 export interface SshTarget {
   host: string;
@@ -32,6 +33,8 @@ export interface ExecOptions {
   env?: Record<string, string>;
   /** Called whenever output arrives; used for activity heartbeats. */
   onProgress?: () => void;
+  /** Called with each chunk of output as it arrives; used to stream a running job's output. */
+  onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
 }
 
 export interface SshSession {
@@ -129,7 +132,7 @@ async function connect(target: SshTarget, readyTimeoutMs: number): Promise<Conne
     },
   };
   try {
-    await ssh.connect(config);
+    await timeSsh('connect', () => ssh.connect(config));
   } catch (err) {
     ssh.dispose();
     // ssh2 reports a refused key as a generic "Host denied (verification failed)".
@@ -152,18 +155,21 @@ async function connect(target: SshTarget, readyTimeoutMs: number): Promise<Conne
 async function run(conn: ConnectOutcome, target: SshTarget, command: string, options: ExecOptions = {}): Promise<ExecResult> {
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
-  const collect = (into: Buffer[]) => (chunk: Buffer) => {
+  const collect = (into: Buffer[], stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
     into.push(chunk);
+    options.onOutput?.(stream, chunk);
     options.onProgress?.();
   };
   let response;
   try {
-    response = await conn.ssh.execCommand(withEnv(command, options.env), {
-      stdin: options.stdin,
-      noTrim: true,
-      onStdout: collect(stdout),
-      onStderr: collect(stderr),
-    });
+    response = await timeSsh('exec', () =>
+      conn.ssh.execCommand(withEnv(command, options.env), {
+        stdin: options.stdin,
+        noTrim: true,
+        onStdout: collect(stdout, 'stdout'),
+        onStderr: collect(stderr, 'stderr'),
+      }),
+    );
   } catch (err) {
     throw new SshConnectionError(`command could not be started on ${target.host}:${target.port}: ${describe(err)}`, {
       cause: err,
@@ -206,12 +212,30 @@ export async function canLogin(target: SshTarget): Promise<boolean> {
   }
 }
 
-/**
- * Learns a server's host key fingerprint without sending any credentials: the verifier records
- * the key and rejects it, which aborts the key exchange before authentication starts.
- */
+/** A server's host key as an administrator confirms it before pinning. */
+export interface ScannedHostKey {
+  fingerprint: string;
+  /** The key's algorithm as the server names it, e.g. ssh-ed25519. */
+  keyType: string;
+}
+
+/** The algorithm name that opens an SSH public key blob: a uint32 length, then the name. */
+function hostKeyType(key: Buffer): string {
+  if (key.length < 4) return 'unknown';
+  const length = key.readUInt32BE(0);
+  return length > 0 && 4 + length <= key.length ? key.subarray(4, 4 + length).toString('latin1') : 'unknown';
+}
+
 export async function readHostKeyFingerprint(host: string, port: number): Promise<string> {
-  let seen: string | undefined;
+  return (await scanHostKey(host, port)).fingerprint;
+}
+
+/**
+ * Learns a server's host key without sending any credentials: the verifier records the key and
+ * rejects it, which aborts the key exchange before authentication starts.
+ */
+export async function scanHostKey(host: string, port: number): Promise<ScannedHostKey> {
+  let seen: ScannedHostKey | undefined;
   const ssh = new NodeSSH();
   try {
     await ssh.connect({
@@ -223,7 +247,7 @@ export async function readHostKeyFingerprint(host: string, port: number): Promis
       authHandler: [],
       readyTimeout: DEFAULT_READY_TIMEOUT_MS,
       hostVerifier: (key: Buffer): boolean => {
-        seen = hostKeyFingerprint(key);
+        seen = { fingerprint: hostKeyFingerprint(key), keyType: hostKeyType(key) };
         return false;
       },
     });

@@ -113,6 +113,13 @@ export enum JobType {
   ON_DEMAND = 'ON_DEMAND',
   MANUAL_RUN = 'MANUAL_RUN',
   FALLBACK = 'FALLBACK',
+  /** A run of a server task (Share Client Tasks); it acts on neither a record nor a system. */
+  SERVER_TASK = 'SERVER_TASK',
+}
+
+/** The server tasks: work of the server itself, run by a Temporal Schedule. */
+export enum ServerTaskKind {
+  SHARE_CLIENT_TASKS = 'SHARE_CLIENT_TASKS',
 }
 
 export enum JobEventKind {
@@ -182,4 +189,19 @@ export enum ClientTaskImportAction {
   SKIPPED = 'SKIPPED',
   RENAMED = 'RENAMED',
   REPLACED = 'REPLACED',
+}
+
+/** What an import found of a client task document's signature; a signature that fails to verify is refused outright. */
+export enum DocumentSignatureStatus {
+  /** Signed by a registered, enabled server, and the signature verifies with its key. */
+  VERIFIED = 'VERIFIED',
+  UNSIGNED = 'UNSIGNED',
+  /** Signed, but by a server not registered here (or disabled), so the signature cannot be checked. */
+  UNKNOWN_SIGNER = 'UNKNOWN_SIGNER',
+}
+
+/** Which stream of a job's command a line of output came from. */
+export enum OutputStream {
+  STDOUT = 'STDOUT',
+  STDERR = 'STDERR',
 }

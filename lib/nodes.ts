@@ -5,3 +5,15 @@ export const LOCAL_NODE = 'local';
 export function taskQueueForNode(nodeName: string): string {
   return `steward.${nodeName}`;
 }
+
+/**
+ * An activity input for a remote node's worker: the payload converter marks it with the node's
+ * name (temporal/payload-converter.ts), so the codec seals it with that node's key rather than
+ * the master key the node does not hold.
+ */
+export interface SealedForNode {
+  sealedForNode: string;
+}
+
+/** The failure type of a host step a node stopped at a host key other than the pinned one; its details say what the node saw. */
+export const HOST_KEY_MISMATCH_FAILURE = 'HostKeyMismatch';

@@ -23,7 +23,7 @@ export function permissionsGiving(permission: RecordPermission): RecordPermissio
   return Object.values(RecordPermission).filter((granted) => granted === permission || IMPLIES[granted].includes(permission));
 }
 
-/** How the README and error messages name each permission. */
+/** How docs/permissions.md and error messages name each permission. */
 export const PERMISSION_NAMES: Record<RecordPermission, string> = {
   [RecordPermission.VIEW]: 'View',
   [RecordPermission.UNLOCK]: 'Unlock',

@@ -2,16 +2,21 @@
 import 'reflect-metadata';
 import { startApiServer } from '../api/http-server';
 import { openDatabase } from '../db/database';
-import { loadConfig } from '../infra/config';
+import { logger } from '../infra/logger';
+import { loadConfig, serverIdentityOf } from '../infra/config';
 import { checkTemporal, lazyTemporalClient } from '../temporal/connection';
 import { startOutboxRelay } from '../temporal/outbox-relay';
 import { temporalPorts } from '../temporal/ports';
+import { createServices } from '../services';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const orm = await openDatabase(config.databaseUrl);
   const client = lazyTemporalClient({ address: config.temporalAddress, namespace: config.temporalNamespace, masterKey: config.masterKey });
-  const ports = temporalPorts(client, config.masterKey, config.clientRunConcurrency);
+  const ports = temporalPorts(client, config.masterKey, config.clientRunConcurrency, serverIdentityOf(config));
+  // The server's signing key is made at its first start, so its fingerprint can be given to peers at once.
+  const identity = await createServices(orm.em.fork(), ports, config.accounts).serverIdentity.current();
+  logger.info({ server: identity.name, signingKey: identity.fingerprint }, `server "${identity.name}", signing key ${identity.fingerprint}`);
   const relay = startOutboxRelay(orm, ports);
   const server = await startApiServer({
     orm,
@@ -25,7 +30,7 @@ async function main(): Promise<void> {
     trustProxy: config.trustProxy,
     checkTemporal: () => checkTemporal(client),
   });
-  console.log(`GraphQL API at ${server.url}`);
+  logger.info({ url: server.url }, `GraphQL API at ${server.url}`);
   const stop = async () => {
     await server.close(config.shutdownGraceSeconds * 1000);
     await relay.stop();
@@ -38,6 +43,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  logger.fatal(error instanceof Error ? error.message : String(error));
   process.exit(1);
 });

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { DEFAULT_DATABASE_URL, parseMasterKey } from '../infra/config';
+import { DEFAULT_DATABASE_URL, GENERATED_MASTER_KEY_FILE, parseMasterKey } from '../infra/config';
 import { findTemporalCli, startDevServer, waitForPort } from './temporal-dev-server';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
@@ -19,7 +19,7 @@ let stopping = false;
 /** The master key from the environment, or one kept in .data/ so restarts can still decrypt. */
 function masterKey(): string {
   if (process.env.STEWARD_MASTER_KEY) return parseMasterKey(process.env.STEWARD_MASTER_KEY).toString('base64');
-  const file = path.join(dataDir, 'master.key');
+  const file = path.join(repoRoot, GENERATED_MASTER_KEY_FILE);
   if (!existsSync(file)) {
     writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600 });
     console.log('generated a master key in .data/master.key (set STEWARD_MASTER_KEY to use your own)');

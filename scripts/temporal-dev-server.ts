@@ -12,6 +12,8 @@ export interface DevServerOptions {
   dbFile?: string;
   codecEndpoint?: string;
   headless?: boolean;
+  /** Namespaces registered at start, besides `default`, each with Steward's search attributes. */
+  namespaces?: string[];
 }
 
 /** The Temporal CLI the bootstrap built, or the one TEMPORAL_CLI names. */
@@ -29,6 +31,7 @@ export function devServerArgs(options: DevServerOptions): string[] {
   if (options.headless) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort));
   if (options.codecEndpoint) args.push('--ui-codec-endpoint', options.codecEndpoint);
+  for (const namespace of options.namespaces ?? []) args.push('--namespace', namespace);
   for (const name of STEWARD_SEARCH_ATTRIBUTE_NAMES) args.push('--search-attribute', `${name}=Keyword`);
   return args;
 }

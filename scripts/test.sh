@@ -12,7 +12,7 @@ mkdir -p .data
 results=.data/jest-results.json
 rm -f "$results"
 status=0
-npx jest --runInBand --json --outputFile="$results" "$@" || status=$?
+npx jest --maxWorkers=2 --json --outputFile="$results" "$@" || status=$?
 # One plain summary line, whatever reads the log.
 if [ -f "$results" ]; then
   node -e 'const r = require(process.argv[1]); console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`)' "$PWD/$results"

@@ -20,18 +20,24 @@ import { PermissionSetService } from './identity/permission-set-service';
 import { UserGroupService } from './identity/user-groups';
 import { JobActionsService } from './jobs/job-actions';
 import { EngineOutbox } from './jobs/engine-outbox';
+import { AuditLog } from './shared/audit-log';
 import { IdempotencyKeys } from './shared/idempotency';
+import { JobOutputLog } from './jobs/job-output-log';
 import { JobService } from './jobs/job-service';
 import { JobReconciler } from './jobs/reconciler';
 import { NodeService } from './jobs/worker-nodes';
 import type { ServicePorts } from './ports';
+import { HostKeyScanner } from './systems/host-key-scanner';
 import { SystemTreeService } from './systems/system-tree-service';
 import { AccessRequestService } from './vault/access-request-service';
 import { CustomCommandService } from './vault/custom-command-service';
 import { FallbackService } from './vault/fallback-service';
+import { DependencyUpdates } from './vault/dependency-updates';
 import { RecordAccess } from './vault/record-access';
+import { RecordDependencies } from './vault/record-dependencies';
 import { RecordGrants } from './vault/record-grants';
 import { RecordLifecycle } from './vault/record-lifecycle';
+import { RecordImportService } from './vault/record-import';
 import { RecordService } from './vault/record-service';
 import { PendingPasswordSettler } from './vault/pending-settler';
 import { RotationService } from './vault/rotation-service';
@@ -40,6 +46,18 @@ import { ShadowAccounts } from './vault/shadow-accounts';
 import { TaskScheduler } from './vault/task-scheduler';
 import { TaskService } from './vault/task-service';
 import { VaultJobService } from './vault/vault-job-service';
+import { ServerIdentityService } from './federation/server-identity';
+import { RegisteredServerService } from './federation/registered-servers';
+import { ShareReceiver } from './federation/share-receiver';
+import { ClientTaskSharing } from './federation/task-sharing';
+import { ClientTaskDocumentSignatures } from './federation/document-signature';
+import { ServerTaskLog } from './federation/server-task-log';
+import { ShareSyncService } from './federation/share-sync-service';
+import { ShareSyncScheduleService } from './federation/share-sync-schedule';
+import { ScriptLibraryService } from './scripts/script-library-service';
+import { WebhookEvents } from './webhooks/webhook-events';
+import { WebhookService } from './webhooks/webhook-service';
+import { WebhookSender } from './webhooks/webhook-sender';
 
 /** Users, tokens and logins alone: operator commands use them without the durable engine. */
 export function createIdentityServices(em: EntityManager, accounts: AccountPolicy) {
@@ -74,22 +92,30 @@ export function createServices(em: EntityManager, ports: ServicePorts, accounts:
   const sessions = new SessionService(em);
   const clientTaskPermissions = new ClientTaskPermissions(em);
   const outbox = new EngineOutbox(em, ports);
-  const jobs = new JobService(em, records, access, clientTaskPermissions, outbox);
+  const webhookEvents = new WebhookEvents(outbox);
+  const jobs = new JobService(em, records, access, clientTaskPermissions, outbox, webhookEvents, ports.jobMetrics);
+  const jobOutput = new JobOutputLog(em);
   const scheduler = new TaskScheduler(em, jobs, records, outbox);
   const rotation = new RotationService(em, secrets, jobs, shadows);
   const lifecycle = new RecordLifecycle(access, records, scheduler, sessions);
 
   // Client tasks and assignments
-  const approvals = new ClientTaskApprovals(em, clientTaskPermissions);
+  const approvals = new ClientTaskApprovals(em, clientTaskPermissions, webhookEvents);
   const clientRuns = new ClientRunService(em, clientTaskPermissions, outbox);
   const packageRepository = new PackageRepositoryService(em);
-  const clientEndpoint = new ClientEndpointService(em, secrets, packageRepository);
+  const clientEndpoint = new ClientEndpointService(em, secrets, packageRepository, jobOutput);
+
+  // Sharing client tasks between servers
+  const serverIdentity = new ServerIdentityService(em, ports.server.identity, ports.server.keySecrets);
+  const documentSignatures = new ClientTaskDocumentSignatures(em, serverIdentity);
+  const serverTaskLog = new ServerTaskLog(em, jobs);
 
   return {
     ...identity,
     permissionSets,
     userGroups,
     systemTree,
+    hostKeys: new HostKeyScanner(em),
     nodes,
     records,
     access,
@@ -98,22 +124,28 @@ export function createServices(em: EntityManager, ports: ServicePorts, accounts:
     sessions,
     outbox,
     idempotency: new IdempotencyKeys(em),
+    auditLog: new AuditLog(em),
     jobs,
     scheduler,
     rotation,
     pendingSettler: new PendingPasswordSettler(em, rotation),
     vaultJobs: new VaultJobService(em, jobs, scheduler, sessions),
-    customCommands: new CustomCommandService(em, secrets, rotation, jobs, shadows),
+    jobOutput,
+    customCommands: new CustomCommandService(em, secrets, rotation, jobs, shadows, jobOutput),
+    recordDependencies: new RecordDependencies(em, access, shadows),
+    dependencyUpdates: new DependencyUpdates(em, secrets, rotation, jobs, shadows),
     tasks: new TaskService(em, records, access, shadows, scheduler, nodes),
+    scriptLibrary: new ScriptLibraryService(em),
     lifecycle,
-    accessRequests: new AccessRequestService(em, access, lifecycle, scheduler, outbox),
+    recordImport: new RecordImportService(em, secrets, records, jobs, outbox),
+    accessRequests: new AccessRequestService(em, access, lifecycle, scheduler, outbox, webhookEvents),
     fallback: new FallbackService(em, jobs),
     jobActions: new JobActionsService(em, jobs, scheduler, clientRuns, outbox),
     reconciler: new JobReconciler(em, jobs, clientRuns, launcher),
     clientTaskPermissions,
     approvals,
     clientCatalog: new ClientCatalogService(em, clientTaskPermissions, approvals),
-    clientTaskTransfer: new ClientTaskTransferService(em, clientTaskPermissions, approvals),
+    clientTaskTransfer: new ClientTaskTransferService(em, clientTaskPermissions, approvals, documentSignatures),
     packageRepository,
     clientRuns,
     clientEndpoint,
@@ -121,6 +153,16 @@ export function createServices(em: EntityManager, ports: ServicePorts, accounts:
     clientTaskDeletion: new ClientTaskDeletion(em, clientTaskPermissions, clientRuns, outbox),
     assignments: new AssignmentService(em, clientTaskPermissions, outbox),
     assignmentFirings: new AssignmentScheduleService(em, clientRuns, clientWorkflows),
+    serverIdentity,
+    registeredServers: new RegisteredServerService(em),
+    shareReceiver: new ShareReceiver(em, ports.server.identity, webhookEvents),
+    clientTaskSharing: new ClientTaskSharing(em, clientTaskPermissions, approvals),
+    documentSignatures,
+    serverTaskLog,
+    shareSync: new ShareSyncService(em, serverIdentity, serverTaskLog),
+    shareSyncSchedule: new ShareSyncScheduleService(em, ports.shareSchedule),
+    webhooks: new WebhookService(em, ports.webhooks.secrets, webhookEvents),
+    webhookSender: new WebhookSender(em, ports.webhooks.secrets),
   };
 }
 

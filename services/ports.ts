@@ -8,6 +8,9 @@
  */
 import type { AccessRequest, ClientRun, Job, Task, VaultRecord } from '../db/entities';
 import type { VaultSecrets } from './shared/vault-secrets';
+import type { ServerIdentitySettings } from './federation/server-identity';
+import type { ServerKeySecrets } from './federation/server-key-secrets';
+import type { WebhookSecrets } from './webhooks/webhook-secrets';
 
 /** The durable engine's view of a job's workflow. */
 export type WorkflowStatus = 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TERMINATED' | 'TIMED_OUT' | 'CONTINUED_AS_NEW' | 'NOT_FOUND';
@@ -52,10 +55,55 @@ export interface AccessWorkflows {
   checkedIn(workflowId: string): Promise<void>;
 }
 
+/** Starts the workflow that sends one webhook delivery and retries it with backoff (workflows/webhook-delivery.ts). */
+export interface WebhookWorkflows {
+  startDelivery(workflowId: string, deliveryId: string): Promise<void>;
+}
+
+/** How a server task's Temporal Schedule stands. */
+export interface ServerTaskScheduleState {
+  intervalSeconds: number;
+  paused: boolean;
+  /** A run is in progress; Run Now then runs right after it. */
+  running: boolean;
+  /** Temporal's note: who paused it and why, say. */
+  note: string | null;
+  nextRunAt: Date | null;
+  lastRunAt: Date | null;
+}
+
+/**
+ * The Share Client Tasks server task's Temporal Schedule, which operators also see in the Temporal
+ * UI. Each call makes the schedule first if it does not exist yet.
+ */
+export interface ShareSchedule {
+  describe(): Promise<ServerTaskScheduleState>;
+  setInterval(seconds: number): Promise<void>;
+  pause(note: string): Promise<void>;
+  unpause(note: string): Promise<void>;
+  /** Starts a run now, or right after the one in progress. */
+  runNow(): Promise<void>;
+}
+
 /** Everything services need from outside the database: the engine's ports and the vault's sealing key. */
 export interface ServicePorts {
   launcher: JobLauncher;
   clientWorkflows: ClientWorkflows;
   accessWorkflows: AccessWorkflows;
+  shareSchedule: ShareSchedule;
   secrets: VaultSecrets;
+  /** This server's name and public GraphQL URL, and the sealing of its signing keys (services/federation/). */
+  server: { identity: ServerIdentitySettings; keySecrets: ServerKeySecrets };
+  /** Webhook deliveries' workflows, and the sealing of webhook secrets (services/webhooks/). */
+  webhooks: { workflows: WebhookWorkflows; secrets: WebhookSecrets };
+  /** Where job timings go (infra/metrics.ts in the API and the worker); none in processes that keep no metrics. */
+  jobMetrics?: JobMetrics;
+}
+
+/** What jobs report as they start and end, for the process's metrics. */
+export interface JobMetrics {
+  /** From when the job was due to its start on a worker. */
+  started(type: string, queueWaitSeconds: number): void;
+  /** Its final state; the duration from its start, or null when it never started. */
+  finished(type: string, state: string, durationSeconds: number | null): void;
 }

@@ -1,10 +1,11 @@
 import { Client, Connection } from '@temporalio/client';
+import type { MasterKeys } from '../lib/master-keyring';
 import { stewardDataConverter } from './data-converter';
 
 export interface TemporalSettings {
   address: string;
   namespace: string;
-  masterKey: Buffer;
+  masterKey: MasterKeys;
 }
 
 /** A Temporal client that encrypts every payload it sends. */
@@ -22,7 +23,13 @@ export function lazyTemporalClient(settings: TemporalSettings): Client {
   return new Client({ connection, namespace: settings.namespace, dataConverter: stewardDataConverter(settings.masterKey) });
 }
 
-/** Whether Temporal answers a call within the bound; throws when it does not. The API's /readyz asks it. */
+/**
+ * Whether Temporal answers a call within the bound; throws when it does not. The API's /readyz asks it.
+ * The abort signal stops the call's own retries at the bound too: a deadline alone leaves them
+ * running, and they fail later, unobserved, once the connection closes.
+ */
 export async function checkTemporal(client: Client, timeoutMs = 2_000): Promise<void> {
-  await client.connection.withDeadline(Date.now() + timeoutMs, () => client.workflowService.getSystemInfo({}));
+  await client.connection.withAbortSignal(AbortSignal.timeout(timeoutMs), () =>
+    client.connection.withDeadline(Date.now() + timeoutMs, () => client.workflowService.getSystemInfo({})),
+  );
 }

@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { createServices, type ServicePorts } from '../services';
 import { deliveriesSettled } from '../services/jobs/engine-outbox';
+import { logger } from '../infra/logger';
 
 export interface OutboxRelay {
   stop(): Promise<void>;
@@ -24,7 +25,7 @@ export function startOutboxRelay(orm: MikroORM, ports: ServicePorts, intervalMs 
       while (!stopped && (await createServices(orm.em.fork(), ports).outbox.deliverDue(BATCH)) === BATCH);
     } catch (error) {
       // The database may be restarting; the next pass tries again.
-      console.error(`engine outbox: ${(error as Error).message}`);
+      logger.error(`engine outbox: ${(error as Error).message}`);
     }
   };
   const schedule = () => {

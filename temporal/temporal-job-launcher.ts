@@ -2,7 +2,7 @@ import { type Client, type WorkflowExecutionInfo, type WorkflowExecutionStatusNa
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Job, Task, VaultRecord } from '../db/entities';
 import { forEachAtMost } from '../lib/concurrency';
-import { taskQueueForNode } from '../lib/nodes';
+import { LOCAL_NODE, taskQueueForNode } from '../lib/nodes';
 import { JobState } from '../lib/enums';
 import type { JobLauncher, WorkflowStatus } from '../services/ports';
 import { SCRIPT_LIBRARY } from '../services/vault/script-library';
@@ -32,7 +32,9 @@ export class TemporalJobLauncher implements JobLauncher {
   constructor(private readonly client: Client) {}
 
   async launch(job: Job, record: VaultRecord, task: Task): Promise<string> {
-    const taskQueue = taskQueueForNode(job.nodeName);
+    // Every node's jobs run on the central queue, where the database and master key are; a remote
+    // node's worker gets only their host steps, sealed with its key (workflows/node-host-steps.ts).
+    const taskQueue = taskQueueForNode(LOCAL_NODE);
     const script = SCRIPT_LIBRARY[task.script].name;
     await startedOnce(this.client, () =>
       this.client.workflow.start(vaultTaskJob, {

@@ -13,7 +13,7 @@ describe('no two jobs change one account at once', () => {
   let jobWorkflowIds: string[] = [];
 
   async function historyOf(workflowId: string): Promise<temporal.api.history.v1.IHistory> {
-    const { history } = await stack.client.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId } });
+    const { history } = await stack.client.workflowService.getWorkflowExecutionHistory({ namespace: testEnvironment().temporalNamespace, execution: { workflowId } });
     return history!;
   }
 

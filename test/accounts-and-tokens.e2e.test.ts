@@ -352,7 +352,7 @@ describe('accounts and tokens', () => {
   describe('the operator command resetting an administrator password', () => {
     /** Runs the command as an operator would, in a child process against the test database. */
     function resetPassword(username: string, input?: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
-      const args = [require.resolve('ts-node/dist/bin.js'), '--transpile-only', path.join(__dirname, '..', 'scripts', 'admin-reset-password.ts'), username];
+      const args = [require.resolve('ts-node/dist/bin.js'), '--transpile-only', path.join(__dirname, '..', 'scripts', 'steward.ts'), 'admin', 'reset-password', username];
       if (input !== undefined) args.push('--password-stdin');
       const child = spawn(process.execPath, args, { env: { ...process.env, DATABASE_URL: testEnvironment().databaseUrl } });
       let stdout = '';

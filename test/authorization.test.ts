@@ -118,7 +118,7 @@ describe('authorization and bad input', () => {
   });
 
   it('refuses queries and token creation to anonymous callers, and an unknown or forged token counts as anonymous', async () => {
-    for (const query of ['{ me { id } }', '{ jobs { totalCount } }', `{ record(id: "${recordId}") { name } }`, '{ scripts { name } }']) {
+    for (const query of ['{ me { id } }', '{ jobs { totalCount } }', `{ record(id: "${recordId}") { name } }`, '{ scripts { edges { node { name } } } }']) {
       expect((await stack.graphql(query)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
       expect((await stack.graphql(query, {}, 'stw_forged-token')).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     }

@@ -86,6 +86,9 @@ describe('export and import of client tasks between servers', () => {
       format: 'steward.client-tasks',
       formatVersion: 1,
       exportedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
+      // Signed by the exporting server (checked in federation-wire.e2e.test.ts).
+      sourceServer: 'steward',
+      signature: expect.any(String),
       clientTasks: [
         { name: exported.scan.name, product: { name: 'Threat Prevention', version: '10.7.0' }, taskType: 'On-Demand Scan', settings: exported.scan.settings, enabled: false },
         { name: exported.statistics.name, product: { name: 'Agent', version: '5.7.0' }, taskType: 'Statistics', settings: { paths: ['/var', '/home'] }, enabled: true },

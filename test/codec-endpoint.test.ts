@@ -8,6 +8,7 @@ import { AuthService } from '../services/identity/auth-service';
 import { EncryptionCodec } from '../temporal/encryption-codec';
 import { fromWire, toWire, type WirePayload } from './harness/codec-wire';
 import { startStewardStack, uniqueName, type StewardStack } from './harness/steward';
+import { testEnvironment } from './harness/test-env';
 
 interface HttpResponse {
   status: number;
@@ -167,7 +168,7 @@ describe('codec endpoint', () => {
       });
       try {
         const history = await stack.client.workflowService.getWorkflowExecutionHistory({
-          namespace: 'default',
+          namespace: testEnvironment().temporalNamespace,
           execution: { workflowId, runId: handle.firstExecutionRunId },
         });
         const stored = history.history!.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads!;

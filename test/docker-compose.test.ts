@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
+import { CLUSTER_PERSISTENCE } from '../scripts/temporal-cluster';
 import { STEWARD_SEARCH_ATTRIBUTE_NAMES } from '../workflows/search-attributes';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -115,8 +116,13 @@ function runs(script: string): string[] {
   return names.filter((n) => commandText(services[n]).includes(`dist/scripts/${script}.js`));
 }
 
-const temporalServer = names.find((n) => services[n].image?.startsWith('temporalio/auto-setup:'));
-const setupJob = names.find((n) => services[n].image?.startsWith('temporalio/admin-tools:'));
+/** The Temporal server version bootstrap builds for scripts/temporal-cluster.ts. */
+const CLUSTER_SERVER_VERSION = /^TEMPORAL_SERVER_VERSION=v(\S+)$/m.exec(readFileSync(path.join(ROOT, 'scripts', 'bootstrap.sh'), 'utf8'))?.[1];
+
+const temporalServer = names.find((n) => services[n].image?.startsWith('temporalio/server:'));
+const adminTools = names.filter((n) => services[n].image?.startsWith('temporalio/admin-tools:'));
+const schemaJob = adminTools.find((n) => commandText(services[n]).includes('temporal-sql-tool'));
+const setupJob = adminTools.find((n) => commandText(services[n]).includes('search-attribute create'));
 const ui = names.find((n) => services[n].image?.startsWith('temporalio/ui:'));
 const postgres = names.find((n) => /^postgres(:|@|$)/.test(services[n].image ?? ''));
 const workers = runs('worker');
@@ -127,7 +133,9 @@ describe('docker-compose.yml (scale-out deployment)', () => {
     expect(names).toEqual(expect.arrayContaining(['postgres', 'temporal', 'temporal-ui', 'migrate', 'api', 'worker', 'worker-edge']));
     expect(postgres).toBe('postgres');
     expect(temporalServer).toBe('temporal');
+    expect(schemaJob).toBeDefined();
     expect(setupJob).toBeDefined();
+    expect(names.some((n) => services[n].image?.startsWith('temporalio/auto-setup:'))).toBe(false);
     expect(ui).toBe('temporal-ui');
     expect(runs('migrate')).toEqual(['migrate']);
     expect(runs('api')).toEqual(['api']);
@@ -161,8 +169,23 @@ describe('docker-compose.yml (scale-out deployment)', () => {
     for (const n of names) visit(n, []);
   });
 
+  it('checks each worker is healthy through /healthz on the metrics port it sets', () => {
+    for (const worker of workers) {
+      const test = services[worker].healthcheck?.test;
+      const command = Array.isArray(test) ? test.join(' ') : (test ?? '');
+      expect({ worker, checksHealthz: command.includes('/healthz') && command.includes('STEWARD_WORKER_METRICS_PORT') }).toEqual({ worker, checksHealthz: true });
+      expect({ worker, port: env(services[worker]).STEWARD_WORKER_METRICS_PORT }).toEqual({ worker, port: expect.stringMatching(/^\d+$/) });
+    }
+  });
+
+  it('builds the image on Node 24, an LTS release', () => {
+    const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+    expect(/^ARG NODE_IMAGE=node:(\d+)\./m.exec(dockerfile)?.[1]).toBe('24');
+  });
+
   it('starts things in order: schema and search attributes before the API and workers', () => {
-    expect(dependencies(services.temporal)).toMatchObject({ postgres: 'service_healthy' });
+    expect(dependencies(services[schemaJob!])).toMatchObject({ postgres: 'service_healthy' });
+    expect(dependencies(services.temporal)).toMatchObject({ postgres: 'service_healthy', [schemaJob!]: 'service_completed_successfully' });
     expect(dependencies(services[setupJob!])).toMatchObject({ temporal: 'service_healthy' });
     expect(dependencies(services.migrate)).toMatchObject({ postgres: 'service_healthy' });
     for (const app of ['api', ...workers]) {
@@ -174,17 +197,43 @@ describe('docker-compose.yml (scale-out deployment)', () => {
     expect(services.api.healthcheck?.test).toBeDefined();
   });
 
-  it('backs the Temporal server with the postgres service', () => {
+  it('backs the Temporal server with the postgres service, with the version and settings of scripts/temporal-cluster.ts', () => {
     const t = env(services.temporal);
-    expect(['postgres12', 'postgres12_pgx']).toContain(t.DB);
+    expect(t.DB).toBe(CLUSTER_PERSISTENCE.plugin);
     expect(t.POSTGRES_SEEDS).toBe('postgres');
     expect(t.DB_PORT).toBe('5432');
-    expect(services.temporal.image).toMatch(/^temporalio\/auto-setup:1\.29\.\d+$/);
+    expect(t.NUM_HISTORY_SHARDS).toBe(String(CLUSTER_PERSISTENCE.historyShards));
+    expect(CLUSTER_SERVER_VERSION).toMatch(/^1\.29\.\d+$/);
+    expect(services.temporal.image).toBe(`temporalio/server:${CLUSTER_SERVER_VERSION}`);
+    for (const job of adminTools) expect({ job, image: services[job].image }).toEqual({ job, image: expect.stringMatching(new RegExp(`^temporalio/admin-tools:${CLUSTER_SERVER_VERSION!.replace(/\./g, '\\.')}-`)) });
     const pg = env(services.postgres);
     expect(t.POSTGRES_USER).toBe(pg.POSTGRES_USER);
     expect(rawEnv(services.temporal).POSTGRES_PWD).toBe(rawEnv(services.postgres).POSTGRES_PASSWORD);
-    // Its namespace is the one Steward uses.
-    expect(t.DEFAULT_NAMESPACE).toBe(env(services.api).TEMPORAL_NAMESPACE);
+  });
+
+  it('sets up both Temporal schemas with temporal-sql-tool before the server starts: create the database, set up, update', () => {
+    const job = env(services[schemaJob!]);
+    const t = env(services.temporal);
+    expect(job).toMatchObject({ SQL_PLUGIN: t.DB, SQL_HOST: t.POSTGRES_SEEDS, SQL_PORT: t.DB_PORT, SQL_USER: t.POSTGRES_USER });
+    expect(rawEnv(services[schemaJob!]).SQL_PASSWORD).toBe(rawEnv(services.temporal).POSTGRES_PWD);
+    const steps = commandText(services[schemaJob!])
+      .split('\n')
+      .map((line) => /^\s*temporal-sql-tool --db (\S+) (\S+)(.*)$/.exec(line))
+      .filter((match): match is RegExpExecArray => match !== null)
+      .map(([, db, command, rest]) => `${db} ${command}${rest!.replace(/\s*\|\|.*$/, '')}`);
+    const stores = [
+      { db: t.DBNAME, schema: CLUSTER_PERSISTENCE.schemas.default },
+      { db: t.VISIBILITY_DBNAME, schema: CLUSTER_PERSISTENCE.schemas.visibility },
+    ];
+    expect(steps).toEqual(stores.flatMap(({ db, schema }) => [`${db} create-database`, `${db} setup-schema --version 0.0`, `${db} update-schema --schema-name ${schema}`]));
+  });
+
+  it("registers Steward's namespace before its search attributes", () => {
+    const script = commandText(services[setupJob!]);
+    const create = script.search(/temporal operator namespace create --namespace "\$\$TEMPORAL_NAMESPACE" --retention "\$\$TEMPORAL_NAMESPACE_RETENTION"/);
+    expect(create).toBeGreaterThanOrEqual(0);
+    expect(create).toBeLessThan(script.indexOf('search-attribute create'));
+    expect(env(services[setupJob!]).TEMPORAL_NAMESPACE_RETENTION).toMatch(/^\d+h$/);
   });
 
   it('registers every Steward search attribute, as Keyword, on Steward\'s namespace', () => {

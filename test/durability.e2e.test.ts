@@ -1,149 +1,17 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client as PgClient } from 'pg';
-import { canLogin, withSshSession } from '../infra/ssh';
 import { startDevServer, waitForPort } from '../scripts/temporal-dev-server';
-import { ADMIN_ROLES, eventually, type StewardStack, startStewardStack, uniqueName } from './harness/steward';
+import { ADMIN_ROLES, eventually, type StewardStack, startStewardStack } from './harness/steward';
 import { TEST_MASTER_KEY, testEnvironment } from './harness/test-env';
-import {
-  createRotatableRecord,
-  finishedJob,
-  getJob,
-  type RotatableRecord,
-  runOnDemand,
-  scheduleRun,
-  sshTarget,
-  unlock,
-} from './harness/vault-fixtures';
-import { startWorkerProcess, type WorkerProcess } from './harness/worker-process';
+import { createRotatableRecord, finishedJob, getJob, type RotatableRecord, scheduleRun } from './harness/vault-fixtures';
 import { freePort } from './harness/ports';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const kinds = (job: { events: { kind: string }[] }) => job.events.map((event) => event.kind);
 const count = (values: string[], value: string) => values.filter((candidate) => candidate === value).length;
-
-async function registerNode(stack: StewardStack, token: string, name: string): Promise<void> {
-  const result = await stack.graphql(
-    'mutation ($input: RegisterNodeInput!) { registerNode(input: $input) { node { name } } }',
-    { input: { name, description: 'served only by a worker process the durability test kills' } },
-    token,
-  );
-  if (!result.data) throw new Error(JSON.stringify(result.errors));
-}
-
-/**
- * Makes `passwd` take `seconds` longer for this account on the host: a function in the
- * account's ~/.bashrc, which bash sources for commands sshd runs (Debian builds bash with
- * SSH_SOURCE_BASHRC). It goes first: Debian's skeleton .bashrc returns early when not interactive.
- */
-async function slowPasswdOnHost(record: RotatableRecord, seconds: number): Promise<void> {
-  const home = execFileSync('getent', ['passwd', record.username], { encoding: 'utf8' }).trim().split(':')[5]!;
-  const bashrc = path.join(home, '.bashrc');
-  let existing = '';
-  try {
-    existing = readFileSync(bashrc, 'utf8');
-  } catch {
-    // no .bashrc yet
-  }
-  writeFileSync(bashrc, `passwd() { sleep ${seconds}; command passwd "$@"; }\n${existing}`);
-  const seen = await withSshSession(sshTarget(record.username, record.initialPassword), (session) => session.exec('type -t passwd'));
-  if (seen.stdout.trim() !== 'function') {
-    throw new Error(`the host's bash did not pick up the slow passwd from ${bashrc} (type -t passwd: ${JSON.stringify(seen.stdout)})`);
-  }
-}
-
-/** True while a process named `name` of the account runs on the host. */
-function hostRuns(username: string, name: string): boolean {
-  try {
-    execFileSync('pgrep', ['-u', username, '-x', name], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-describe('durability: a worker killed in the middle of a rotation', () => {
-  let stack: StewardStack;
-  let token: string;
-  let record: RotatableRecord;
-  const workers: WorkerProcess[] = [];
-  const node = uniqueName('durable');
-
-  beforeAll(async () => {
-    stack = await startStewardStack({ worker: false });
-    token = await stack.signIn(ADMIN_ROLES);
-    await registerNode(stack, token, node);
-    record = await createRotatableRecord(stack, token, { executionNode: node });
-    await slowPasswdOnHost(record, 8);
-  });
-
-  afterAll(async () => {
-    for (const worker of workers) await worker.stop('SIGKILL');
-    await record?.removeUser();
-    await stack?.stop();
-  });
-
-  it('finishes the job exactly once after a new worker starts, and the vault holds the password that works on the host', async () => {
-    const first = await startWorkerProcess({ nodeName: node });
-    workers.push(first);
-    const queued = await runOnDemand(stack, token, record.recordId, record.taskId);
-
-    // The change is in flight: the new password is pending and `passwd` is running on the host.
-    await eventually(async () => {
-      const job = await getJob(stack, token, queued.id);
-      const prepared = job.events.some((event: { message: string }) => event.message.startsWith('Generated a new password'));
-      return prepared && hostRuns(record.username, 'sleep') ? true : undefined;
-    }, 60_000, 'the password change to be in flight on the host');
-
-    await first.stop('SIGKILL');
-    const killedAt = Date.now();
-    expect(first.child.signalCode).toBe('SIGKILL');
-    const interrupted = await getJob(stack, token, queued.id);
-    expect(interrupted.state).toBe('RUNNING');
-    console.log(`killed the worker of node ${node} (SIGKILL) in the middle of the rotation; job events so far: ${kinds(interrupted).join(', ')}`);
-
-    const second = await startWorkerProcess({ nodeName: node });
-    workers.push(second);
-    const restartedAt = Date.now();
-    const job = await finishedJob(stack, token, queued.id, 180_000);
-    const doneAt = Date.now();
-    console.log(
-      `after SIGKILL the job finished ${job.state} ${doneAt - killedAt} ms later ` +
-        `(new worker serving after ${restartedAt - killedAt} ms, then ${doneAt - restartedAt} ms to finish); events: ` +
-        job.events.map((event: { kind: string; message: string }) => `${event.kind} ${event.message}`).join(' | '),
-    );
-
-    expect(job).toMatchObject({ state: 'COMPLETED', nodeName: node, result: 'Completed' });
-    const events = kinds(job);
-    expect(count(events, 'STARTED')).toBe(1);
-    expect(count(events, 'COMPLETED')).toBe(1);
-    expect(count(events, 'FAILED')).toBe(0);
-    expect(job.events.map((event: { message: string }) => event.message)).toContain('Changing the password on the host: attempt 2');
-    expect(count(events, 'STEP')).toBeGreaterThanOrEqual(4);
-
-    // One job, one retired password, one promotion.
-    const connection = stack.orm.em.fork().getConnection();
-    const jobsOfRecord = await connection.execute('select id from jobs where record_id = ?', [record.recordId]);
-    expect(jobsOfRecord).toHaveLength(1);
-    const history = await connection.execute('select id from password_history where record_id = ?', [record.recordId]);
-    expect(history).toHaveLength(1);
-    const [row] = await connection.execute<{ encrypted_pending_password: string | null }[]>(
-      'select encrypted_pending_password from records where id = ?',
-      [record.recordId],
-    );
-    expect(row!.encrypted_pending_password).toBeNull();
-    // Job History shows Completed a moment before the workflow closes (it still releases the account lock).
-    const handle = stack.client.workflow.getHandle(queued.workflowId);
-    await eventually(async () => ((await handle.describe()).status.name === 'COMPLETED' ? true : undefined), 30_000, 'the workflow to complete');
-
-    const password = await unlock(stack, token, record.recordId);
-    expect(password).not.toBe(record.initialPassword);
-    await expect(canLogin(sshTarget(record.username, password))).resolves.toBe(true);
-    await expect(canLogin(sshTarget(record.username, record.initialPassword))).resolves.toBe(false);
-  }, 300_000);
-});
 
 /** A database of its own, migrated like production: jobs in it belong to a Temporal server no other Steward knows. */
 async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
@@ -175,16 +43,8 @@ async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> }> 
 }
 
 /** Starts Steward (API, worker of node local, client) against another Temporal server and database. */
-async function startStewardStackOn(temporalAddress: string, databaseUrl: string): Promise<StewardStack> {
-  // startStewardStack reads the shared services from the environment once, while it starts.
-  const key = 'STEWARD_TEST_ENV';
-  const shared = process.env[key]!;
-  process.env[key] = JSON.stringify({ ...testEnvironment(), temporalAddress, databaseUrl });
-  try {
-    return await startStewardStack();
-  } finally {
-    process.env[key] = shared;
-  }
+function startStewardStackOn(temporalAddress: string, databaseUrl: string): Promise<StewardStack> {
+  return startStewardStack({ temporalAddress, databaseUrl });
 }
 
 interface OwnDevServer {

@@ -99,8 +99,8 @@ describe('the engine outbox', () => {
     // The same occurrence twice is refused by the database, so concurrent scheduling cannot fork a chain.
     await expect(
       em.execute(
-        `insert into "jobs" ("id", "record_id", "task_id", "task_name", "type", "state", "node_name", "workflow_id", "scheduled_for", "due_at", "trigger_event")
-         select gen_random_uuid(), "record_id", "task_id", "task_name", "type", "state", "node_name", 'job-duplicate', "scheduled_for", "due_at", "trigger_event" from "jobs" where "id" = ?`,
+        `insert into "jobs" ("id", "record_id", "task_id", "chain_record_id", "chain_task_id", "task_name", "type", "state", "node_name", "workflow_id", "scheduled_for", "due_at", "trigger_event")
+         select gen_random_uuid(), "record_id", "task_id", "chain_record_id", "chain_task_id", "task_name", "type", "state", "node_name", 'job-duplicate', "scheduled_for", "due_at", "trigger_event" from "jobs" where "id" = ?`,
         [occurrence!.id],
       ),
     ).rejects.toThrow(/jobs_one_upcoming_occurrence/);

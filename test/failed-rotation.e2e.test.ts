@@ -42,8 +42,8 @@ describe('a rotation that cannot complete leaves the vault holding a working pas
     expect(job.result).toContain(wrongFingerprint);
     expect(job.result).toContain(testEnvironment().sshdFingerprint);
     const sshdLog = readFileSync(testEnvironment().sshdLogFile, 'utf8').slice(logBefore);
-    expect(sshdLog).not.toMatch(/password for/i);
-    expect(sshdLog).not.toContain(record.username);
+    // The sshd is shared: other suites' leftover jobs may log in meanwhile, so only this account's lines count.
+    expect(sshdLog.split('\n').filter((line) => line.includes(record.username))).toEqual([]);
 
     expect(await unlock(stack, token, record.recordId)).toBe(record.initialPassword);
     await expect(canLogin(sshTarget(record.username, record.initialPassword))).resolves.toBe(true);

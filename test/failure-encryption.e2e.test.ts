@@ -40,7 +40,7 @@ describe('failures in Temporal history', () => {
     // Job History still reads the error: the workflow decodes its activities' failures.
     expect(job.result).toContain(wrongFingerprint);
 
-    const { history } = await stack.client.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId: job.workflowId } });
+    const { history } = await stack.client.workflowService.getWorkflowExecutionHistory({ namespace: testEnvironment().temporalNamespace, execution: { workflowId: job.workflowId } });
     const failures = failuresIn(history!);
     expect(failures.length).toBeGreaterThanOrEqual(2); // the host step's activity failure, and the workflow's
 

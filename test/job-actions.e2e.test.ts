@@ -53,6 +53,38 @@ describe('Job History actions: Run and Cancel', () => {
     expect((await getJob(stack, token, scheduled.id)).state).toBe('CANCELLED');
   });
 
+  it('answers a retried Run or Cancel with the same idempotency key as the first call, acting once', async () => {
+    // A record of its own, so the jobs made here leave the shared record's Job History as the filter test expects it.
+    const own = await createRotatableRecord(stack, token, { script: 'VERIFY_PASSWORD' });
+    try {
+      const toRun = await scheduleRun(stack, token, own.recordId, own.taskId, new Date(Date.now() + 10 * 60_000));
+      const runKey = randomUUID();
+      const ran = await stack.graphql<any>(RUN, { input: { jobId: toRun.id, idempotencyKey: runKey } }, token);
+      const runRetry = await stack.graphql<any>(RUN, { input: { jobId: toRun.id, idempotencyKey: runKey } }, token);
+      expect(runRetry.errors).toBeUndefined();
+      expect(runRetry.data.runJob.job.id).toBe(ran.data.runJob.job.id);
+      const done = await finishedJob(stack, token, toRun.id);
+      expect(done.events.filter((event: any) => /^Run now by /.test(event.message))).toHaveLength(1);
+      // Without the key, the retry is a second Run, refused because the job has run.
+      expect((await stack.graphql(RUN, { input: { jobId: toRun.id } }, token)).errors?.[0]?.extensions?.code).toBe('CONFLICT');
+
+      const toCancel = await scheduleRun(stack, token, own.recordId, own.taskId, new Date(Date.now() + 10 * 60_000));
+      const cancelKey = randomUUID();
+      const cancelled = await stack.graphql<any>(CANCEL, { input: { jobId: toCancel.id, idempotencyKey: cancelKey } }, token);
+      expect(cancelled.data.cancelJob.job.state).toBe('CANCELLED');
+      const cancelRetry = await stack.graphql<any>(CANCEL, { input: { jobId: toCancel.id, idempotencyKey: cancelKey } }, token);
+      expect(cancelRetry.errors).toBeUndefined();
+      expect(cancelRetry.data.cancelJob.job).toEqual({ id: toCancel.id, state: 'CANCELLED' });
+      expect((await getJob(stack, token, toCancel.id)).events.filter((event: any) => event.kind === 'CANCELLED')).toHaveLength(1);
+      // The same key for another job is another call: refused, not answered with the first job.
+      const other = await scheduleRun(stack, token, own.recordId, own.taskId, new Date(Date.now() + 10 * 60_000));
+      expect((await stack.graphql(CANCEL, { input: { jobId: other.id, idempotencyKey: cancelKey } }, token)).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      await stack.graphql(CANCEL, { input: { jobId: other.id } }, token);
+    } finally {
+      await own.removeUser();
+    }
+  });
+
   it('refuses actions that make no sense for the job, with a clear error and no change', async () => {
     const completed = await finishedJob(stack, token, (await runOnDemand(stack, token, record.recordId, record.taskId)).id);
     expect(completed.state).toBe('COMPLETED');

@@ -29,9 +29,9 @@ async function registerNode(stack: StewardStack, token: string, name: string): P
 }
 
 async function nodes(stack: StewardStack, token: string): Promise<NodeRow[]> {
-  const result = await stack.graphql<{ nodes: NodeRow[] }>('{ nodes { name lastSeenAt online } }', {}, token);
+  const result = await stack.graphql<{ workerNodes: NodeRow[] }>('{ workerNodes { name lastSeenAt online } }', {}, token);
   if (!result.data) throw new Error(JSON.stringify(result.errors));
-  return result.data.nodes;
+  return result.data.workerNodes;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -78,7 +78,8 @@ describe('remote worker nodes', () => {
     const started = Date.now();
     const attempt = startWorkerProcess({ nodeName: ghost });
     await expect(attempt).rejects.toThrow(`exited before serving its task queue`);
-    await expect(attempt).rejects.toThrow(`node "${ghost}" is not registered`);
+    // The worker logs JSON lines, so the quotes around the node's name arrive escaped.
+    await expect(attempt).rejects.toThrow(`node \\"${ghost}\\" is not registered`);
     await expect(attempt).rejects.toThrow('registerNode');
     console.log(`a worker for the unregistered node ${ghost} refused to start after ${Date.now() - started} ms`);
     expect((await nodes(stack, token)).map((node) => node.name)).not.toContain(ghost);
@@ -94,13 +95,17 @@ describe('remote worker nodes', () => {
     const queued = await runOnDemand(stack, token, record.recordId, record.taskId);
     expect(queued.state).toBe('SCHEDULED');
 
-    // Only the local worker runs: the job is queued on steward.<edge> and nobody takes it.
+    // Only the local worker runs: the job's workflow, on the central queue, waits for a worker of
+    // steward.<edge> to take its first step there, and nobody does.
     const waiting = await staysScheduled(stack, token, queued.id, 6_000);
     expect(waiting.nodeName).toBe(edge);
-    expect(waiting.events.find((event: { kind: string }) => event.kind === 'QUEUED')?.message).toBe(`Sent to task queue steward.${edge}`);
-    const description = await stack.client.workflow.getHandle(queued.workflowId).describe();
-    expect(description.taskQueue).toBe(`steward.${edge}`);
+    expect(waiting.events.find((event: { kind: string }) => event.kind === 'QUEUED')?.message).toBe('Sent to task queue steward.local');
+    const handle = stack.client.workflow.getHandle(queued.workflowId);
+    const description = await handle.describe();
+    expect(description.taskQueue).toBe('steward.local');
     expect(description.status.name).toBe('RUNNING');
+    const pending = description.raw.pendingActivities ?? [];
+    expect(pending.map((activity) => activity.activityType?.name)).toEqual(['awaitNode']);
 
     const startedAt = Date.now();
     edgeWorker = await startWorkerProcess({ nodeName: edge });

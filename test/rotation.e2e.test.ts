@@ -133,7 +133,7 @@ describe('an On Demand password rotation, end to end', () => {
 
 function showHistoryWithCli(workflowId: string): string {
   const env = testEnvironment();
-  return execFileSync(env.temporalCli, ['workflow', 'show', '--workflow-id', workflowId, '--address', env.temporalAddress, '--output', 'json'], {
+  return execFileSync(env.temporalCli, ['workflow', 'show', '--workflow-id', workflowId, '--address', env.temporalAddress, '--namespace', env.temporalNamespace, '--output', 'json'], {
     encoding: 'utf8',
   });
 }

@@ -172,7 +172,8 @@ describe('task inheritance and its permissions', () => {
     expect(await errorCode(ADD_RECORD_TASK, { recordId: recordA, task: onDemandTask('Own') }, admin)).toBe('CONFLICT');
     expect(await recordTasks(recordA)).toEqual(before);
     expect(await rowCount('tasks')).toBe(tasks);
-    expect(await auditSince(mark)).toEqual([]);
+    // Nothing changed; the refusal itself is audited with its outcome.
+    expect((await auditSince(mark)).map(({ action, outcome }) => [action, outcome])).toEqual([['addRecordTask', 'CONFLICT']]);
   });
 
   it('Make Unique copies the type’s tasks onto the record; after that, edits on the type no longer reach it', async () => {
@@ -237,8 +238,17 @@ describe('task inheritance and its permissions', () => {
       expect(await errorCode(REMOVE_TASK, { taskId: id }, admin)).toBe('NOT_FOUND');
     }
     expect(await errorCode(RESET, { recordId: recordA }, admin)).toBe('CONFLICT');
-    expect(await auditSince(mark)).toEqual([
-      expect.objectContaining({ action: 'resetRecordTasks', targetId: recordA, actorName: adminName, outcome: 'SUCCESS' }),
+    const audited = await auditSince(mark);
+    expect(audited.filter((entry) => entry.outcome === 'SUCCESS')).toEqual([
+      expect.objectContaining({ action: 'resetRecordTasks', targetId: recordA, actorName: adminName }),
+    ]);
+    // Each refused call after it is audited with its outcome, and changed nothing.
+    expect(audited.filter((entry) => entry.outcome !== 'SUCCESS').map(({ action, outcome }) => [action, outcome])).toEqual([
+      ['resetRecordTasks', 'CONFLICT'],
+      ...ownIds.flatMap(() => [
+        ['removeTask', 'NOT_FOUND'],
+        ['updateTask', 'NOT_FOUND'],
+      ]),
     ]);
   });
 
@@ -382,6 +392,11 @@ describe('task inheritance and its permissions', () => {
     expect(await errorCode(UPDATE_TASK, { taskId: task!.id, version: task!.version, task: onDemandTask('Second writer') }, admin)).toBe('CONFLICT');
     const [after] = await typeTasks();
     expect(after).toMatchObject({ name: 'First writer', version: task!.version + 1 });
-    expect((await auditSince(mark)).map((entry) => [entry.action, entry.targetId])).toEqual([['updateTask', task!.id]]);
+    // The first writer's change, and the second writer's refusal (newest first).
+    expect((await auditSince(mark)).map((entry) => [entry.action, entry.outcome])).toEqual([
+      ['updateTask', 'CONFLICT'],
+      ['updateTask', 'SUCCESS'],
+    ]);
+    expect((await auditSince(mark))[1]!.targetId).toBe(task!.id);
   });
 });

@@ -6,6 +6,7 @@ import type { ReconcileProgress } from '../services/jobs/reconciler';
 import { TemporalJobLauncher } from '../temporal/temporal-job-launcher';
 import { temporalPorts } from '../temporal/ports';
 import { ensureJobReconciliationSchedule, JOB_RECONCILIATION_SCHEDULE } from '../temporal/maintenance';
+import { createMigratedDatabase, dropDatabase } from './harness/databases';
 import { ADMIN_ROLES, eventually, type StewardStack, startStewardStack } from './harness/steward';
 import { testEnvironment } from './harness/test-env';
 import { createRotatableRecord, getJob, type RotatableRecord, scheduleRun } from './harness/vault-fixtures';
@@ -17,7 +18,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** The real `temporal` binary, the way an operator would use it. */
 function temporalCli(...args: string[]): string {
   const env = testEnvironment();
-  return execFileSync(env.temporalCli, [...args, '--address', env.temporalAddress], { encoding: 'utf8' });
+  return execFileSync(env.temporalCli, [...args, '--address', env.temporalAddress, '--namespace', env.temporalNamespace], { encoding: 'utf8' });
 }
 
 /** Resolves once the job's workflow sleeps on its durable timer (it has read its plan). */
@@ -69,8 +70,16 @@ describe('Steward and Temporal agree on how jobs end', () => {
   let cancelledWorkflowId: string;
   const terminatedWorkflowIds: string[] = [];
 
+  let databaseUrl: string | undefined;
+
   beforeAll(async () => {
-    stack = await startStewardStack();
+    // A database of its own: the reconciliation the schedule runs passes over every node with
+    // pending passwords in its database, and an earlier file's node with no worker held each run a minute.
+    const url = new URL(testEnvironment().databaseUrl);
+    url.pathname = `/steward_agreement_${process.pid}`;
+    databaseUrl = url.toString();
+    await createMigratedDatabase(databaseUrl);
+    stack = await startStewardStack({ databaseUrl });
     token = await stack.signIn(ADMIN_ROLES);
     record = await createRotatableRecord(stack, token, { script: 'VERIFY_PASSWORD' });
   });
@@ -78,6 +87,7 @@ describe('Steward and Temporal agree on how jobs end', () => {
   afterAll(async () => {
     await record?.removeUser();
     await stack?.stop();
+    if (databaseUrl) await dropDatabase(databaseUrl);
   });
 
   it('shows a Scheduled job cancelled with `temporal workflow cancel` as Cancelled in Job History', async () => {

@@ -96,7 +96,7 @@ describe('cancelling a running job stops its work on the host first', () => {
       '`temporal workflow cancel`',
       async (workflowId) => {
         const env = testEnvironment();
-        execFileSync(env.temporalCli, ['workflow', 'cancel', '--workflow-id', workflowId, '--address', env.temporalAddress]);
+        execFileSync(env.temporalCli, ['workflow', 'cancel', '--workflow-id', workflowId, '--address', env.temporalAddress, '--namespace', env.temporalNamespace]);
       },
     ],
     ["the Temporal client's handle.cancel() (what the Temporal UI does)", (workflowId) => stack.client.workflow.getHandle(workflowId).cancel()],

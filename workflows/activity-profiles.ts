@@ -65,6 +65,17 @@ export function sweepOnNode(taskQueue: string): ActivityOptions {
   return { ...RECONCILIATION_SWEEP, taskQueue, scheduleToStartTimeout: '1 minute' };
 }
 
+/**
+ * Sending one peer its shared client tasks: a bundle at a time, heartbeating after each, a try
+ * bounded at 10 minutes. Three tries, 2 s and then 4 s apart, ride out a blip; a peer down for
+ * longer is logged as failed and catches up on the next run of the schedule.
+ */
+export const SHARE_WITH_PEER: ActivityOptions = {
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 3 },
+};
+
 /** Work over SSH on a host: a few tries, 5 s apart and backing off to a minute, and none after a permanent failure (wrong password, no such user). */
 const ON_HOST_RETRY: RetryPolicy = {
   initialInterval: '5 seconds',
@@ -98,4 +109,18 @@ export function hostRun(limitMs: number): ActivityOptions {
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: { ...ON_HOST_RETRY, maximumAttempts: 3 },
   };
+}
+
+/**
+ * A remote node's job asking for a worker of its node before it starts: it waits in the node's
+ * queue for as long as the node is away (the job stays Scheduled meanwhile, as it did when the
+ * whole job ran on the node's queue), and answers at once when one is there.
+ */
+export function nodeArrival(taskQueue: string): ActivityOptions {
+  return { taskQueue, startToCloseTimeout: '30 seconds', retry: BOOKKEEPING_RETRY };
+}
+
+/** A host step of a remote node's job, on the node's own queue. */
+export function hostStepOnNode(taskQueue: string): ActivityOptions {
+  return { ...HOST_STEP, taskQueue };
 }

@@ -1,4 +1,4 @@
-import { ApplicationFailure, CancellationScope, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, patched, proxyActivities, setCurrentDetails, setHandler, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { JobState } from '../lib/enums';
 import { hostRun, JOB_BOOKKEEPING } from './activity-profiles';
@@ -14,7 +14,28 @@ export type ClientTaskJobResult = JobResult;
 /** Without a "stop the task if it runs longer than" limit, a client task may run this long. */
 const DEFAULT_RUN_LIMIT_MS = 60 * 60_000;
 
+/** Jobs that started before an unreachable system was waited for go straight to the lock, as their histories say. */
+const SYSTEM_WAIT_PATCH = 'wait-for-unreachable-system';
+
 const bookkeeping = proxyActivities<Activities>(JOB_BOOKKEEPING);
+
+/**
+ * A job of an assignment firing looks at its system first: while it does not answer, the job
+ * waits (durable timers, backing off) as its schedule's Run missed task says, without holding the
+ * system's lock. Returns how the job ended when it ends without running, else null.
+ */
+async function waitForSystem(jobId: string): Promise<ClientTaskJobResult | null> {
+  for (let attempt = 0; ; attempt++) {
+    const wait = await bookkeeping.awaitClientSystem({ jobId, attempt });
+    if (wait.ended) {
+      enterState(wait.ended.state, wait.ended.reason);
+      return { state: wait.ended.state };
+    }
+    if (wait.retryInMs === null) return null;
+    setCurrentDetails(`The system is unreachable; looking again in ${Math.ceil(wait.retryInMs / 1000)} s`);
+    await sleep(wait.retryInMs);
+  }
+}
 
 /** Runs the task on the host, stopping it there when it runs longer than its limit. Returns the job's one-line result. */
 async function runOnHost(jobId: string, limitMs: number): Promise<string> {
@@ -54,6 +75,10 @@ export async function clientTaskJob({ jobId }: ClientTaskJobInput): Promise<Clie
   return recordingCancellation(jobId, async () => {
     const plan = await bookkeeping.getClientJobPlan({ jobId });
     if (!plan.runnable) return { state: JobState.CANCELLED };
+    if (plan.waitsForSystem && patched(SYSTEM_WAIT_PATCH)) {
+      const ended = await waitForSystem(jobId);
+      if (ended) return ended;
+    }
     const lock = { jobId, lockWorkflowId: plan.lockWorkflowId, account: plan.lockLabel };
     return withLock(lock, () => granted, () => runJob(jobId, plan.runLimitMs ?? DEFAULT_RUN_LIMIT_MS));
   });

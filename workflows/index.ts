@@ -8,6 +8,8 @@ export * from './access-request';
 export * from './client-task-job';
 export * from './client-run';
 export * from './assignment-schedule';
+export * from './share-client-tasks';
+export * from './webhook-delivery';
 
 /**
  * The lock workflow's type name before it was renamed `resourceLock`. Temporal finds a workflow's

@@ -1,6 +1,5 @@
 import {
   ActivityCancellationType,
-  type ActivityInterfaceFor,
   CancellationScope,
   CancelledFailure,
   condition,
@@ -13,10 +12,13 @@ import {
 } from '@temporalio/workflow';
 import type { Activities, JobPlan } from '../activities';
 import { JobState, JobType, PASSWORD_RESET_SCRIPTS, ScriptKey } from '../lib/enums';
+import { LOCAL_NODE } from '../lib/nodes';
 import { HOST_STEP, JOB_BOOKKEEPING } from './activity-profiles';
 import { JOB_TYPE } from './search-attributes';
+import { updateDependencies } from './record-dependencies';
 import { lockGrantedSignal, withLock } from './resource-lock';
 import { enterState, type JobResult, recordingCancellation, runAndRecord } from './job-state';
+import { awaitNode, type HostSteps, hostStepsOnNode } from './node-host-steps';
 
 export interface VaultTaskJobInput {
   jobId: string;
@@ -37,41 +39,65 @@ const SESSION_DEFERRAL_PATCH = 'defer-until-sessions-end';
 const SESSION_RECOUNT_PATCH = 'recount-sessions-on-timer';
 /** Jobs that ran their host steps before a cancel waited for the host to stop go on not waiting, as their histories say. */
 const HOST_STOP_PATCH = 'cancel-waits-for-host-stop';
+/** Jobs started before records had dependencies rotate the host alone. */
+const DEPENDENCIES_PATCH = 'record-dependencies-with-rollback';
+/** Jobs that started before a closed time window held them back after their waits go on starting when granted, as their histories say. */
+const WINDOW_AFTER_WAITS_PATCH = 'time-window-after-lock-and-session-waits';
+/** Jobs whose cancel settled the vault without waiting for a pending-password write go on not waiting, as their histories say. */
+const PENDING_WRITES_PATCH = 'cancel-waits-for-pending-password-writes';
+/**
+ * A remote node's job runs on the central queue and sends only its host steps to the node, sealed
+ * for it; jobs started before, whose plans did not name their node, run on the node's queue as
+ * their histories say.
+ */
+const NODE_HOST_STEPS_PATCH = 'host-steps-on-node-queue';
 
 const bookkeeping = proxyActivities<Activities>(JOB_BOOKKEEPING);
-type HostSteps = ActivityInterfaceFor<Activities>;
 const onHost: HostSteps = proxyActivities<Activities>(HOST_STEP);
 const onHostWithoutWaiting: HostSteps = proxyActivities<Activities>({ ...HOST_STEP, cancellationType: ActivityCancellationType.TRY_CANCEL });
+/**
+ * Writing or promoting the pending password runs to its end before a cancel settles the vault:
+ * settling while the write is still on its way would find nothing pending, and the pending
+ * password written just after would stay.
+ */
+const pendingWritesToTheEnd = proxyActivities<Activities>({ ...JOB_BOOKKEEPING, cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED });
 
-/** The five steps of a password reset; the vault holds a working password after each. */
+/**
+ * The five steps of a password reset, with the record's dependencies updated between verify and
+ * promote (checked before the host is touched); the vault holds a working password after each.
+ */
 async function resetPassword(jobId: string, host: HostSteps): Promise<void> {
+  const dependencies = patched(DEPENDENCIES_PATCH) ? await bookkeeping.planDependencies({ jobId }) : [];
+  const pendingWrites = patched(PENDING_WRITES_PATCH) ? pendingWritesToTheEnd : bookkeeping;
   setCurrentDetails('Generating a new password and storing it encrypted as pending');
-  await bookkeeping.preparePendingPassword({ jobId });
+  await pendingWrites.preparePendingPassword({ jobId });
   setCurrentDetails('Changing the password on the host over SSH (secrets on stdin)');
   await host.changePasswordOnHost({ jobId });
   setCurrentDetails('Verifying: logging in with the new password');
   await host.verifyPendingPassword({ jobId });
+  if (dependencies.length > 0) await updateDependencies(jobId, dependencies, host);
   setCurrentDetails('Promoting the new password to current');
-  await bookkeeping.promotePendingPassword({ jobId });
+  await pendingWrites.promotePendingPassword({ jobId });
 }
 
 /** A failed reconcile must not hide the original failure; the next rotation reconciles again. */
-async function settleVault(jobId: string): Promise<void> {
+async function settleVault(jobId: string, host: HostSteps): Promise<void> {
   try {
-    await onHost.reconcileRecordPassword({ jobId });
+    await host.reconcileRecordPassword({ jobId });
   } catch {
     setCurrentDetails('Could not reach the host to reconcile; the next rotation will');
   }
 }
 
-/** Marks the job Running, runs its script, and records how it ended. */
-async function runJob(jobId: string, options: { scheduleFallback: boolean }): Promise<VaultTaskJobResult> {
-  const plan = await bookkeeping.startJob({ jobId });
+/** Marks the job Running, runs its script (its host steps on the remote node, when it has one), and records how it ended. */
+async function runJob(jobId: string, options: { scheduleFallback: boolean; remoteNode?: string | null }): Promise<VaultTaskJobResult> {
+  const { remoteNode } = options;
+  const plan = await bookkeeping.startJob(remoteNode ? { jobId, nodeName: remoteNode } : { jobId });
   if (!plan.runnable) return { state: JobState.CANCELLED };
   enterState(JobState.RUNNING, 'Running');
   const resetsPassword = PASSWORD_RESET_SCRIPTS.includes(plan.script);
   // A cancelled step stops on the host before the job is recorded Cancelled and its lock released.
-  const host = patched(HOST_STOP_PATCH) ? onHost : onHostWithoutWaiting;
+  const host = remoteNode ? hostStepsOnNode(remoteNode) : patched(HOST_STOP_PATCH) ? onHost : onHostWithoutWaiting;
   const work = async () => {
     if (resetsPassword) await resetPassword(jobId, host);
     else if (plan.script === ScriptKey.CUSTOM_COMMAND) await host.runCustomCommand({ jobId });
@@ -79,7 +105,7 @@ async function runJob(jobId: string, options: { scheduleFallback: boolean }): Pr
     return 'Completed';
   };
   return runAndRecord(jobId, work, {
-    settle: resetsPassword ? () => settleVault(jobId) : undefined,
+    settle: resetsPassword ? () => settleVault(jobId, remoteNode ? host : onHost) : undefined,
     afterError: options.scheduleFallback ? () => bookkeeping.scheduleFallback({ jobId }) : undefined,
   });
 }
@@ -136,7 +162,30 @@ export async function vaultTaskJob({ jobId }: VaultTaskJobInput): Promise<VaultT
       return { state: JobState.CANCELLED };
     }
     await waitUntilDue(plan, () => runNowRequested);
-    if (plan.deferUntilSessionsEnd && patched(SESSION_DEFERRAL_PATCH)) await waitForSessionsToEnd(jobId, sessionChanges);
-    return withLock({ jobId, lockWorkflowId: plan.lockWorkflowId, account: plan.account }, () => accountGranted, () => runJob(jobId, { scheduleFallback: true }));
+    const remoteNode = plan.nodeName && plan.nodeName !== LOCAL_NODE && patched(NODE_HOST_STEPS_PATCH) ? plan.nodeName : null;
+    if (remoteNode) await awaitNode(remoteNode);
+    const lock = { jobId, lockWorkflowId: plan.lockWorkflowId, account: plan.account };
+    for (;;) {
+      if (plan.deferUntilSessionsEnd && patched(SESSION_DEFERRAL_PATCH)) await waitForSessionsToEnd(jobId, sessionChanges);
+      accountGranted = false; // a job that gave the lock back for its window asks again
+      const outcome = await withLock(lock, () => accountGranted, async () => {
+        const opensAt = await windowOpening(jobId, plan, runNowRequested);
+        return opensAt ? { opensAt } : runJob(jobId, { scheduleFallback: true, remoteNode });
+      });
+      if (!('opensAt' in outcome)) return outcome;
+      // Waiting for the window without the lock, so the account's other jobs are not held up.
+      setCurrentDetails(`Outside the time window: waiting for its next opening at ${outcome.opensAt}`);
+      await condition(() => runNowRequested, Math.max(0, Date.parse(outcome.opensAt) - Date.now()));
+    }
   });
+}
+
+/**
+ * Once the job holds the lock, after waiting for it or for sessions to end: when its task's time
+ * window has closed meanwhile, the next opening (Job History says so); null when it may start now.
+ * A person's Run starts it whatever the window.
+ */
+async function windowOpening(jobId: string, plan: JobPlan, runNowRequested: boolean): Promise<string | null> {
+  if (!plan.timeWindow || runNowRequested || !patched(WINDOW_AFTER_WAITS_PATCH)) return null;
+  return (await bookkeeping.timeWindowWait({ jobId })).opensAt;
 }

@@ -2,21 +2,21 @@ import { IsOptional, IsUUID, Length, Max, Min } from 'class-validator';
 import { Field, ID, InputType, Int } from 'type-graphql';
 import { IdempotentInput } from './idempotent-input';
 
-@InputType()
+@InputType({ description: 'Asks for access to a record; an approver then approves or denies it.' })
 export class RequestAccessInput extends IdempotentInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The record you need access to.' })
   @IsUUID()
   recordId!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Why you need access, for the approver; null for none.' })
   @IsOptional()
   @Length(0, 500)
   reason?: string;
 }
 
-@InputType()
+@InputType({ description: 'Approves a PENDING access request for a time.' })
 export class ApproveAccessInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The PENDING access request to approve.' })
   @IsUUID()
   requestId!: string;
 
@@ -26,16 +26,16 @@ export class ApproveAccessInput {
   durationMinutes!: number;
 }
 
-@InputType()
+@InputType({ description: 'Names an access request to act on.' })
 export class AccessRequestRefInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The access request’s ID.' })
   @IsUUID()
   requestId!: string;
 }
 
-@InputType()
+@InputType({ description: 'Reports that a session on a record has started (session brokers).' })
 export class StartSessionInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The record the session uses.' })
   @IsUUID()
   recordId!: string;
 
@@ -45,14 +45,14 @@ export class StartSessionInput {
   subject?: string;
 }
 
-@InputType()
+@InputType({ description: 'Names a session to act on.' })
 export class SessionRefInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The session’s ID, as startSession returned it.' })
   @IsUUID()
   sessionId!: string;
 }
 
-@InputType()
+@InputType({ description: 'The new session settings.' })
 export class UpdateSessionSettingsInput {
   @Field(() => Int, { description: 'Minutes after which a session counts as ended, reported or not (1 minute to 7 days).' })
   @Min(1)

@@ -4,7 +4,7 @@ import { ClientTaskCapability, ClientTaskChangeState } from '../../db/entities';
 
 @InputType({ description: 'What a permission set allows with one product’s client tasks.' })
 export class ProductGrantInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The product whose client tasks the grant covers.' })
   productId!: string;
 
   @Field(() => [ClientTaskCapability], { description: 'At least one; EDIT and APPROVE include VIEW.' })
@@ -16,13 +16,13 @@ export class ProductGrantInput {
   editRequiresApproval?: boolean;
 }
 
-@InputType()
+@InputType({ description: 'Creates a permission set.' })
 export class CreatePermissionSetInput {
   @Field(() => String, { description: 'Unique.' })
   @Length(1, 128)
   name!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'What the permission set is for; null for none.' })
   @IsOptional()
   @Length(0, 1000)
   description?: string;
@@ -33,16 +33,16 @@ export class CreatePermissionSetInput {
   grants!: ProductGrantInput[];
 }
 
-@InputType()
+@InputType({ description: 'Changes a permission set; fields left out keep their values.' })
 export class UpdatePermissionSetInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The permission set to change.' })
   @IsUUID()
   permissionSetId!: string;
 
   @Field(() => Int, { description: 'The version you read.' })
   version!: number;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The new name, unique; unchanged when omitted.' })
   @IsOptional()
   @Length(1, 128)
   name?: string;
@@ -59,25 +59,25 @@ export class UpdatePermissionSetInput {
   grants?: ProductGrantInput[];
 }
 
-@InputType()
+@InputType({ description: 'Deletes a permission set; its users lose what it allowed.' })
 export class DeletePermissionSetInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The permission set to delete.' })
   @IsUUID()
   permissionSetId!: string;
 }
 
 @InputType({ description: 'A permission set and a user to give it to, or take it from.' })
 export class PermissionSetUserInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The permission set.' })
   @IsUUID()
   permissionSetId!: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The user to assign it to or take it from.' })
   @IsUUID()
   userId!: string;
 }
 
-@InputType()
+@InputType({ description: 'Turns the approval of client task changes on or off for the whole server.' })
 export class SetClientTaskApprovalRequiredInput {
   @Field(() => Boolean, { description: 'Whether every creation and change of a client task waits for an approver.' })
   required!: boolean;
@@ -85,7 +85,7 @@ export class SetClientTaskApprovalRequiredInput {
 
 @InputType({ description: 'A decision on a pending client task change.' })
 export class DecideClientTaskChangeInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The PENDING change to approve or reject.' })
   @IsUUID()
   changeId!: string;
 
@@ -95,7 +95,7 @@ export class DecideClientTaskChangeInput {
   comment?: string;
 }
 
-@InputType()
+@InputType({ description: 'Which proposed client task changes to list.' })
 export class ClientTaskChangeFilterInput {
   @Field(() => String, { nullable: true, description: 'Product name.' })
   @IsOptional()

@@ -1,19 +1,19 @@
-import { IsUUID } from 'class-validator';
+import { IsOptional, IsUUID } from 'class-validator';
 import { Field, ID, InputType, Int } from 'type-graphql';
 import { ScheduleKind, TimeBasis, Weekday } from '../../lib/enums';
 
-@InputType()
+@InputType({ description: 'A monthly day such as “the second Tuesday” or “the last Friday”.' })
 export class NthWeekdayInput {
   @Field(() => Int, { description: '1–4, or -1 for the last one of the month.' })
   occurrence!: number;
 
-  @Field(() => Weekday)
+  @Field(() => Weekday, { description: 'The day of the week.' })
   weekday!: Weekday;
 }
 
 @InputType({ description: 'When an assignment runs; each option is checked against the kind and refused with BAD_USER_INPUT naming it.' })
 export class AssignmentScheduleInput {
-  @Field(() => ScheduleKind)
+  @Field(() => ScheduleKind, { description: 'How often it runs; decides which other fields are needed.' })
   kind!: ScheduleKind;
 
   @Field(() => String, {
@@ -55,16 +55,16 @@ export class AssignmentScheduleInput {
 
 @InputType({ description: 'Exactly one of groupId and systemId.' })
 export class TreeNodeInput {
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'A system group. Give exactly one of groupId and systemId.' })
   groupId?: string;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'A managed system. Give exactly one of groupId and systemId.' })
   systemId?: string;
 }
 
-@InputType()
+@InputType({ description: 'Assigns a client task to one node of the system tree (a group or a system) on a schedule; give exactly one of groupId and systemId.' })
 export class AssignClientTaskInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The client task to assign.' })
   clientTaskId!: string;
 
   @Field(() => ID, { nullable: true, description: 'Assign at this group; or give systemId.' })
@@ -73,13 +73,13 @@ export class AssignClientTaskInput {
   @Field(() => ID, { nullable: true, description: 'Assign at this system; or give groupId.' })
   systemId?: string;
 
-  @Field(() => AssignmentScheduleInput)
+  @Field(() => AssignmentScheduleInput, { description: 'When the task runs on the systems in scope.' })
   schedule!: AssignmentScheduleInput;
 }
 
-@InputType()
+@InputType({ description: 'Changes a client task assignment’s schedule.' })
 export class UpdateAssignmentInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The assignment to change.' })
   @IsUUID()
   assignmentId!: string;
 
@@ -90,9 +90,21 @@ export class UpdateAssignmentInput {
   schedule!: AssignmentScheduleInput;
 }
 
-@InputType()
+@InputType({ description: 'Removes a client task assignment: it fires no more.' })
 export class RemoveAssignmentInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The assignment to remove.' })
   @IsUUID()
   assignmentId!: string;
+}
+
+@InputType({ description: 'Which client task assignments to list.' })
+export class AssignmentFilterInput {
+  @Field(() => ID, { description: 'The task whose assignments to list.' })
+  @IsUUID()
+  clientTaskId!: string;
+
+  @Field(() => ID, { nullable: true, description: 'Only the assignments made at this group (not at the systems or groups below it).' })
+  @IsOptional()
+  @IsUUID()
+  systemTreeGroupId?: string | null;
 }

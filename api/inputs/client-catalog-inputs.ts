@@ -2,7 +2,7 @@ import { IsOptional, IsUUID, Length } from 'class-validator';
 import { GraphQLJSON, GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ID, InputType, Int } from 'type-graphql';
 
-@InputType()
+@InputType({ description: 'Adds or updates a product and its client task types from a product manifest.' })
 export class CheckInProductInput {
   @Field(() => GraphQLJSON, {
     description:
@@ -13,9 +13,9 @@ export class CheckInProductInput {
   manifest!: unknown;
 }
 
-@InputType()
+@InputType({ description: 'Creates a client task of a task type, with its settings.' })
 export class CreateClientTaskInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The client task type (of a product) the task is of; its settings must fit the type.' })
   taskTypeId!: string;
 
   @Field(() => String, { description: 'Unique among tasks of the same type.' })
@@ -26,16 +26,16 @@ export class CreateClientTaskInput {
   settings!: Record<string, unknown>;
 }
 
-@InputType()
+@InputType({ description: 'Changes a client task; fields left out keep their values. With approval required, the change waits as PENDING.' })
 export class UpdateClientTaskInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The client task to change.' })
   @IsUUID()
   clientTaskId!: string;
 
   @Field(() => Int, { description: 'The version you read.' })
   version!: number;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The new name, unique within the task type; unchanged when omitted.' })
   @IsOptional()
   @Length(1, 128)
   name?: string;
@@ -45,9 +45,9 @@ export class UpdateClientTaskInput {
   settings?: Record<string, unknown>;
 }
 
-@InputType()
+@InputType({ description: 'Copies a client task, with its settings, under a new name.' })
 export class DuplicateClientTaskInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The client task to copy.' })
   @IsUUID()
   clientTaskId!: string;
 
@@ -56,17 +56,17 @@ export class DuplicateClientTaskInput {
   name!: string;
 }
 
-@InputType()
+@InputType({ description: 'Enables or disables a client task; a disabled task is not run by its assignments.' })
 export class SetClientTaskEnabledInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The client task to enable or disable.' })
   @IsUUID()
   clientTaskId!: string;
 
-  @Field(() => Boolean)
+  @Field(() => Boolean, { description: 'True to enable, false to disable.' })
   enabled!: boolean;
 }
 
-@InputType()
+@InputType({ description: 'Which client tasks to list; every field narrows the list further.' })
 export class ClientTaskFilterInput {
   @Field(() => String, { nullable: true, description: 'Product name.' })
   @IsOptional()
@@ -76,7 +76,7 @@ export class ClientTaskFilterInput {
   @IsOptional()
   taskType?: string;
 
-  @Field(() => Boolean, { nullable: true })
+  @Field(() => Boolean, { nullable: true, description: 'Only enabled (true) or only disabled (false) client tasks; both when omitted.' })
   @IsOptional()
   enabled?: boolean;
 }

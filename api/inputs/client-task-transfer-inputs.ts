@@ -5,7 +5,7 @@ import { ClientTaskConflictPolicy } from '../../lib/enums';
 import { MAX_DOCUMENT_TASKS } from '../../services/client-tasks/document';
 import { IdempotentInput } from './idempotent-input';
 
-@InputType()
+@InputType({ description: 'Exports client tasks as a document another server can import.' })
 export class ExportClientTasksInput {
   @Field(() => [ID], { description: `The client tasks to export, 1–${MAX_DOCUMENT_TASKS}; the document lists them in this order.` })
   @ArrayNotEmpty()
@@ -14,7 +14,7 @@ export class ExportClientTasksInput {
   clientTaskIds!: string[];
 }
 
-@InputType()
+@InputType({ description: 'Imports client tasks from a document that exportClientTasks made.' })
 export class ImportClientTasksInput extends IdempotentInput {
   @Field(() => GraphQLJSONObject, { description: 'A document from exportClientTasks (format "steward.client-tasks", version 1).' })
   document!: Record<string, unknown>;

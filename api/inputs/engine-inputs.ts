@@ -4,18 +4,18 @@ import { IdempotentInput } from './idempotent-input';
 
 @InputType({ description: 'A job to act on.' })
 export class JobActionInput extends IdempotentInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The job to run or cancel.' })
   @IsUUID()
   jobId!: string;
 }
 
-@InputType()
+@InputType({ description: 'Schedules one extra run of a record’s task at a chosen time.' })
 export class ScheduleTaskRunInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The record to run the task for.' })
   @IsUUID()
   recordId!: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The task (of the record or its record type) to run.' })
   @IsUUID()
   taskId!: string;
 
@@ -24,21 +24,21 @@ export class ScheduleTaskRunInput {
   runAt!: Date;
 }
 
-@InputType()
+@InputType({ description: 'Registers a worker node: a place jobs can run, with its own task queue.' })
 export class RegisterNodeInput {
   @Field(() => String, { description: 'Lowercase letters, digits and "-"; its workers serve the task queue steward.<name>.' })
   @Length(1, 63)
   name!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'What or where the node is; null for none.' })
   @IsOptional()
   @Length(0, 500)
   description?: string;
 }
 
-@InputType()
+@InputType({ description: 'The new fallback settings.' })
 export class UpdateFallbackSettingsInput {
-  @Field(() => Boolean)
+  @Field(() => Boolean, { description: 'Whether a job that ends in Error is re-run as Fallback jobs.' })
   enabled!: boolean;
 
   @Field(() => Int, { description: 'Seconds between a failure and its Fallback job (1 s to 30 days).' })

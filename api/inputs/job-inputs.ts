@@ -3,9 +3,9 @@ import { Field, ID, InputType } from 'type-graphql';
 import { JobState, JobType } from '../../lib/enums';
 import { IdempotentInput } from './idempotent-input';
 
-@InputType()
+@InputType({ description: 'Runs one of a record’s On Demand tasks now.' })
 export class RunOnDemandTaskInput extends IdempotentInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The record to run the task for.' })
   @IsUUID()
   recordId!: string;
 
@@ -16,12 +16,12 @@ export class RunOnDemandTaskInput extends IdempotentInput {
 
 @InputType({ description: 'Every given condition must hold.' })
 export class JobFilterInput {
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'Only jobs of this record.' })
   @IsOptional()
   @IsUUID()
   recordId?: string;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'Only jobs of this task.' })
   @IsOptional()
   @IsUUID()
   taskId?: string;
@@ -41,15 +41,15 @@ export class JobFilterInput {
   @IsUUID()
   runId?: string;
 
-  @Field(() => [JobState], { nullable: true })
+  @Field(() => [JobState], { nullable: true, description: 'Only jobs in one of these states.' })
   @IsOptional()
   states?: JobState[];
 
-  @Field(() => [JobType], { nullable: true })
+  @Field(() => [JobType], { nullable: true, description: 'Only jobs of one of these types.' })
   @IsOptional()
   types?: JobType[];
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Only jobs of this worker node (by name, such as "local").' })
   @IsOptional()
   nodeName?: string;
 

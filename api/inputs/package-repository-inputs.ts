@@ -2,7 +2,7 @@ import { Length } from 'class-validator';
 import { Field, InputType } from 'type-graphql';
 import { IdempotentInput } from './idempotent-input';
 
-@InputType()
+@InputType({ description: 'Stores a product package (a version’s tarball and install script) for deployment to endpoints.' })
 export class CheckInPackageInput extends IdempotentInput {
   @Field(() => String, { description: 'The product name: letters, digits, spaces and ". _ + -"; deployment and update settings use it.' })
   @Length(1, 128)

@@ -13,16 +13,16 @@ export abstract class UpdateSshTargetInput {
   @Field(() => Int, { description: 'The version you read.' })
   version!: number;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The new display name; unchanged when omitted.' })
   @IsOptional()
   @Length(1, 128)
   name?: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The new host name or IP address; unchanged when omitted.' })
   @IsOptional()
   host?: string;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: 'The new SSH port; unchanged when omitted.' })
   @IsOptional()
   port?: number;
 }

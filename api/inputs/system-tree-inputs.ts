@@ -2,9 +2,9 @@ import { IsOptional, IsUUID, Length } from 'class-validator';
 import { Field, ID, InputType, Int } from 'type-graphql';
 import { UpdateSshTargetInput } from './ssh-target-input';
 
-@InputType()
+@InputType({ description: 'Creates a system group.' })
 export class CreateGroupInput {
-  @Field(() => String)
+  @Field(() => String, { description: 'The group’s name, as the system tree shows it.' })
   @Length(1, 128)
   name!: string;
 
@@ -12,13 +12,13 @@ export class CreateGroupInput {
   parentId!: string;
 }
 
-@InputType()
+@InputType({ description: 'Renames a system group.' })
 export class RenameGroupInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The system group to rename.' })
   @IsUUID()
   groupId!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The group’s new name.' })
   @Length(1, 128)
   name!: string;
 
@@ -26,9 +26,9 @@ export class RenameGroupInput {
   version!: number;
 }
 
-@InputType()
+@InputType({ description: 'Moves a system group, with everything under it, to another parent.' })
 export class MoveGroupInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The system group to move.' })
   @IsUUID()
   groupId!: string;
 
@@ -39,23 +39,23 @@ export class MoveGroupInput {
   version!: number;
 }
 
-@InputType()
+@InputType({ description: 'Deletes a system group.' })
 export class DeleteGroupInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The system group to delete.' })
   @IsUUID()
   groupId!: string;
 }
 
-@InputType()
+@InputType({ description: 'Adds a managed system to the system tree.' })
 export class CreateSystemInput {
-  @Field(() => String)
+  @Field(() => String, { description: 'The system’s display name.' })
   @Length(1, 128)
   name!: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The group the system goes in.' })
   groupId!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The system’s host name or IP address, reached over SSH.' })
   host!: string;
 
   @Field(() => Int, { nullable: true, description: 'SSH port; 22 unless given.' })
@@ -74,41 +74,41 @@ export class CreateSystemInput {
   timeZone?: string;
 }
 
-@InputType()
+@InputType({ description: 'Changes a managed system; fields left out keep their values.' })
 export class UpdateSystemInput extends UpdateSshTargetInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The managed system to change.' })
   @IsUUID()
   systemId!: string;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'The record whose credentials log in to the system; unchanged when omitted.' })
   @IsOptional()
   credentialRecordId?: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The new pinned host key, as `ssh-keygen -lf` prints it (SHA256:…); unchanged when omitted.' })
   @IsOptional()
   hostKeyFingerprint?: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The system’s new IANA time zone, such as Europe/Berlin; unchanged when omitted.' })
   @IsOptional()
   timeZone?: string;
 }
 
-@InputType()
+@InputType({ description: 'Moves a managed system to another group.' })
 export class MoveSystemInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The managed system to move.' })
   @IsUUID()
   systemId!: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The group to move the system to.' })
   groupId!: string;
 
   @Field(() => Int, { description: 'The version you read.' })
   version!: number;
 }
 
-@InputType()
+@InputType({ description: 'Deletes a managed system.' })
 export class DeleteSystemInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The managed system to delete.' })
   @IsUUID()
   systemId!: string;
 }

@@ -15,6 +15,7 @@ export function toTaskSpec(input: TaskInput): TaskSpec {
     deferUntilSessionsEnd: input.deferUntilSessionsEnd ?? false,
     targetRecord: input.targetRecord ?? null,
     shadowRecordId: input.shadowRecordId ?? null,
+    libraryScriptId: input.libraryScriptId ?? null,
     scriptParameters: input.scriptParameters ? toScriptParameters(input.scriptParameters) : null,
     timeWindow: input.timeWindow ? { cron: input.timeWindow.cron, timeZone: input.timeWindow.timeZone } : null,
   };

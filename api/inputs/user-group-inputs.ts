@@ -1,20 +1,20 @@
 import { IsUUID, Length } from 'class-validator';
 import { Field, ID, InputType, Int } from 'type-graphql';
 
-@InputType()
+@InputType({ description: 'Creates a user group.' })
 export class CreateUserGroupInput {
-  @Field(() => String)
+  @Field(() => String, { description: 'The group’s name, unique.' })
   @Length(1, 128)
   name!: string;
 }
 
-@InputType()
+@InputType({ description: 'Renames a user group.' })
 export class RenameUserGroupInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The user group to rename.' })
   @IsUUID()
   groupId!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The new name, unique.' })
   @Length(1, 128)
   name!: string;
 
@@ -22,20 +22,20 @@ export class RenameUserGroupInput {
   version!: number;
 }
 
-@InputType()
+@InputType({ description: 'Names a user group to act on.' })
 export class UserGroupRefInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The user group’s ID.' })
   @IsUUID()
   groupId!: string;
 }
 
-@InputType()
+@InputType({ description: 'A user and a user group, to add the user to or remove them from.' })
 export class UserGroupMemberInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The user group.' })
   @IsUUID()
   groupId!: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The user to add or remove.' })
   @IsUUID()
   userId!: string;
 }

@@ -11,7 +11,7 @@ export class AuthResolver {
   @Mutation(() => LoginPayload, {
     description: 'Exchanges a username and password for a bearer token. Throttled per username and per client address (TOO_MANY_REQUESTS); one per request.',
   })
-  async login(@Arg('input', () => LoginInput) input: LoginInput, @Ctx() context: StewardContext): Promise<LoginPayload> {
+  async login(@Arg('input', () => LoginInput, { description: 'Your username and password.' }) input: LoginInput, @Ctx() context: StewardContext): Promise<LoginPayload> {
     const issued = await context.services.logins.login(input.username, input.password, context.clientAddress);
     context.session.login = issued;
     return { token: issued.token, user: issued.apiToken.user.getEntity() };
@@ -33,13 +33,13 @@ export class AuthResolver {
 
   @Authorized()
   @Mutation(() => ChangePasswordPayload, { description: 'Changes your own password; it needs the current one, and revokes all your other tokens.' })
-  async changePassword(@Arg('input', () => ChangePasswordInput) input: ChangePasswordInput, @Ctx() context: StewardContext): Promise<ChangePasswordPayload> {
+  async changePassword(@Arg('input', () => ChangePasswordInput, { description: 'Your current password and the new one.' }) input: ChangePasswordInput, @Ctx() context: StewardContext): Promise<ChangePasswordPayload> {
     return context.services.userAccounts.changePassword(currentUser(context), context.tokenId, input.currentPassword, input.newPassword, context.clientAddress);
   }
 
   @Authorized(Role.SYSTEM_ADMINISTRATOR)
-  @Mutation(() => UserPayload)
-  async createUser(@Arg('input', () => CreateUserInput) input: CreateUserInput, @Ctx() context: StewardContext): Promise<UserPayload> {
+  @Mutation(() => UserPayload, { description: 'Creates a user account with a password and roles. Needs SYSTEM_ADMINISTRATOR.' })
+  async createUser(@Arg('input', () => CreateUserInput, { description: 'The new user’s username, password and roles.' }) input: CreateUserInput, @Ctx() context: StewardContext): Promise<UserPayload> {
     const user = await context.services.auth.createUser(currentActor(context), input.username, input.password, input.roles);
     return { user };
   }

@@ -19,7 +19,7 @@ export class ClientTaskApprovalSettingResolver {
   @Authorized(Role.SYSTEM_ADMINISTRATOR)
   @Mutation(() => ClientTaskApprovalSettingPayload, { description: 'Turns the server-wide approval of client task creations and changes on or off; pending changes stay pending.' })
   async setClientTaskApprovalRequired(
-    @Arg('input', () => SetClientTaskApprovalRequiredInput) input: SetClientTaskApprovalRequiredInput,
+    @Arg('input', () => SetClientTaskApprovalRequiredInput, { description: 'Whether changes need approval from now on.' }) input: SetClientTaskApprovalRequiredInput,
     @Ctx() context: StewardContext,
   ): Promise<ClientTaskApprovalSettingPayload> {
     return { clientTaskApprovalRequired: await context.services.approvals.setApprovalRequired(currentActor(context), input.required) };
@@ -31,7 +31,7 @@ export class ClientTaskApprovalSettingResolver {
 export class ClientTaskChangeResolver {
   @Query(() => ClientTaskChangeConnection, { description: 'Client task changes of the products you may view, newest first; pending ones unless filtered by state.', complexity: connectionComplexity })
   async pendingClientTaskChanges(
-    @Arg('filter', () => ClientTaskChangeFilterInput, { nullable: true }) filter: ClientTaskChangeFilterInput | undefined,
+    @Arg('filter', () => ClientTaskChangeFilterInput, { nullable: true, description: 'Narrows the list; every PENDING change you may see when omitted.' }) filter: ClientTaskChangeFilterInput | undefined,
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() context: StewardContext,
   ): Promise<ConnectionShape<ClientTaskChange>> {
@@ -39,21 +39,21 @@ export class ClientTaskChangeResolver {
   }
 
   @Query(() => ClientTaskChange, { description: 'FORBIDDEN unless your permission sets let you view the task’s product.' })
-  clientTaskChange(@Arg('id', () => ID) id: string, @Ctx() context: StewardContext): Promise<ClientTaskChange> {
+  clientTaskChange(@Arg('id', () => ID, { description: 'The proposed change’s ID.' }) id: string, @Ctx() context: StewardContext): Promise<ClientTaskChange> {
     return context.services.approvals.change(currentUser(context), id);
   }
 
-  @FieldResolver(() => ClientTask)
+  @FieldResolver(() => ClientTask, { description: 'The client task the change is for.' })
   clientTask(@Root() change: ClientTaskChange, @Ctx() context: StewardContext): Promise<ClientTask> {
     return context.services.clientCatalog.clientTask(change.clientTask.id);
   }
 
-  @FieldResolver(() => User)
+  @FieldResolver(() => User, { description: 'Who proposed the change.' })
   proposedBy(@Root() change: ClientTaskChange): Promise<User> {
     return change.proposedBy.loadOrFail();
   }
 
-  @FieldResolver(() => User, { nullable: true })
+  @FieldResolver(() => User, { nullable: true, description: 'Who approved or rejected it; null while PENDING, or once that user is deleted.' })
   async decidedBy(@Root() change: ClientTaskChange): Promise<User | null> {
     return (await change.decidedBy?.load()) ?? null;
   }
@@ -66,12 +66,12 @@ export class ClientTaskChangeResolver {
   @Mutation(() => ClientTaskChangePayload, {
     description: 'Applies a pending change as the task’s next approved revision. Needs APPROVE on the product; nobody approves their own change. CONFLICT when the task changed since the proposal.',
   })
-  async approveClientTaskChange(@Arg('input', () => DecideClientTaskChangeInput) input: DecideClientTaskChangeInput, @Ctx() context: StewardContext): Promise<ClientTaskChangePayload> {
+  async approveClientTaskChange(@Arg('input', () => DecideClientTaskChangeInput, { description: 'The PENDING change to approve, with an optional comment.' }) input: DecideClientTaskChangeInput, @Ctx() context: StewardContext): Promise<ClientTaskChangePayload> {
     return this.payload(await context.services.approvals.approve(currentUser(context), input.changeId, input.comment), context);
   }
 
   @Mutation(() => ClientTaskChangePayload, { description: 'Rejects a pending change; the task keeps its approved version. Needs APPROVE on the product, except for the author withdrawing their own change.' })
-  async rejectClientTaskChange(@Arg('input', () => DecideClientTaskChangeInput) input: DecideClientTaskChangeInput, @Ctx() context: StewardContext): Promise<ClientTaskChangePayload> {
+  async rejectClientTaskChange(@Arg('input', () => DecideClientTaskChangeInput, { description: 'The PENDING change to reject (or your own to withdraw), with an optional comment.' }) input: DecideClientTaskChangeInput, @Ctx() context: StewardContext): Promise<ClientTaskChangePayload> {
     return this.payload(await context.services.approvals.reject(currentUser(context), input.changeId, input.comment), context);
   }
 

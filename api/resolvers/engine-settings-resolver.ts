@@ -11,8 +11,9 @@ const ONLINE_WITHIN_MS = 90_000;
 @Authorized()
 @Resolver(() => WorkerNode)
 export class NodeResolver {
+  // Not `nodes`: Relay reserves `node` and `nodes` on the root type for refetching by global ID.
   @Query(() => [WorkerNode], { description: 'The worker nodes; "local" is the Steward server itself.' })
-  nodes(@Ctx() context: StewardContext): Promise<WorkerNode[]> {
+  workerNodes(@Ctx() context: StewardContext): Promise<WorkerNode[]> {
     return context.services.nodes.list();
   }
 
@@ -23,7 +24,7 @@ export class NodeResolver {
 
   @Authorized(Role.SYSTEM_ADMINISTRATOR)
   @Mutation(() => RegisterNodePayload, { description: 'Registers a remote worker node; start its worker with STEWARD_NODE=<name>.' })
-  async registerNode(@Arg('input', () => RegisterNodeInput) input: RegisterNodeInput, @Ctx() context: StewardContext): Promise<RegisterNodePayload> {
+  async registerNode(@Arg('input', () => RegisterNodeInput, { description: 'The new worker node’s name and description.' }) input: RegisterNodeInput, @Ctx() context: StewardContext): Promise<RegisterNodePayload> {
     return { node: await context.services.nodes.register(currentActor(context), input.name, input.description) };
   }
 }
@@ -37,9 +38,9 @@ export class FallbackSettingsResolver {
   }
 
   @Authorized(Role.SYSTEM_ADMINISTRATOR)
-  @Mutation(() => UpdateFallbackSettingsPayload)
+  @Mutation(() => UpdateFallbackSettingsPayload, { description: 'Changes the fallback settings: whether a job that ended in Error is re-run, how often and how many times.' })
   async updateFallbackSettings(
-    @Arg('input', () => UpdateFallbackSettingsInput) input: UpdateFallbackSettingsInput,
+    @Arg('input', () => UpdateFallbackSettingsInput, { description: 'The new fallback settings and the version you read.' }) input: UpdateFallbackSettingsInput,
     @Ctx() context: StewardContext,
   ): Promise<UpdateFallbackSettingsPayload> {
     return { settings: await context.services.fallback.updateSettings(currentActor(context), input) };

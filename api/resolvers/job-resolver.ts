@@ -15,14 +15,14 @@ export class JobResolver {
   @Query(() => JobConnection, { description: 'Job History across every record, newest first.', complexity: connectionComplexity })
   async jobs(
     @Args(() => PageArgs) page: PageArgs,
-    @Arg('filter', () => JobFilterInput, { nullable: true }) filter: JobFilterInput | undefined,
+    @Arg('filter', () => JobFilterInput, { nullable: true, description: 'Narrows the list; every job you may see when omitted.' }) filter: JobFilterInput | undefined,
     @Ctx() context: StewardContext,
   ) {
     return toConnection(await context.services.jobs.listJobs(currentUser(context), filter ?? {}, page));
   }
 
-  @Query(() => Job)
-  job(@Arg('id', () => ID) id: string, @Ctx() context: StewardContext): Promise<Job> {
+  @Query(() => Job, { description: 'One job by ID, with its timeline. Fails with NOT_FOUND when it does not exist or its record is one you may not view.' })
+  job(@Arg('id', () => ID, { description: 'The job’s ID.' }) id: string, @Ctx() context: StewardContext): Promise<Job> {
     return context.services.jobs.viewJob(currentUser(context), id);
   }
 
@@ -61,7 +61,7 @@ export class JobResolver {
     return (await job.events.load()).getItems();
   }
 
-  @FieldResolver(() => JobDetails)
+  @FieldResolver(() => JobDetails, { description: 'What the script printed, with every secret redacted.' })
   details(@Root() job: Job): JobDetails {
     return { exitCode: job.exitCode ?? null, output: job.output ?? null };
   }
@@ -73,7 +73,7 @@ export class JobResolver {
 
   @Authorized(Role.SYSTEM_ADMINISTRATOR)
   @Mutation(() => JobPayload, { description: 'Schedules one run of a task on a record at a given time.' })
-  async scheduleTaskRun(@Arg('input', () => ScheduleTaskRunInput) input: ScheduleTaskRunInput, @Ctx() context: StewardContext): Promise<JobPayload> {
+  async scheduleTaskRun(@Arg('input', () => ScheduleTaskRunInput, { description: 'The record, its task and when to run it.' }) input: ScheduleTaskRunInput, @Ctx() context: StewardContext): Promise<JobPayload> {
     return { job: await context.services.jobs.scheduleRun(currentActor(context), input.recordId, input.taskId, input.runAt) };
   }
 
@@ -81,7 +81,7 @@ export class JobResolver {
   @Mutation(() => JobPayload, {
     description: 'Sends a Scheduled job of the local node to the queue now. Refused for jobs of remote nodes and for jobs that are not Scheduled.',
   })
-  async runJob(@Arg('input', () => JobActionInput) input: JobActionInput, @Ctx() context: StewardContext): Promise<JobPayload> {
+  async runJob(@Arg('input', () => JobActionInput, { description: 'The SCHEDULED job to run now.' }) input: JobActionInput, @Ctx() context: StewardContext): Promise<JobPayload> {
     const { jobActions, jobs, idempotency } = context.services;
     const run = () => jobActions.run(currentActor(context), input.jobId);
     return { job: await idempotency.once(currentUser(context), 'runJob', input, run, byId((id) => jobs.getJob(id))) };
@@ -91,13 +91,15 @@ export class JobResolver {
   @Mutation(() => JobPayload, {
     description: 'Cancels a Scheduled job, or stops a Running one (the vault is settled first). Refused for jobs that already ended.',
   })
-  async cancelJob(@Arg('input', () => JobActionInput) input: JobActionInput, @Ctx() context: StewardContext): Promise<JobPayload> {
-    return { job: await context.services.jobActions.cancel(currentActor(context), input.jobId) };
+  async cancelJob(@Arg('input', () => JobActionInput, { description: 'The job to cancel.' }) input: JobActionInput, @Ctx() context: StewardContext): Promise<JobPayload> {
+    const { jobActions, jobs, idempotency } = context.services;
+    const cancel = () => jobActions.cancel(currentActor(context), input.jobId);
+    return { job: await idempotency.once(currentUser(context), 'cancelJob', input, cancel, byId((id) => jobs.getJob(id))) };
   }
 
   @Mutation(() => RunOnDemandTaskPayload, { description: 'Runs an On Demand task on a record now. Needs the Execute permission on the record.' })
   async runOnDemandTask(
-    @Arg('input', () => RunOnDemandTaskInput) input: RunOnDemandTaskInput,
+    @Arg('input', () => RunOnDemandTaskInput, { description: 'The record and its On Demand task to run.' }) input: RunOnDemandTaskInput,
     @Ctx() context: StewardContext,
   ): Promise<RunOnDemandTaskPayload> {
     const { jobs, idempotency } = context.services;

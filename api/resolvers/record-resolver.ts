@@ -8,6 +8,7 @@ import {
   AddShadowHostInput,
   CreateRecordInput,
   GrantRecordPermissionsInput,
+  RecordFilterInput,
   RecordGrantRefInput,
   RecordRefInput,
   ShadowHostRefInput,
@@ -26,21 +27,33 @@ import {
 } from '../types/record-payloads';
 import { DeletedPayload } from '../types/deleted-payload';
 import { RecordTask } from '../types/task-types';
+import { RecordFieldValue } from '../types/record-field-value';
+import { orderedFieldValues } from '../../services/vault/record-fields';
 
 @Authorized()
 @Resolver(() => VaultRecord)
 export class RecordResolver {
   @Query(() => RecordConnection, { description: 'The records you may view, newest first.', complexity: connectionComplexity })
-  async records(@Args(() => PageArgs) page: PageArgs, @Ctx() context: StewardContext) {
-    return toConnection(await paginateNewestFirst(context.em, VaultRecord, context.services.access.recordFilter(currentUser(context)), page));
+  async records(
+    @Args(() => PageArgs) page: PageArgs,
+    @Arg('filter', () => RecordFilterInput, { nullable: true, description: 'Narrows the list; every record you may view when omitted.' }) filter: RecordFilterInput | undefined,
+    @Ctx() context: StewardContext,
+  ) {
+    const where = { $and: [context.services.access.recordFilter(currentUser(context)), context.services.records.fieldsFilter(filter?.fields ?? [])] };
+    return toConnection(await paginateNewestFirst(context.em, VaultRecord, where, page));
   }
 
   @Query(() => VaultRecord, { description: 'A record you may view; any other is NOT_FOUND, as a missing one is.' })
-  record(@Arg('id', () => ID) id: string, @Ctx() context: StewardContext): Promise<VaultRecord> {
+  record(@Arg('id', () => ID, { description: 'The record’s ID.' }) id: string, @Ctx() context: StewardContext): Promise<VaultRecord> {
     return context.services.access.viewable(currentUser(context), id);
   }
 
-  @FieldResolver(() => RecordType)
+  @FieldResolver(() => [RecordFieldValue], { description: 'Values of the custom fields its record type declares, in their order; non-secret.' })
+  async fields(@Root() record: VaultRecord): Promise<RecordFieldValue[]> {
+    return orderedFieldValues(record.fieldValues, (await record.recordType.loadOrFail()).fields);
+  }
+
+  @FieldResolver(() => RecordType, { description: 'The record’s record type.' })
   recordType(@Root() record: VaultRecord): Promise<RecordType> {
     return record.recordType.loadOrFail();
   }
@@ -82,28 +95,28 @@ export class RecordResolver {
   async jobs(
     @Root() record: VaultRecord,
     @Args(() => PageArgs) page: PageArgs,
-    @Arg('filter', () => JobFilterInput, { nullable: true }) filter: JobFilterInput | undefined,
+    @Arg('filter', () => JobFilterInput, { nullable: true, description: 'Narrows the record’s Job History; all of its jobs when omitted (the filter’s recordId is ignored).' }) filter: JobFilterInput | undefined,
     @Ctx() context: StewardContext,
   ) {
     return toConnection(await context.services.jobs.listJobs(currentUser(context), { ...filter, recordId: record.id }, page));
   }
 
   @Authorized(Role.SYSTEM_ADMINISTRATOR)
-  @Mutation(() => CreateRecordPayload)
-  async createRecord(@Arg('input', () => CreateRecordInput) input: CreateRecordInput, @Ctx() context: StewardContext): Promise<CreateRecordPayload> {
+  @Mutation(() => CreateRecordPayload, { description: 'Creates a record of a record type, with its account, host and pinned host key; its AFTER_RECORD_CHANGE tasks then run.' })
+  async createRecord(@Arg('input', () => CreateRecordInput, { description: 'The new record’s type, account, host, host key, password and custom fields.' }) input: CreateRecordInput, @Ctx() context: StewardContext): Promise<CreateRecordPayload> {
     return { record: await context.services.lifecycle.create(currentUser(context), input) };
   }
 
   @Mutation(() => RecordPayload, {
     description: 'Changes a record; fires its After creating or updating a record tasks. Needs Edit on it, and on a new referenced record.',
   })
-  async updateRecord(@Arg('input', () => UpdateRecordInput) input: UpdateRecordInput, @Ctx() context: StewardContext): Promise<RecordPayload> {
+  async updateRecord(@Arg('input', () => UpdateRecordInput, { description: 'The record, the fields to change and the version you read.' }) input: UpdateRecordInput, @Ctx() context: StewardContext): Promise<RecordPayload> {
     const { recordId, version, ...changes } = input;
     return { record: await context.services.lifecycle.update(currentUser(context), recordId, changes, version) };
   }
 
   @Mutation(() => DeletedPayload, { description: 'Deletes a record, its tasks and its Job History; its open jobs are cancelled first. Needs Edit on it.' })
-  async deleteRecord(@Arg('input', () => RecordRefInput) input: RecordRefInput, @Ctx() context: StewardContext): Promise<DeletedPayload> {
+  async deleteRecord(@Arg('input', () => RecordRefInput, { description: 'The record to delete.' }) input: RecordRefInput, @Ctx() context: StewardContext): Promise<DeletedPayload> {
     await context.services.lifecycle.delete(currentUser(context), input.recordId);
     return { id: input.recordId };
   }
@@ -113,7 +126,7 @@ export class RecordResolver {
     description: 'Sets what a user or user group may do with a record, or with every record of a record type: View, Unlock, Edit, Execute, Task Control: Manage.',
   })
   async grantRecordPermissions(
-    @Arg('input', () => GrantRecordPermissionsInput) input: GrantRecordPermissionsInput,
+    @Arg('input', () => GrantRecordPermissionsInput, { description: 'Who gets the permissions (a user or a user group), on what (a record or a record type), and which.' }) input: GrantRecordPermissionsInput,
     @Ctx() context: StewardContext,
   ): Promise<GrantRecordPermissionsPayload> {
     return { grant: await context.services.grants.set(currentUser(context), input, input, input.permissions) };
@@ -122,26 +135,26 @@ export class RecordResolver {
   @Authorized(Role.SYSTEM_ADMINISTRATOR)
   @Mutation(() => RevokeRecordPermissionsPayload, { description: 'Removes a user’s or user group’s grant on a record or record type.' })
   async revokeRecordPermissions(
-    @Arg('input', () => RecordGrantRefInput) input: RecordGrantRefInput,
+    @Arg('input', () => RecordGrantRefInput, { description: 'Whose grant (a user’s or a user group’s) on what (a record or a record type) to revoke.' }) input: RecordGrantRefInput,
     @Ctx() context: StewardContext,
   ): Promise<RevokeRecordPermissionsPayload> {
     return { revoked: await context.services.grants.revoke(currentUser(context), input, input) };
   }
 
   @Mutation(() => ShadowHostPayload, { description: 'Lets this record’s credentials go to one more host when it is a shadow account. Needs Task Control: Manage on it.' })
-  async addShadowHost(@Arg('input', () => AddShadowHostInput) input: AddShadowHostInput, @Ctx() context: StewardContext): Promise<ShadowHostPayload> {
+  async addShadowHost(@Arg('input', () => AddShadowHostInput, { description: 'The shadow account’s record and the host, port and host key to allow.' }) input: AddShadowHostInput, @Ctx() context: StewardContext): Promise<ShadowHostPayload> {
     const { recordId, host, port, hostKeyFingerprint } = input;
     return { shadowHost: await context.services.shadows.addHost(currentUser(context), recordId, { host, port: port ?? 22, hostKeyFingerprint }) };
   }
 
   @Mutation(() => DeletedPayload, { description: 'Takes a host off a shadow account’s list. Needs Task Control: Manage on the record.' })
-  async removeShadowHost(@Arg('input', () => ShadowHostRefInput) input: ShadowHostRefInput, @Ctx() context: StewardContext): Promise<DeletedPayload> {
+  async removeShadowHost(@Arg('input', () => ShadowHostRefInput, { description: 'The shadow host to remove.' }) input: ShadowHostRefInput, @Ctx() context: StewardContext): Promise<DeletedPayload> {
     await context.services.shadows.removeHost(currentUser(context), input.shadowHostId);
     return { id: input.shadowHostId };
   }
 
   @Mutation(() => UnlockRecordPayload, { description: 'Reveals the password the host last accepted; fires the record’s After Unlock tasks. Needs Unlock on it. Audited.' })
-  async unlockRecord(@Arg('input', () => UnlockRecordInput) input: UnlockRecordInput, @Ctx() context: StewardContext): Promise<UnlockRecordPayload> {
+  async unlockRecord(@Arg('input', () => UnlockRecordInput, { description: 'The record to unlock and, optionally, why.' }) input: UnlockRecordInput, @Ctx() context: StewardContext): Promise<UnlockRecordPayload> {
     const revealed = await context.services.lifecycle.unlock(currentUser(context), input.recordId, input.reason);
     return { record: await context.services.records.getRecord(input.recordId), ...revealed };
   }

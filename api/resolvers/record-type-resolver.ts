@@ -23,7 +23,7 @@ export class RecordTypeResolver {
   }
 
   @Query(() => RecordType, { description: 'A record type you may see; any other is NOT_FOUND, as a missing one is.' })
-  recordType(@Arg('id', () => ID) id: string, @Ctx() context: StewardContext): Promise<RecordType> {
+  recordType(@Arg('id', () => ID, { description: 'The record type’s ID.' }) id: string, @Ctx() context: StewardContext): Promise<RecordType> {
     return context.services.access.viewableRecordType(currentUser(context), id);
   }
 
@@ -40,22 +40,22 @@ export class RecordTypeResolver {
 
   @Authorized(Role.SYSTEM_ADMINISTRATOR)
   @Mutation(() => RecordTypePayload, { description: 'Renames or describes a record type (its tasks have their own mutations).' })
-  async updateRecordType(@Arg('input', () => UpdateRecordTypeInput) input: UpdateRecordTypeInput, @Ctx() context: StewardContext): Promise<RecordTypePayload> {
+  async updateRecordType(@Arg('input', () => UpdateRecordTypeInput, { description: 'The record type, the fields to change and the version you read.' }) input: UpdateRecordTypeInput, @Ctx() context: StewardContext): Promise<RecordTypePayload> {
     const { recordTypeId, version, ...changes } = input;
     return { recordType: await context.services.records.updateRecordType(currentActor(context), recordTypeId, changes, version) };
   }
 
   @Authorized(Role.SYSTEM_ADMINISTRATOR)
   @Mutation(() => DeletedPayload, { description: 'Deletes a record type that no record uses.' })
-  async deleteRecordType(@Arg('input', () => RecordTypeRefInput) input: RecordTypeRefInput, @Ctx() context: StewardContext): Promise<DeletedPayload> {
+  async deleteRecordType(@Arg('input', () => RecordTypeRefInput, { description: 'The record type to delete.' }) input: RecordTypeRefInput, @Ctx() context: StewardContext): Promise<DeletedPayload> {
     await context.services.records.deleteRecordType(currentActor(context), input.recordTypeId);
     return { id: input.recordTypeId };
   }
 
   @Authorized(Role.SYSTEM_ADMINISTRATOR)
-  @Mutation(() => CreateRecordTypePayload)
+  @Mutation(() => CreateRecordTypePayload, { description: 'Creates a record type with its custom fields and the tasks every record of the type inherits.' })
   async createRecordType(
-    @Arg('input', () => CreateRecordTypeInput) input: CreateRecordTypeInput,
+    @Arg('input', () => CreateRecordTypeInput, { description: 'The new record type’s name, description, custom fields and tasks.' }) input: CreateRecordTypeInput,
     @Ctx() context: StewardContext,
   ): Promise<CreateRecordTypePayload> {
     return { recordType: await context.services.records.createRecordType(currentActor(context), { ...input, tasks: input.tasks.map(toTaskSpec) }) };

@@ -19,17 +19,17 @@ function localTime(date: Date, timeZone: string): string {
 @Authorized()
 @Resolver(() => Task)
 export class TaskResolver {
-  @FieldResolver(() => TaskScheduleType, { nullable: true })
+  @FieldResolver(() => TaskScheduleType, { nullable: true, description: 'The calendar of the recurring policy events (EVERY_*); null when it has none.' })
   schedule(@Root() task: Task): TaskScheduleType | null {
     return (task.schedule as TaskScheduleType | null | undefined) ?? null;
   }
 
-  @FieldResolver(() => TimeWindowType, { nullable: true })
+  @FieldResolver(() => TimeWindowType, { nullable: true, description: 'When its jobs may start; null when they may start at any time.' })
   timeWindow(@Root() task: Task): TimeWindowType | null {
     return task.timeWindowCron ? { cron: task.timeWindowCron, timeZone: task.timeWindowTimeZone ?? 'UTC' } : null;
   }
 
-  @FieldResolver(() => ScriptParametersType, { nullable: true })
+  @FieldResolver(() => ScriptParametersType, { nullable: true, description: 'The script’s settings; null when it has none.' })
   scriptParameters(@Root() task: Task): ScriptParametersType | null {
     const settings = task.scriptParameters;
     if (!settings) return null;
@@ -45,9 +45,9 @@ export class TaskResolver {
 
   @Query(() => [TaskOccurrence], { description: "The next runs of a task's recurring events on a record, in the record's time zone." })
   async taskSchedulePreview(
-    @Arg('recordId', () => ID) recordId: string,
-    @Arg('taskId', () => ID) taskId: string,
-    @Arg('count', () => Int, { defaultValue: 10 }) count: number,
+    @Arg('recordId', () => ID, { description: 'The record the task applies to; its time zone sets the occurrences’ wall-clock times.' }) recordId: string,
+    @Arg('taskId', () => ID, { description: 'The recurring task (of the record or of its record type) to preview.' }) taskId: string,
+    @Arg('count', () => Int, { defaultValue: 10, description: 'How many upcoming occurrences to list.' }) count: number,
     @Ctx() context: StewardContext,
   ): Promise<TaskOccurrence[]> {
     if (count < 1 || count > MAX_PREVIEW) throw new BadInputError(`count must be between 1 and ${MAX_PREVIEW}`, 'count');
@@ -62,38 +62,38 @@ export class TaskResolver {
   }
 
   @Mutation(() => TaskPayload, { description: "Adds a task to a record type; its records inherit it. Needs System Administrator." })
-  async addRecordTypeTask(@Arg('input', () => AddRecordTypeTaskInput) input: AddRecordTypeTaskInput, @Ctx() context: StewardContext): Promise<TaskPayload> {
+  async addRecordTypeTask(@Arg('input', () => AddRecordTypeTaskInput, { description: 'The record type and the task to add to it.' }) input: AddRecordTypeTaskInput, @Ctx() context: StewardContext): Promise<TaskPayload> {
     return { task: await context.services.tasks.addTask(currentUser(context), { recordTypeId: input.recordTypeId }, toTaskSpec(input.task)) };
   }
 
   @Mutation(() => TaskPayload, { description: 'Adds a task to a record with its own tasks. Needs Task Control: Manage on it.' })
-  async addRecordTask(@Arg('input', () => AddRecordTaskInput) input: AddRecordTaskInput, @Ctx() context: StewardContext): Promise<TaskPayload> {
+  async addRecordTask(@Arg('input', () => AddRecordTaskInput, { description: 'The record and the task to add to it.' }) input: AddRecordTaskInput, @Ctx() context: StewardContext): Promise<TaskPayload> {
     return { task: await context.services.tasks.addTask(currentUser(context), { recordId: input.recordId }, toTaskSpec(input.task)) };
   }
 
   @Mutation(() => TaskPayload, { description: 'Edit Policy: another script, other events, window or node. Upcoming jobs are rescheduled.' })
-  async updateTask(@Arg('input', () => UpdateTaskInput) input: UpdateTaskInput, @Ctx() context: StewardContext): Promise<TaskPayload> {
+  async updateTask(@Arg('input', () => UpdateTaskInput, { description: 'The task, its new settings and the version you read.' }) input: UpdateTaskInput, @Ctx() context: StewardContext): Promise<TaskPayload> {
     return { task: await context.services.tasks.updateTask(currentUser(context), input.taskId, toTaskSpec(input.task), input.version) };
   }
 
   @Mutation(() => TaskPayload, { description: 'Edit Script: changes the settings of the task’s script, such as a custom command and its parameters.' })
-  async editTaskScript(@Arg('input', () => EditTaskScriptInput) input: EditTaskScriptInput, @Ctx() context: StewardContext): Promise<TaskPayload> {
+  async editTaskScript(@Arg('input', () => EditTaskScriptInput, { description: 'The task, its new script settings and the version you read.' }) input: EditTaskScriptInput, @Ctx() context: StewardContext): Promise<TaskPayload> {
     return { task: await context.services.tasks.editScript(currentUser(context), input.taskId, toScriptParameters(input.scriptParameters), input.version) };
   }
 
   @Mutation(() => TaskRemovedPayload, { description: 'Remove Task: its upcoming jobs are cancelled.' })
-  async removeTask(@Arg('input', () => TaskRefInput) input: TaskRefInput, @Ctx() context: StewardContext): Promise<TaskRemovedPayload> {
+  async removeTask(@Arg('input', () => TaskRefInput, { description: 'The task to remove.' }) input: TaskRefInput, @Ctx() context: StewardContext): Promise<TaskRemovedPayload> {
     await context.services.tasks.removeTask(currentUser(context), input.taskId);
     return { taskId: input.taskId };
   }
 
   @Mutation(() => RecordPayload, { description: "Make Unique: copies the type's tasks onto the record and breaks inheritance." })
-  async makeRecordTasksUnique(@Arg('input', () => RecordRefInput) input: RecordRefInput, @Ctx() context: StewardContext): Promise<RecordPayload> {
+  async makeRecordTasksUnique(@Arg('input', () => RecordRefInput, { description: 'The record whose inherited tasks become its own.' }) input: RecordRefInput, @Ctx() context: StewardContext): Promise<RecordPayload> {
     return { record: await context.services.tasks.makeUnique(currentUser(context), input.recordId) };
   }
 
   @Mutation(() => RecordPayload, { description: "Reset: drops the record's own tasks; it inherits its type's again." })
-  async resetRecordTasks(@Arg('input', () => RecordRefInput) input: RecordRefInput, @Ctx() context: StewardContext): Promise<RecordPayload> {
+  async resetRecordTasks(@Arg('input', () => RecordRefInput, { description: 'The record whose own tasks are dropped for its record type’s.' }) input: RecordRefInput, @Ctx() context: StewardContext): Promise<RecordPayload> {
     return { record: await context.services.tasks.resetInheritance(currentUser(context), input.recordId) };
   }
 }

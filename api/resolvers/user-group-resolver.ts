@@ -8,9 +8,9 @@ import { toConnection } from '../types/connection';
 import { UserGroupConnection } from '../types/connections';
 import { DeletedPayload } from '../types/deleted-payload';
 
-@ObjectType()
+@ObjectType({ description: 'What a user group mutation returns.' })
 export class UserGroupPayload {
-  @Field(() => UserGroup)
+  @Field(() => UserGroup, { description: 'The user group after the change, with its members.' })
   group!: UserGroup;
 }
 
@@ -23,8 +23,8 @@ export class UserGroupResolver {
     return toConnection(await context.services.userGroups.list(page));
   }
 
-  @Query(() => UserGroup)
-  userGroup(@Arg('id', () => ID) id: string, @Ctx() context: StewardContext): Promise<UserGroup> {
+  @Query(() => UserGroup, { description: 'One user group by ID, with its members. Fails with NOT_FOUND when it does not exist.' })
+  userGroup(@Arg('id', () => ID, { description: 'The user group’s ID.' }) id: string, @Ctx() context: StewardContext): Promise<UserGroup> {
     return context.services.userGroups.get(id);
   }
 
@@ -33,29 +33,29 @@ export class UserGroupResolver {
     return context.services.userGroups.members(group);
   }
 
-  @Mutation(() => UserGroupPayload)
-  async createUserGroup(@Arg('input', () => CreateUserGroupInput) input: CreateUserGroupInput, @Ctx() context: StewardContext): Promise<UserGroupPayload> {
+  @Mutation(() => UserGroupPayload, { description: 'Creates an empty user group; grants to the group hold for every member.' })
+  async createUserGroup(@Arg('input', () => CreateUserGroupInput, { description: 'The new user group’s name.' }) input: CreateUserGroupInput, @Ctx() context: StewardContext): Promise<UserGroupPayload> {
     return { group: await context.services.userGroups.create(currentActor(context), input.name) };
   }
 
-  @Mutation(() => UserGroupPayload)
-  async renameUserGroup(@Arg('input', () => RenameUserGroupInput) input: RenameUserGroupInput, @Ctx() context: StewardContext): Promise<UserGroupPayload> {
+  @Mutation(() => UserGroupPayload, { description: 'Renames a user group.' })
+  async renameUserGroup(@Arg('input', () => RenameUserGroupInput, { description: 'The user group, its new name and the version you read.' }) input: RenameUserGroupInput, @Ctx() context: StewardContext): Promise<UserGroupPayload> {
     return { group: await context.services.userGroups.rename(currentActor(context), input.groupId, input.name, input.version) };
   }
 
   @Mutation(() => DeletedPayload, { description: 'Deletes a user group and every grant to it.' })
-  async deleteUserGroup(@Arg('input', () => UserGroupRefInput) input: UserGroupRefInput, @Ctx() context: StewardContext): Promise<DeletedPayload> {
+  async deleteUserGroup(@Arg('input', () => UserGroupRefInput, { description: 'The user group to delete.' }) input: UserGroupRefInput, @Ctx() context: StewardContext): Promise<DeletedPayload> {
     await context.services.userGroups.delete(currentActor(context), input.groupId);
     return { id: input.groupId };
   }
 
   @Mutation(() => UserGroupPayload, { description: 'Adds a user to a group; they hold its grants at once.' })
-  async addUserGroupMember(@Arg('input', () => UserGroupMemberInput) input: UserGroupMemberInput, @Ctx() context: StewardContext): Promise<UserGroupPayload> {
+  async addUserGroupMember(@Arg('input', () => UserGroupMemberInput, { description: 'The user group and the user to add.' }) input: UserGroupMemberInput, @Ctx() context: StewardContext): Promise<UserGroupPayload> {
     return { group: await context.services.userGroups.addMember(currentActor(context), input.groupId, input.userId) };
   }
 
   @Mutation(() => UserGroupPayload, { description: 'Removes a user from a group; its grants stop holding for them at once.' })
-  async removeUserGroupMember(@Arg('input', () => UserGroupMemberInput) input: UserGroupMemberInput, @Ctx() context: StewardContext): Promise<UserGroupPayload> {
+  async removeUserGroupMember(@Arg('input', () => UserGroupMemberInput, { description: 'The user group and the user to remove from it.' }) input: UserGroupMemberInput, @Ctx() context: StewardContext): Promise<UserGroupPayload> {
     return { group: await context.services.userGroups.removeMember(currentActor(context), input.groupId, input.userId) };
   }
 }

@@ -38,7 +38,7 @@ export class UserResolver {
   @Mutation(() => UserPayload, {
     description: 'Disables a user, whose tokens stop working at once and whose logins are refused, or enables them again. Nobody disables themself.',
   })
-  async setUserEnabled(@Arg('input', () => SetUserEnabledInput) input: SetUserEnabledInput, @Ctx() context: StewardContext): Promise<UserPayload> {
+  async setUserEnabled(@Arg('input', () => SetUserEnabledInput, { description: 'The user and whether their account is enabled.' }) input: SetUserEnabledInput, @Ctx() context: StewardContext): Promise<UserPayload> {
     return { user: await context.services.userAccounts.setEnabled(currentUser(context), input.userId, input.enabled) };
   }
 }

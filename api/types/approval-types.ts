@@ -7,7 +7,7 @@ export const ClientTaskChangeConnection = Connection(ClientTaskChange, 'ClientTa
 
 @ObjectType({ description: 'One setting of a proposed change next to the approved version.' })
 export class ClientTaskSettingDiff {
-  @Field(() => String)
+  @Field(() => String, { description: 'The setting’s name, as the task type declares it.' })
   key!: string;
 
   @Field(() => GraphQLJSON, { nullable: true, description: 'The approved value; null when the approved version does not set it, or the task was never approved.' })
@@ -16,42 +16,42 @@ export class ClientTaskSettingDiff {
   @Field(() => GraphQLJSON, { nullable: true, description: 'The proposed value; null when the change removes it.' })
   proposed!: unknown;
 
-  @Field(() => Boolean)
+  @Field(() => Boolean, { description: 'True when the proposed value equals the approved one.' })
   same!: boolean;
 }
 
-@ObjectType()
+@ObjectType({ description: 'What approveClientTaskChange and rejectClientTaskChange return.' })
 export class ClientTaskChangePayload {
-  @Field(() => ClientTaskChange)
+  @Field(() => ClientTaskChange, { description: 'The change, now APPROVED or REJECTED.' })
   change!: ClientTaskChange;
 
   @Field(() => ClientTask, { description: 'The task after the decision: its approved version.' })
   clientTask!: ClientTask;
 }
 
-@ObjectType()
+@ObjectType({ description: 'What setClientTaskApprovalRequired returns.' })
 export class ClientTaskApprovalSettingPayload {
-  @Field(() => Boolean)
+  @Field(() => Boolean, { description: 'Whether changes to client tasks now need approval before they apply.' })
   clientTaskApprovalRequired!: boolean;
 }
 
-@ObjectType()
+@ObjectType({ description: 'What createPermissionSet and updatePermissionSet return.' })
 export class PermissionSetPayload {
-  @Field(() => PermissionSet)
+  @Field(() => PermissionSet, { description: 'The permission set after the change.' })
   permissionSet!: PermissionSet;
 }
 
-@ObjectType()
+@ObjectType({ description: 'What deletePermissionSet returns.' })
 export class DeletePermissionSetPayload {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The ID the deleted permission set had.' })
   deletedPermissionSetId!: string;
 }
 
-@ObjectType()
+@ObjectType({ description: 'What assignPermissionSet and unassignPermissionSet return.' })
 export class PermissionSetUserPayload {
-  @Field(() => PermissionSet)
+  @Field(() => PermissionSet, { description: 'The permission set after the change.' })
   permissionSet!: PermissionSet;
 
-  @Field(() => User)
+  @Field(() => User, { description: 'The user after the change.' })
   user!: User;
 }

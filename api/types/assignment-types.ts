@@ -1,19 +1,22 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { ClientTask, ClientTaskAssignment } from '../../db/entities';
 import { ScheduleKind, TimeBasis, TreeNodeKind, Weekday } from '../../lib/enums';
+import { Connection } from './connection';
+
+export const ClientTaskAssignmentConnection = Connection(ClientTaskAssignment, 'ClientTaskAssignment');
 
 @ObjectType({ description: 'The nth weekday of a month.' })
 export class NthWeekday {
   @Field(() => Int, { description: '1–4, or -1 for the last one of the month.' })
   occurrence!: number;
 
-  @Field(() => Weekday)
+  @Field(() => Weekday, { description: 'The day of the week.' })
   weekday!: Weekday;
 }
 
 @ObjectType({ description: 'When an assignment runs. Only the options its kind uses are set.' })
 export class AssignmentSchedule {
-  @Field(() => ScheduleKind)
+  @Field(() => ScheduleKind, { description: 'How often it runs; decides which other fields apply.' })
   kind!: ScheduleKind;
 
   @Field(() => String, { nullable: true, description: 'ISO 8601: a wall-clock date-time with LOCAL time, an instant with UTC. Null only for IMMEDIATELY.' })
@@ -37,7 +40,7 @@ export class AssignmentSchedule {
   @Field(() => Int, { nullable: true, description: 'Each system starts within this many minutes after the fire time (1–1380).' })
   randomizationMinutes?: number;
 
-  @Field(() => TimeBasis)
+  @Field(() => TimeBasis, { description: 'Whether startAt and the fire times are UTC instants or each system’s local wall-clock time.' })
   timeBasis!: TimeBasis;
 
   @Field(() => Boolean, { nullable: true, description: 'A run missed while the system was unreachable or the server was down runs once when it next can.' })
@@ -52,13 +55,13 @@ export class AssignmentSchedule {
 
 @ObjectType({ description: 'A group or a system of the system tree.' })
 export class TreeNode {
-  @Field(() => TreeNodeKind)
+  @Field(() => TreeNodeKind, { description: 'Whether it is a group or a system.' })
   kind!: TreeNodeKind;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The group’s or system’s ID.' })
   id!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The group’s or system’s name.' })
   name!: string;
 
   @Field(() => [String], { description: 'Names from the root group down to this node, inclusive.' })
@@ -67,10 +70,10 @@ export class TreeNode {
 
 @ObjectType({ description: 'A client task that applies to a system, and why.' })
 export class EffectiveClientTask {
-  @Field(() => ClientTaskAssignment)
+  @Field(() => ClientTaskAssignment, { description: 'The assignment that brings the task to the system: made at the system or inherited from a group above it.' })
   assignment!: ClientTaskAssignment;
 
-  @Field(() => ClientTask)
+  @Field(() => ClientTask, { description: 'The client task that runs on the system.' })
   clientTask!: ClientTask;
 
   @Field(() => TreeNode, { description: 'The node the task is assigned at: the system itself or one of its groups.' })
@@ -80,21 +83,21 @@ export class EffectiveClientTask {
   inheritanceBrokenAt!: TreeNode | null;
 }
 
-@ObjectType()
+@ObjectType({ description: 'What assignClientTask and updateAssignment return.' })
 export class AssignmentPayload {
-  @Field(() => ClientTaskAssignment)
+  @Field(() => ClientTaskAssignment, { description: 'The assignment after the change.' })
   assignment!: ClientTaskAssignment;
 }
 
-@ObjectType()
+@ObjectType({ description: 'What removeAssignment returns.' })
 export class RemoveAssignmentPayload {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The ID the removed assignment had.' })
   removedAssignmentId!: string;
 }
 
-@ObjectType()
+@ObjectType({ description: 'What breakInheritance and resetInheritance return.' })
 export class InheritancePayload {
-  @Field(() => TreeNode)
+  @Field(() => TreeNode, { description: 'The group or system acted on.' })
   node!: TreeNode;
 
   @Field(() => Boolean, { description: 'Whether inheritance is now broken at the node.' })

@@ -7,7 +7,7 @@ export const ClientTaskConnection = Connection(ClientTask, 'ClientTask');
 
 @ObjectType({ description: 'One setting of two compared client tasks.' })
 export class SettingComparison {
-  @Field(() => String)
+  @Field(() => String, { description: 'The setting’s name, as the task type declares it.' })
   key!: string;
 
   @Field(() => GraphQLJSON, { nullable: true, description: 'The left task’s value; null when it does not set it.' })
@@ -16,13 +16,13 @@ export class SettingComparison {
   @Field(() => GraphQLJSON, { nullable: true, description: 'The right task’s value; null when it does not set it.' })
   right!: unknown;
 
-  @Field(() => Boolean)
+  @Field(() => Boolean, { description: 'True when both tasks have the same value.' })
   same!: boolean;
 }
 
-@ObjectType()
+@ObjectType({ description: 'What checkInProduct returns.' })
 export class CheckInProductPayload {
-  @Field(() => Product)
+  @Field(() => Product, { description: 'The product as stored, with its task types.' })
   product!: Product;
 }
 

@@ -12,24 +12,24 @@ export class ClientRunCounts {
   @Field(() => Int, { description: 'Waiting for their start time or their turn on the system.' })
   pending!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Jobs running on their system now.' })
   running!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Jobs that finished successfully.' })
   completed!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Jobs that ended in Error.' })
   failed!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Jobs cancelled, one by one or with the whole run.' })
   cancelled!: number;
 
   @Field(() => Int, { description: 'Systems whose OS the task type does not support.' })
   incompatible!: number;
 }
 
-@ObjectType()
+@ObjectType({ description: 'What a mutation on a client task run returns.' })
 export class ClientRunPayload {
-  @Field(() => ClientRun)
+  @Field(() => ClientRun, { description: 'The client task run after the change (for relaunchClientRun, the new run).' })
   run!: ClientRun;
 }

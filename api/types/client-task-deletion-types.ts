@@ -3,10 +3,10 @@ import { IsInt, IsUUID, Min } from 'class-validator';
 
 @ObjectType({ description: 'A group or system of the tree, by name.' })
 export class NamedTreeNode {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The group’s or system’s ID.' })
   id!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The group’s or system’s name.' })
   name!: string;
 }
 
@@ -25,9 +25,9 @@ export class ClientTaskDeletionImpact {
   openJobs!: number;
 }
 
-@InputType()
+@InputType({ description: 'Deletes a client task; clientTaskDeletionImpact tells beforehand what goes with it.' })
 export class DeleteClientTaskInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The client task to delete.' })
   @IsUUID()
   clientTaskId!: string;
 
@@ -37,9 +37,9 @@ export class DeleteClientTaskInput {
   version!: number;
 }
 
-@ObjectType()
+@ObjectType({ description: 'What deleteClientTask returns.' })
 export class DeleteClientTaskPayload {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The ID the deleted client task had.' })
   deletedClientTaskId!: string;
 
   @Field(() => ClientTaskDeletionImpact, { description: 'What the delete affected.' })

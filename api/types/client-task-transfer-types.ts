@@ -1,12 +1,12 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ID, ObjectType } from 'type-graphql';
-import { ClientTaskImportAction } from '../../lib/enums';
+import { ClientTaskImportAction, DocumentSignatureStatus } from '../../lib/enums';
 import type { ClientTaskDocument } from '../../services/client-tasks/document';
 
-@ObjectType()
+@ObjectType({ description: 'What exportClientTasks returns.' })
 export class ExportClientTasksPayload {
   @Field(() => GraphQLJSONObject, {
-    description: 'Format "steward.client-tasks" version 1: { format, formatVersion, exportedAt, clientTasks: [{ name, product { name version }, taskType, settings, enabled }] }.',
+    description: 'Format "steward.client-tasks" version 1: { format, formatVersion, exportedAt, sourceServer, signature, clientTasks: [{ name, product { name version }, taskType, settings, enabled }] }. signature is a JWS by sourceServer over the rest.',
   })
   document!: ClientTaskDocument;
 }
@@ -25,7 +25,7 @@ export class ClientTaskImportResult {
   @Field(() => String, { description: 'Task type name.' })
   taskType!: string;
 
-  @Field(() => ClientTaskImportAction)
+  @Field(() => ClientTaskImportAction, { description: 'What the import did, or on a dry run would do, with this client task.' })
   action!: ClientTaskImportAction;
 
   @Field(() => ID, { nullable: true, description: 'The created, replaced or skipped client task; null for one a dry run would create.' })
@@ -35,11 +35,23 @@ export class ClientTaskImportResult {
   awaitingApproval!: boolean;
 }
 
-@ObjectType()
+@ObjectType({ description: 'What an import found of the document’s signature.' })
+export class DocumentSignatureReport {
+  @Field(() => DocumentSignatureStatus, { description: 'What the import found of the document’s signature.' })
+  status!: DocumentSignatureStatus;
+
+  @Field(() => String, { nullable: true, description: 'The server that signed it: verified for VERIFIED, as claimed for UNKNOWN_SIGNER; null when unsigned.' })
+  signer!: string | null;
+}
+
+@ObjectType({ description: 'What importClientTasks returns: what it did (or would do) with each client task.' })
 export class ImportClientTasksPayload {
   @Field(() => Boolean, { description: 'True when nothing was written.' })
   dryRun!: boolean;
 
   @Field(() => [ClientTaskImportResult], { description: 'One per client task of the document, in its order.' })
   results!: ClientTaskImportResult[];
+
+  @Field(() => DocumentSignatureReport, { description: 'What the import found of the document’s signature.' })
+  signature!: DocumentSignatureReport;
 }

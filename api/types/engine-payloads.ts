@@ -1,14 +1,14 @@
 import { Field, ObjectType } from 'type-graphql';
 import { ServerSettings, WorkerNode } from '../../db/entities';
 
-@ObjectType()
+@ObjectType({ description: 'What registerNode returns.' })
 export class RegisterNodePayload {
-  @Field(() => WorkerNode)
+  @Field(() => WorkerNode, { description: 'The new worker node.' })
   node!: WorkerNode;
 }
 
-@ObjectType()
+@ObjectType({ description: 'What updateFallbackSettings returns.' })
 export class UpdateFallbackSettingsPayload {
-  @Field(() => ServerSettings)
+  @Field(() => ServerSettings, { description: 'The fallback settings after the change.' })
   settings!: ServerSettings;
 }

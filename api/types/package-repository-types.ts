@@ -4,8 +4,8 @@ import { Connection } from './connection';
 
 export const ProductPackageConnection = Connection(ProductPackage, 'ProductPackage');
 
-@ObjectType()
+@ObjectType({ description: 'What checkInPackage returns.' })
 export class CheckInPackagePayload {
-  @Field(() => ProductPackage)
+  @Field(() => ProductPackage, { description: 'The package as stored.' })
   package!: ProductPackage;
 }

@@ -1,14 +1,14 @@
 import { Field, ObjectType } from 'type-graphql';
 import { RecordType } from '../../db/entities';
 
-@ObjectType()
+@ObjectType({ description: 'What createRecordType returns.' })
 export class CreateRecordTypePayload {
-  @Field(() => RecordType)
+  @Field(() => RecordType, { description: 'The new record type.' })
   recordType!: RecordType;
 }
 
-@ObjectType()
+@ObjectType({ description: 'What updateRecordType returns.' })
 export class RecordTypePayload {
-  @Field(() => RecordType)
+  @Field(() => RecordType, { description: 'The record type after the change.' })
   recordType!: RecordType;
 }

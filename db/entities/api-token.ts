@@ -18,11 +18,11 @@ export class ApiToken extends BaseEntity {
   @Index()
   user!: Ref<User>;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'What the token is for, as it was named when created.' })
   @Property({ type: 'string', length: 128 })
   name!: string;
 
-  @Field(() => TokenKind)
+  @Field(() => TokenKind, { description: 'A login session or an API token.' })
   @Enum({ items: () => TokenKind })
   kind!: TokenKind;
 
@@ -31,7 +31,7 @@ export class ApiToken extends BaseEntity {
   tokenHash!: string;
 
   /** Every token expires: sessions after the session length, API tokens within the configured maximum. */
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When it stops working (ISO 8601, UTC), unless revoked first.' })
   @Property({ type: 'datetime' })
   expiresAt!: Date;
 
@@ -39,7 +39,7 @@ export class ApiToken extends BaseEntity {
   @Property({ type: 'datetime', nullable: true })
   lastUsedAt?: Date;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When it was revoked, by logout, revokeApiToken or a password change (ISO 8601, UTC); null until then.' })
   @Property({ type: 'datetime', nullable: true })
   revokedAt?: Date;
 }

@@ -1,13 +1,16 @@
-import { Entity, Index, ManyToOne, type Opt, Property, type Ref, Unique } from '@mikro-orm/core';
+import { Collection, Entity, Index, ManyToOne, OneToMany, type Opt, Property, type Ref, Unique } from '@mikro-orm/core';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Int, ObjectType } from 'type-graphql';
 import { BaseEntity } from './base';
+import type { ClientTaskAssignment } from './client-assignment';
+import { RegisteredServer } from './registered-server';
+import { User } from './user';
 
 /** A product (extension) checked in to the server; it declares client task types. */
 @Entity({ tableName: 'products' })
 @ObjectType({ description: 'A product (extension) that declares client task types.' })
 export class Product extends BaseEntity {
-  @Field(() => String)
+  @Field(() => String, { description: 'The product’s name, as its manifest declares it; unique.' })
   @Property({ type: 'string', length: 128 })
   @Unique()
   name!: string;
@@ -26,7 +29,7 @@ export class ClientTaskType extends BaseEntity {
   @ManyToOne(() => Product, { ref: true, deleteRule: 'cascade' })
   product!: Ref<Product>;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The task type’s name, as the product’s manifest declares it; unique within the product.' })
   @Property({ type: 'string', length: 128 })
   name!: string;
 
@@ -56,7 +59,7 @@ export class ClientTask extends BaseEntity {
   @ManyToOne(() => ClientTaskType, { ref: true, deleteRule: 'restrict' })
   taskType!: Ref<ClientTaskType>;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The client task’s name, unique within its task type.' })
   @Property({ type: 'string', length: 128 })
   name!: string;
 
@@ -76,9 +79,46 @@ export class ClientTask extends BaseEntity {
   @Property({ type: 'integer', default: 1 })
   approvedRevision: Opt<number> = 1;
 
+  /** Where the task is assigned; named by entity name, since assignments import this file. Loaded in batches by the dataloader. */
+  @OneToMany('ClientTaskAssignment', 'clientTask')
+  assignments = new Collection<ClientTaskAssignment>(this);
+
+  /** The user who created it (or took it over); null only for tasks created before owners existed and never assigned one. */
+  @Index()
+  @ManyToOne(() => User, { ref: true, nullable: true, deleteRule: 'set null' })
+  owner?: Ref<User> | null;
+
+  /** Sent to registered peers by the Share Client Tasks server task; while shared, only the owner may change it. */
+  @Field(() => Boolean, { description: 'Whether the task is shared with registered servers. Only its owner may change a shared task.' })
+  @Property({ type: 'boolean', default: false })
+  shared: Opt<boolean> = false;
+
+  /** The server this task was received from; null for a task created here. A received task is read-only. */
+  @Index()
+  @ManyToOne(() => RegisteredServer, { ref: true, nullable: true, deleteRule: 'restrict' })
+  origin?: Ref<RegisteredServer> | null;
+
+  @Field(() => String, { nullable: true, description: 'For a received task: its ID on the origin server.' })
+  @Property({ type: 'string', length: 64, nullable: true })
+  originTaskId?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'For a received task: the origin’s approved revision it was last updated to.' })
+  @Property({ type: 'integer', nullable: true })
+  originRevision?: number | null;
+
+  /** Set when the origin unshared or deleted a received task: it is disabled, kept read-only, and runs nowhere. */
+  @Field(() => Boolean, { description: 'A received task its origin no longer shares: disabled, read-only, kept with its assignments.' })
+  @Property({ type: 'boolean', default: false })
+  withdrawn: Opt<boolean> = false;
+
   @Field(() => Int, { description: 'Optimistic-lock version; send it back when updating.' })
   @Property({ type: 'integer', version: true })
   version!: Opt<number>;
+
+  /** Whether the task came from another server (and so is read-only here). */
+  isReceived(): boolean {
+    return this.origin != null;
+  }
 
   /** Makes `next` the approved version: what jobs run from now on. */
   applyRevision(next: { name: string; settings: Record<string, unknown>; enabled: boolean }): void {

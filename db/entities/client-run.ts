@@ -25,7 +25,7 @@ export class ClientRun extends BaseEntity {
   clientTask?: Ref<ClientTask> | null;
 
   /** Kept so history still reads well after the task is deleted. */
-  @Field(() => String)
+  @Field(() => String, { description: 'The client task’s name when the run started; kept after the task is deleted.' })
   @Property({ type: 'string', length: 128 })
   taskName!: string;
 
@@ -33,7 +33,7 @@ export class ClientRun extends BaseEntity {
   @ManyToOne(() => ClientTaskAssignment, { ref: true, nullable: true, deleteRule: 'set null' })
   assignment?: Ref<ClientTaskAssignment> | null;
 
-  @Field(() => ClientRunTrigger)
+  @Field(() => ClientRunTrigger, { description: 'What started the run: Run Now or a scheduled firing.' })
   @Enum({ items: () => ClientRunTrigger })
   trigger!: ClientRunTrigger;
 
@@ -57,4 +57,9 @@ export class ClientRun extends BaseEntity {
   @Field(() => Date, { nullable: true, description: 'Set when someone cancelled the whole run.' })
   @Property({ type: 'datetime', nullable: true })
   cancelledAt?: Date | null;
+
+  /** For a relaunch: the run whose failed and cancelled systems this one runs again. */
+  @Index()
+  @ManyToOne(() => ClientRun, { ref: true, nullable: true, deleteRule: 'set null' })
+  relaunchedFrom?: Ref<ClientRun> | null;
 }

@@ -45,14 +45,14 @@ export class ClientTaskChange extends BaseEntity {
   @ManyToOne(() => User, { ref: true, deleteRule: 'cascade' })
   proposedBy!: Ref<User>;
 
-  @Field(() => ClientTaskChangeState)
+  @Field(() => ClientTaskChangeState, { description: 'Where the change stands.' })
   @Enum({ items: () => ClientTaskChangeState })
   state: Opt<ClientTaskChangeState> = ClientTaskChangeState.PENDING;
 
   @ManyToOne(() => User, { ref: true, nullable: true, deleteRule: 'set null' })
   decidedBy?: Ref<User> | null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When it was approved or rejected (ISO 8601, UTC); null while PENDING.' })
   @Property({ type: 'datetime', nullable: true })
   decidedAt?: Date | null;
 

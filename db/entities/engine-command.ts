@@ -14,6 +14,7 @@ export enum EngineCommandKind {
   CANCEL_CLIENT_RUN = 'CANCEL_CLIENT_RUN',
   ASSIGNMENT_SCHEDULE_CHANGED = 'ASSIGNMENT_SCHEDULE_CHANGED',
   STOP_ASSIGNMENT_SCHEDULE = 'STOP_ASSIGNMENT_SCHEDULE',
+  START_WEBHOOK_DELIVERY = 'START_WEBHOOK_DELIVERY',
 }
 
 /**
@@ -35,7 +36,7 @@ export class EngineCommand {
   @Property({ type: 'string', length: 160 })
   workflowId!: string;
 
-  /** The job, access request, client run or assignment the command is about. */
+  /** The job, access request, client run, assignment or webhook delivery the command is about. */
   @Property({ type: 'uuid' })
   subjectId!: string;
 

@@ -1,4 +1,4 @@
-import { Entity, ManyToOne, Property, type Ref, Unique } from '@mikro-orm/core';
+import { Entity, Index, ManyToOne, Property, type Ref, Unique } from '@mikro-orm/core';
 import { BaseEntity } from './base';
 import { User } from './user';
 
@@ -8,6 +8,8 @@ import { User } from './user';
  */
 @Entity({ tableName: 'idempotency_keys' })
 @Unique({ properties: ['user', 'mutation', 'key'] })
+// Keys expire (services/shared/idempotency.ts): the sweep deletes by age.
+@Index({ properties: ['createdAt'] })
 export class IdempotencyKey extends BaseEntity {
   @ManyToOne(() => User, { ref: true, deleteRule: 'cascade' })
   user!: Ref<User>;

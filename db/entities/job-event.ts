@@ -8,22 +8,22 @@ import { Job } from './job';
 @ObjectType({ description: 'A timestamped entry in a job timeline.' })
 export class JobEvent {
   /** Serial, so events recorded within the same millisecond keep their order. */
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The event’s ID, a UUID.' })
   @PrimaryKey({ type: 'bigint', autoincrement: true })
   id!: string;
 
   @ManyToOne(() => Job, { ref: true, deleteRule: 'cascade' })
   job!: Ref<Job>;
 
-  @Field(() => JobEventKind)
+  @Field(() => JobEventKind, { description: 'What kind of entry this is.' })
   @Enum({ items: () => JobEventKind })
   kind!: JobEventKind;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When it happened (ISO 8601, UTC).' })
   @Property({ type: 'datetime' })
   at: Opt<Date> = new Date();
 
-  @Field(() => String)
+  @Field(() => String, { description: 'What happened, in a sentence, such as "Run now by alice".' })
   @Property({ type: 'text' })
   message!: string;
 }

@@ -6,6 +6,7 @@ import { BaseEntity } from './base';
 import { ClientTask } from './client-catalog';
 import { ClientRun } from './client-run';
 import { JobEvent } from './job-event';
+import { LibraryScriptVersion } from './library-script';
 import { ManagedSystem } from './system-tree';
 import { Task } from './task';
 import { User } from './user';
@@ -17,17 +18,22 @@ import { VaultRecord } from './vault-record';
  */
 @Entity({ tableName: 'jobs' })
 @Index({ properties: ['createdAt', 'id'] })
-@Check({ name: 'jobs_record_or_system', expression: 'num_nonnulls(record_id, system_id) = 1' })
+// Job History's filters, each ending in its newest-first sort key (db/migrations/Migration20261201140000_job_history_keyset.ts).
+@Index({ properties: ['record', 'createdAt', 'id'] })
+@Index({ properties: ['system', 'createdAt', 'id'] })
+@Index({ properties: ['run', 'createdAt', 'id'] })
+@Index({ properties: ['state', 'createdAt', 'id'] })
+// A recurrence chain's occurrences (db/migrations/Migration20261201163000_occurrence_chain.ts also keeps one upcoming per chain).
+@Index({ properties: ['chainRecord', 'chainTask', 'dueAt'] })
+@Check({ name: 'jobs_record_or_system', expression: "num_nonnulls(record_id, system_id) = case when type = 'SERVER_TASK' then 0 else 1 end" })
 @ObjectType({ description: 'One run of a vault task against a record, or of a client task on a system: one Temporal workflow.' })
 export class Job extends BaseEntity {
   /** Set for vault jobs; client task jobs have `system` instead. */
   @ManyToOne(() => VaultRecord, { ref: true, nullable: true, deleteRule: 'cascade' })
-  @Index()
   record?: Ref<VaultRecord> | null;
 
   /** Set for client task jobs. */
   @ManyToOne(() => ManagedSystem, { ref: true, nullable: true, deleteRule: 'cascade' })
-  @Index()
   system?: Ref<ManagedSystem> | null;
 
   @ManyToOne(() => ClientTask, { ref: true, nullable: true, deleteRule: 'set null' })
@@ -40,7 +46,6 @@ export class Job extends BaseEntity {
 
   /** For client task jobs: the run (Run Now or assignment firing) the job belongs to. */
   @ManyToOne(() => ClientRun, { ref: true, nullable: true, deleteRule: 'cascade' })
-  @Index()
   run?: Ref<ClientRun> | null;
 
   /** For client task jobs: when the run's workflow started the job's own workflow; until then the job waits in the run. */
@@ -50,18 +55,39 @@ export class Job extends BaseEntity {
   @ManyToOne(() => Task, { ref: true, nullable: true, deleteRule: 'set null' })
   task?: Ref<Task> | null;
 
+  /**
+   * For recurring occurrences: the record and task whose schedule this is. They differ from
+   * `record` and `task` when the task's Target Record sends the job to another record.
+   */
+  @ManyToOne(() => VaultRecord, { ref: true, nullable: true, deleteRule: 'set null' })
+  chainRecord?: Ref<VaultRecord> | null;
+
+  @ManyToOne(() => Task, { ref: true, nullable: true, deleteRule: 'set null' })
+  chainTask?: Ref<Task> | null;
+
+  /** For vault jobs: the library script version the job started with; a later edit of the script does not change it. */
+  @ManyToOne(() => LibraryScriptVersion, { ref: true, nullable: true, deleteRule: 'set null' })
+  libraryScriptVersion?: Ref<LibraryScriptVersion> | null;
+
+  @Field(() => String, { nullable: true, description: 'For vault jobs: the Script Library script it ran, as named when the job started.' })
+  @Property({ type: 'string', length: 128, nullable: true })
+  scriptName?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'For vault jobs: the version of that script it ran (kept while the script is edited).' })
+  @Property({ type: 'integer', nullable: true })
+  scriptVersion?: number | null;
+
   /** Kept so history still reads well after the task is removed. */
-  @Field(() => String)
+  @Field(() => String, { description: 'The task’s name when the job was made; kept after the task is renamed or deleted.' })
   @Property({ type: 'string', length: 128 })
   taskName!: string;
 
-  @Field(() => JobType)
+  @Field(() => JobType, { description: 'Why the job exists.' })
   @Enum({ items: () => JobType })
   type!: JobType;
 
-  @Field(() => JobState)
+  @Field(() => JobState, { description: 'Where the job stands: SCHEDULED, RUNNING, or one of the final states.' })
   @Enum({ items: () => JobState })
-  @Index()
   state: Opt<JobState> = JobState.SCHEDULED;
 
   @Field(() => String, { description: 'The node that runs (or ran) it.' })
@@ -86,16 +112,16 @@ export class Job extends BaseEntity {
   @Enum({ items: () => PolicyEvent, nullable: true })
   triggerEvent?: PolicyEvent | null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When it began running (ISO 8601, UTC); null while SCHEDULED.' })
   @Property({ type: 'datetime', nullable: true })
   startedAt?: Date | null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When it reached a final state (ISO 8601, UTC); null until then.' })
   @Property({ type: 'datetime', nullable: true })
   finishedAt?: Date | null;
 
   /** One line saying how the job ended. */
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'How it ended, in a sentence (the error for ERROR); null until it ends.' })
   @Property({ type: 'text', nullable: true })
   result?: string | null;
 

@@ -6,12 +6,12 @@ import { BaseEntity } from './base';
 @Entity({ tableName: 'nodes' })
 @ObjectType({ description: 'A worker node. Tasks bound to it run only on its workers.' })
 export class WorkerNode extends BaseEntity {
-  @Field(() => String)
+  @Field(() => String, { description: 'The node’s name, unique; its task queue is steward.<name>, and tasks name it as executionNode.' })
   @Property({ type: 'string', length: 63 })
   @Unique()
   name!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'What or where the node is; null for none.' })
   @Property({ type: 'text', nullable: true })
   description?: string | null;
 

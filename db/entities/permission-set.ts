@@ -18,12 +18,12 @@ export enum ClientTaskCapability {
 @Entity({ tableName: 'permission_sets' })
 @ObjectType({ description: 'Per product, what its users may do with client tasks. A user holds the union of their sets.' })
 export class PermissionSet extends BaseEntity {
-  @Field(() => String)
+  @Field(() => String, { description: 'The permission set’s name, unique.' })
   @Property({ type: 'string', length: 128 })
   @Unique()
   name!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'What the permission set is for; null for none.' })
   @Property({ type: 'text', nullable: true })
   description?: string | null;
 

@@ -33,7 +33,7 @@ export class RecordGrant extends BaseEntity {
   @Index()
   group?: Ref<UserGroup> | null;
 
-  @Field(() => [RecordPermission], { description: 'As granted; each also brings the permissions it implies (see the README).' })
+  @Field(() => [RecordPermission], { description: 'As granted; each also brings the permissions it implies (see docs/permissions.md).' })
   @Enum({ items: () => RecordPermission, array: true })
   permissions: RecordPermission[] = [];
 }

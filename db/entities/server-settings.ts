@@ -28,6 +28,10 @@ export class ServerSettings {
   @Property({ type: 'boolean', default: false })
   clientTaskApprovalRequired: Opt<boolean> = false;
 
+  /** Read through the client task document policy: whether imports take documents no registered server's signature vouches for. */
+  @Property({ type: 'boolean', default: true })
+  unverifiedDocumentsAccepted: Opt<boolean> = true;
+
   @Field(() => Int, { description: 'Optimistic-lock version; send it back when updating.' })
   @Property({ type: 'integer', version: true })
   version!: Opt<number>;

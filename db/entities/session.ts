@@ -19,11 +19,11 @@ export class RecordSession extends BaseEntity {
   @Property({ type: 'string', length: 128, nullable: true })
   subject?: string | null;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When the broker reported it started (ISO 8601, UTC).' })
   @Property({ type: 'datetime' })
   startedAt: Opt<Date> = new Date();
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When it ended, by endSession or by running out (ISO 8601, UTC); null while active.' })
   @Property({ type: 'datetime', nullable: true })
   endedAt?: Date | null;
 

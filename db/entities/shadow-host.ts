@@ -15,15 +15,15 @@ export class ShadowHost extends BaseEntity {
   record!: Ref<VaultRecord>;
 
   /** Lower case: host names compare without regard to case. */
-  @Field(() => String)
+  @Field(() => String, { description: 'Host name or IP address the shadow account’s credentials may be sent to.' })
   @Property({ type: 'string', length: 253 })
   host!: string;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'The SSH port there.' })
   @Property({ type: 'integer' })
   port!: number;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The pinned host key there, as `ssh-keygen -lf` prints it (SHA256:…).' })
   @Property({ type: 'string', length: 128 })
   hostKeyFingerprint!: string;
 }

@@ -6,16 +6,16 @@ import { Field, Float, ObjectType } from 'type-graphql';
  */
 @ObjectType({ description: 'A product installed on a system, at a version.' })
 export class InstalledProduct {
-  @Field(() => String)
+  @Field(() => String, { description: 'The product’s name.' })
   product!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The product’s active version on the system, such as 1.2.0.' })
   version!: string;
 }
 
 @ObjectType({ description: 'What the endpoint last reported about itself; each field is null until a task reported it.' })
 export class SystemProperties {
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The endpoint’s host name as it reports it; null when not reported.' })
   hostname?: string | null;
 
   @Field(() => String, { nullable: true, description: 'The OS release, e.g. "Debian GNU/Linux 12 (bookworm)".' })
@@ -36,13 +36,13 @@ export class SystemProperties {
 
 @ObjectType({ description: 'Load averages: runnable processes over the last 1, 5 and 15 minutes.' })
 export class LoadAverage {
-  @Field(() => Float)
+  @Field(() => Float, { description: 'The load average over the last minute.' })
   one!: number;
 
-  @Field(() => Float)
+  @Field(() => Float, { description: 'The load average over the last 5 minutes.' })
   five!: number;
 
-  @Field(() => Float)
+  @Field(() => Float, { description: 'The load average over the last 15 minutes.' })
   fifteen!: number;
 }
 
@@ -70,15 +70,15 @@ export class DiskUsage {
 @ObjectType({ description: 'What the last Agent Statistics task collected on the system.' })
 export class SystemStatistics {
   /** ISO 8601, as stored in the JSON column. */
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When the statistics were collected (ISO 8601, UTC).' })
   collectedAt!: string;
 
-  @Field(() => Float)
+  @Field(() => Float, { description: 'Seconds since the system booted.' })
   uptimeSeconds!: number;
 
-  @Field(() => LoadAverage)
+  @Field(() => LoadAverage, { description: 'The system’s load averages.' })
   load!: LoadAverage;
 
-  @Field(() => [DiskUsage])
+  @Field(() => [DiskUsage], { description: 'Usage of each configured path’s file system.' })
   disks!: DiskUsage[];
 }

@@ -8,7 +8,7 @@ import { VaultRecord } from './vault-record';
 @Entity({ tableName: 'system_groups' })
 @ObjectType({ description: 'A group of the system tree: subgroups and systems.' })
 export class SystemGroup extends BaseEntity {
-  @Field(() => String)
+  @Field(() => String, { description: 'The group’s name, as the system tree shows it.' })
   @Property({ type: 'string', length: 128 })
   name!: string;
 
@@ -25,7 +25,7 @@ export class SystemGroup extends BaseEntity {
 @Entity({ tableName: 'managed_systems' })
 @ObjectType('ManagedSystem', { description: 'A managed endpoint, reached over SSH with the account of a vault record.' })
 export class ManagedSystem extends BaseEntity {
-  @Field(() => String)
+  @Field(() => String, { description: 'The system’s display name.' })
   @Property({ type: 'string', length: 128 })
   name!: string;
 
@@ -33,11 +33,11 @@ export class ManagedSystem extends BaseEntity {
   @ManyToOne(() => SystemGroup, { ref: true, deleteRule: 'restrict' })
   group!: Ref<SystemGroup>;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'Host name or IP address Steward reaches it at over SSH.' })
   @Property({ type: 'string', length: 253 })
   host!: string;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'The SSH port.' })
   @Property({ type: 'integer', default: 22 })
   port: Opt<number> = 22;
 
@@ -46,9 +46,19 @@ export class ManagedSystem extends BaseEntity {
   credentialRecord?: Ref<VaultRecord> | null;
 
   /** The pinned SSH host-key fingerprint (SHA256:...). */
-  @Field(() => String)
+  @Field(() => String, { description: 'The pinned host key, as `ssh-keygen -lf` prints it (SHA256:…); Steward refuses a host that presents another.' })
   @Property({ type: 'string', length: 128 })
   hostKeyFingerprint!: string;
+
+  /** The last host key seen that did not match the pin, and the pin it was checked against; shown while that pin stands. */
+  @Property({ type: 'string', length: 128, nullable: true })
+  hostKeyMismatchPinned?: string | null;
+
+  @Property({ type: 'string', length: 128, nullable: true })
+  hostKeyMismatchSeen?: string | null;
+
+  @Property({ type: 'datetime', nullable: true })
+  hostKeyMismatchSeenAt?: Date | null;
 
   @Field(() => String, { description: 'IANA time zone of the system; local-time schedules run on its wall clock.' })
   @Property({ type: 'string', length: 64, default: 'UTC' })

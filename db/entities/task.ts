@@ -4,6 +4,7 @@ import { PolicyEvent, ScriptKey, TargetRecord } from '../../lib/enums';
 import type { TaskSchedule } from '../../lib/task-occurrences';
 import type { ScriptParameters } from '../../lib/script-parameters';
 import { BaseEntity } from './base';
+import { LibraryScript } from './library-script';
 import { RecordType } from './record-type';
 import { VaultRecord } from './vault-record';
 
@@ -20,11 +21,11 @@ export class Task extends BaseEntity {
   @ManyToOne(() => VaultRecord, { ref: true, nullable: true, deleteRule: 'cascade' })
   record?: Ref<VaultRecord> | null;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The task’s name.' })
   @Property({ type: 'string', length: 128 })
   name!: string;
 
-  @Field(() => ScriptKey)
+  @Field(() => ScriptKey, { description: 'The built-in script it runs, or the kind of its Script Library script.' })
   @Enum({ items: () => ScriptKey })
   script!: ScriptKey;
 
@@ -32,7 +33,11 @@ export class Task extends BaseEntity {
   @Property({ type: 'json', nullable: true })
   scriptParameters?: ScriptParameters | null;
 
-  @Field(() => [PolicyEvent])
+  /** A library script the task runs; `script` then says only how its jobs run it (reset, verify or command). */
+  @ManyToOne(() => LibraryScript, { ref: true, nullable: true, deleteRule: 'restrict' })
+  libraryScript?: Ref<LibraryScript> | null;
+
+  @Field(() => [PolicyEvent], { description: 'What makes the task run; a task may have several.' })
   @Enum({ items: () => PolicyEvent, array: true })
   policyEvents: PolicyEvent[] = [];
 
@@ -69,7 +74,7 @@ export class Task extends BaseEntity {
   @Property({ type: 'string', length: 64, default: 'local' })
   executionNode: Opt<string> = 'local';
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Optimistic-lock version; send it back when changing the task.' })
   @Property({ type: 'integer', version: true })
   version!: Opt<number>;
 }

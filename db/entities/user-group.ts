@@ -7,7 +7,7 @@ import { User } from './user';
 @Entity({ tableName: 'user_groups' })
 @ObjectType({ description: 'A named set of users; record permissions granted to it hold for every member.' })
 export class UserGroup extends BaseEntity {
-  @Field(() => String)
+  @Field(() => String, { description: 'The group’s name, unique.' })
   @Property({ type: 'string', length: 128 })
   @Unique()
   name!: string;

@@ -6,7 +6,7 @@ import { BaseEntity } from './base';
 @Entity({ tableName: 'users' })
 @ObjectType({ description: 'A person or integration that signs in to Steward.' })
 export class User extends BaseEntity {
-  @Field(() => String)
+  @Field(() => String, { description: 'The name the user logs in with, unique.' })
   @Property({ type: 'string', length: 64 })
   @Unique()
   username!: string;

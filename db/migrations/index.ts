@@ -14,6 +14,19 @@ import { Migration20261201120000RecordPermissions } from './Migration20261201120
 import { Migration20261201121000AccountsAndTokens } from './Migration20261201121000_accounts_and_tokens';
 import { Migration20261201122000EngineOutbox } from './Migration20261201122000_engine_outbox';
 import { Migration20261201123000PendingSettle } from './Migration20261201123000_pending_settle';
+import { Migration20261201130000Federation } from './Migration20261201130000_federation';
+import { Migration20261201131000ShareSync } from './Migration20261201131000_share_sync';
+import { Migration20261201140000JobHistoryKeyset } from './Migration20261201140000_job_history_keyset';
+import { Migration20261201152000IdempotencyKeyExpiry } from './Migration20261201152000_idempotency_key_expiry';
+import { Migration20261201160000AuditChain } from './Migration20261201160000_audit_chain';
+import { Migration20261201161000ClientRunRelaunch } from './Migration20261201161000_client_run_relaunch';
+import { Migration20261201161500HostKeyMismatch } from './Migration20261201161500_host_key_mismatch';
+import { Migration20261201163000OccurrenceChain } from './Migration20261201163000_occurrence_chain';
+import { Migration20261201170000RecordTypeFields } from './Migration20261201170000_record_type_fields';
+import { Migration20261201180500LiveUpdates } from './Migration20261201180500_live_updates';
+import { Migration20261201180100ScriptLibrary } from './Migration20261201180100_script_library';
+import { Migration20261201180300RecordDependencies } from './Migration20261201180300_record_dependencies';
+import { Migration20261201180400Webhooks } from './Migration20261201180400_webhooks';
 
 /** Every migration, in order. A new migration file is added here too. */
 export const migrations: MigrationObject[] = [
@@ -32,4 +45,17 @@ export const migrations: MigrationObject[] = [
   { name: 'Migration20261201121000_accounts_and_tokens', class: Migration20261201121000AccountsAndTokens },
   { name: 'Migration20261201122000_engine_outbox', class: Migration20261201122000EngineOutbox },
   { name: 'Migration20261201123000_pending_settle', class: Migration20261201123000PendingSettle },
+  { name: 'Migration20261201130000_federation', class: Migration20261201130000Federation },
+  { name: 'Migration20261201131000_share_sync', class: Migration20261201131000ShareSync },
+  { name: 'Migration20261201140000_job_history_keyset', class: Migration20261201140000JobHistoryKeyset },
+  { name: 'Migration20261201152000_idempotency_key_expiry', class: Migration20261201152000IdempotencyKeyExpiry },
+  { name: 'Migration20261201160000_audit_chain', class: Migration20261201160000AuditChain },
+  { name: 'Migration20261201161000_client_run_relaunch', class: Migration20261201161000ClientRunRelaunch },
+  { name: 'Migration20261201161500_host_key_mismatch', class: Migration20261201161500HostKeyMismatch },
+  { name: 'Migration20261201163000_occurrence_chain', class: Migration20261201163000OccurrenceChain },
+  { name: 'Migration20261201170000_record_type_fields', class: Migration20261201170000RecordTypeFields },
+  { name: 'Migration20261201180100_script_library', class: Migration20261201180100ScriptLibrary },
+  { name: 'Migration20261201180300_record_dependencies', class: Migration20261201180300RecordDependencies },
+  { name: 'Migration20261201180400_webhooks', class: Migration20261201180400Webhooks },
+  { name: 'Migration20261201180500_live_updates', class: Migration20261201180500LiveUpdates },
 ];

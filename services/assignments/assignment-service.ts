@@ -1,4 +1,4 @@
-import { LockMode, ref, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { type FilterQuery, LockMode, ref, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuditOutcome, EngineCommandKind, ClientTask, ClientTaskAssignment, ClientTaskCapability, InheritanceBreak, ManagedSystem, SystemGroup, type User } from '../../db/entities';
 import { type ChainNode, effectiveAssignments, type GroupLink, groupChain } from '../../lib/effective-tasks';
@@ -11,6 +11,7 @@ import { UUID } from '../shared/validation';
 import type { EngineOutbox } from '../jobs/engine-outbox';
 import { assignmentScheduleWorkflowId } from '../../lib/workflow-ids';
 import { findByIdOrNotFound } from '../shared/find';
+import { type Page, type PageRequest, paginateNewestFirst } from '../shared/pagination';
 
 /** A group or a system named by a caller: exactly one of the two. */
 export interface NodeInput {
@@ -133,6 +134,15 @@ export class AssignmentService {
   /** The assignment's schedule workflow hears of the change once it commits (services/jobs/engine-outbox.ts). */
   private tellSchedule(em: EntityManager, kind: EngineCommandKind, assignmentId: string): void {
     this.outbox.add(em, { kind, workflowId: assignmentScheduleWorkflowId(assignmentId), subjectId: assignmentId });
+  }
+
+  /** The Client Task Assignments page: where one task is assigned (all, or at one group), newest first, for a user who may view the task. */
+  async listAssignments(user: User, filter: { clientTaskId: string; systemTreeGroupId?: string | null }, page: PageRequest): Promise<Page<ClientTaskAssignment>> {
+    const task = await findByIdOrNotFound(this.em, ClientTask, filter.clientTaskId, 'Client task');
+    await this.permissions.assertOnTask(user, task, ClientTaskCapability.VIEW);
+    const where: FilterQuery<ClientTaskAssignment> = { clientTask: task.id };
+    if (filter.systemTreeGroupId) where.group = filter.systemTreeGroupId;
+    return paginateNewestFirst(this.em, ClientTaskAssignment, where, page);
   }
 
   /** The assignments made directly on a node whose tasks the user may view, oldest first. */

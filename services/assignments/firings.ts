@@ -1,7 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ClientRun, ClientTaskAssignment } from '../../db/entities';
+import { AuditOutcome, ClientRun, ClientTaskAssignment } from '../../db/entities';
 import { nextAssignmentFire } from '../../lib/assignment-occurrences';
 import { ScheduleKind, TimeBasis } from '../../lib/enums';
+import { addAuditEvent, SYSTEM_ACTOR } from '../shared/audit';
 import { timeZonesInScope } from './scope';
 import type { AssignmentSchedule } from '../../lib/assignment-occurrences';
 import type { ClientRunService } from '../client-tasks/runs/client-run-service';
@@ -27,6 +28,15 @@ interface Candidate {
   timeZone: string | null;
 }
 
+/** A missed fire time that will not run, and why. */
+interface SkippedFiring {
+  firedAt: Date;
+  timeZone: string | null;
+  reason: string;
+}
+
+const SKIP_ACTION = 'skipAssignmentFiring';
+
 /** When a scheduled assignment fires next, and firing it: the assignment's workflow calls these. */
 export class AssignmentScheduleService {
   constructor(
@@ -38,7 +48,8 @@ export class AssignmentScheduleService {
   /**
    * The next firing after `after` (or, without it, after the last run or the last edit of the
    * schedule). A fire time already well past (the server was down) runs once, late, after the
-   * optional delay, when the schedule says to run missed tasks; otherwise it is skipped.
+   * optional delay, when the schedule says to run missed tasks; otherwise it is skipped, and the
+   * assignment's audit trail says so.
    */
   async nextFiring(assignmentId: string, after: Date | null, now = new Date()): Promise<AssignmentFiring | null> {
     const assignment = await this.em.findOne(ClientTaskAssignment, { id: assignmentId });
@@ -52,7 +63,9 @@ export class AssignmentScheduleService {
     }
     const since = after ?? (await this.lastFiringOrEdit(assignment));
     const zones = schedule.timeBasis === TimeBasis.UTC ? [null] : await timeZonesInScope(this.em, assignmentId);
-    const candidates = zones.map((zone) => this.candidate(schedule, since, zone, now)).filter((candidate): candidate is Candidate => candidate !== null);
+    const skipped: SkippedFiring[] = [];
+    const candidates = zones.map((zone) => this.candidate(schedule, since, zone, now, skipped)).filter((candidate): candidate is Candidate => candidate !== null);
+    for (const skip of skipped) await this.recordSkip(assignmentId, skip);
     if (!candidates.length) return null;
     const first = candidates.reduce((soonest, candidate) => (candidate.startAt < soonest.startAt ? candidate : soonest));
     const together = candidates.filter((candidate) => candidate.firedAt.getTime() === first.firedAt.getTime() && candidate.startAt.getTime() === first.startAt.getTime());
@@ -84,7 +97,7 @@ export class AssignmentScheduleService {
     return started;
   }
 
-  private candidate(schedule: AssignmentSchedule, since: Date, timeZone: string | null, now: Date): Candidate | null {
+  private candidate(schedule: AssignmentSchedule, since: Date, timeZone: string | null, now: Date, skipped: SkippedFiring[]): Candidate | null {
     const zone = timeZone ?? 'UTC';
     const next = nextAssignmentFire(schedule, since, zone);
     if (!next) return null;
@@ -101,7 +114,34 @@ export class AssignmentScheduleService {
       return { firedAt: latest, startAt, timeZone };
     }
     const upcoming = nextAssignmentFire(schedule, now, zone);
+    const ends = upcoming ? '' : '; the end date has passed, so the schedule fires no more';
+    skipped.push({ firedAt: latest, timeZone, reason: `Run missed task is off: the firing due ${latest.toISOString()} was missed and is skipped${ends}` });
     return upcoming ? { firedAt: upcoming, startAt: upcoming, timeZone } : null;
+  }
+
+  /**
+   * No job exists for a skipped firing, so the reason goes to the assignment's audit trail, where
+   * its firings are; once per fire time and zone, however often the next firing is worked out.
+   */
+  private async recordSkip(assignmentId: string, skip: SkippedFiring): Promise<void> {
+    const firedAt = skip.firedAt.toISOString();
+    // The assignment's workflow and a reconciliation pass may work out the same firing at once:
+    // the lock makes the check and the insert one step, so the entry is written once.
+    await this.em.fork().transactional(async (em) => {
+      await em.execute(`select pg_advisory_xact_lock(hashtext(?))`, [`${SKIP_ACTION}:${assignmentId}`]);
+      const [known]: { id: string }[] = await em.execute(
+        `select "id" from "audit_events" where "action" = ? and "target_id" = ? and "details"->>'firedAt' = ? and "details"->>'timeZone' is not distinct from ? limit 1`,
+        [SKIP_ACTION, assignmentId, firedAt, skip.timeZone],
+      );
+      if (known) return;
+      addAuditEvent(em, {
+        actor: SYSTEM_ACTOR,
+        action: SKIP_ACTION,
+        target: { type: 'ClientTaskAssignment', id: assignmentId },
+        outcome: AuditOutcome.SUCCESS,
+        details: { firedAt, timeZone: skip.timeZone, reason: skip.reason },
+      });
+    });
   }
 
   private async lastFiringOrEdit(assignment: ClientTaskAssignment): Promise<Date> {

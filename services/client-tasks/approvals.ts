@@ -1,12 +1,13 @@
 import { type FilterQuery, LockMode, ref, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AuditOutcome, ClientTask, ClientTaskCapability, ClientTaskChange, ClientTaskChangeState, ServerSettings, User } from '../../db/entities';
+import { AuditOutcome, ClientTask, ClientTaskCapability, ClientTaskChange, ClientTaskChangeState, ServerSettings, User, WebhookEvent } from '../../db/entities';
 import { compareSettings } from '../../lib/settings-comparison';
 import { type Actor, actorOf, addAuditEvent, recordAuditEventNow } from '../shared/audit';
 import type { ClientTaskPermissions } from './permissions';
 import { BadInputError, ConflictError, ForbiddenError } from '../shared/errors';
 import { type Page, type PageRequest, paginateNewestFirst } from '../shared/pagination';
 import { findByIdOrNotFound } from '../shared/find';
+import type { WebhookEvents } from '../webhooks/webhook-events';
 
 /** A whole version of a client task object: what a change proposes and an approval applies. */
 export interface ClientTaskVersion {
@@ -41,6 +42,7 @@ export class ClientTaskApprovals {
   constructor(
     private readonly em: EntityManager,
     private readonly permissions: ClientTaskPermissions,
+    private readonly webhooks: WebhookEvents,
   ) {}
 
   async approvalRequired(): Promise<boolean> {
@@ -66,7 +68,11 @@ export class ClientTaskApprovals {
     if (proposed.name !== task.name && (await em.count(ClientTask, { taskType: task.taskType.id, name: proposed.name }))) {
       throw new ConflictError(`A client task of this type named "${proposed.name}" already exists`);
     }
-    return em.create(ClientTaskChange, { clientTask: ref(task), baseRevision: task.approvedRevision, ...proposed, proposedBy: ref(User, user.id) });
+    const change = em.create(ClientTaskChange, { clientTask: ref(task), baseRevision: task.approvedRevision, ...proposed, proposedBy: ref(User, user.id) });
+    await this.webhooks.emit(em, WebhookEvent.APPROVAL_REQUESTED, {
+      change: { id: change.id, clientTaskId: task.id, taskName: change.name, baseRevision: change.baseRevision, proposedBy: user.id, proposedAt: change.createdAt.toISOString() },
+    });
+    return change;
   }
 
   pendingChangeOf(task: ClientTask, em: EntityManager = this.em): Promise<ClientTaskChange | null> {
@@ -146,6 +152,9 @@ export class ClientTaskApprovals {
           target: { type: 'ClientTask', id: task.id },
           outcome: AuditOutcome.SUCCESS,
           details: { changeId, comment, ...(revision != null ? { revision } : { withdrawn: ownChange }) },
+        });
+        await this.webhooks.emit(em, WebhookEvent.APPROVAL_DECIDED, {
+          change: { id: pending.id, clientTaskId: task.id, taskName: pending.name, state: decision, revision, withdrawn: ownChange, decidedBy: user.id, decidedAt: pending.decidedAt?.toISOString() ?? null },
         });
         return pending;
       });

@@ -190,13 +190,14 @@ export class ClientCatalogService {
   async updateClientTask(user: User, taskId: string, changes: { name?: string | null; settings?: JsonObject | null }, version: number): Promise<ClientTaskWrite> {
     const task = await this.clientTask(taskId);
     await this.permissions.assertOnTask(user, task, ClientTaskCapability.EDIT);
+    await this.permissions.assertMayChange(user, task, 'edit');
     const name = changes.name != null ? assertName(changes.name) : null;
     if (changes.settings != null) this.assertSettings(await this.taskType(task.taskType.id), changes.settings);
     const changed = Object.entries(changes).filter(([, value]) => value != null).map(([key]) => key);
     return this.changeTask(user, task, version, (current) => ({ name: name ?? current.name, settings: changes.settings ?? current.settings, enabled: current.enabled }), 'updateClientTask', { changed });
   }
 
-  /** Copies a task under a new name; the copy starts disabled. */
+  /** Copies a task under a new name; the copy starts disabled, is local and owned by the user, whatever the source was. */
   async duplicateClientTask(user: User, taskId: string, name: string): Promise<ClientTaskWrite> {
     const source = await this.clientTask(taskId);
     await this.permissions.assertOnTask(user, source, ClientTaskCapability.EDIT);
@@ -209,6 +210,7 @@ export class ClientCatalogService {
   async setClientTaskEnabled(user: User, taskId: string, enabled: boolean): Promise<ClientTaskWrite> {
     const task = await this.clientTask(taskId);
     await this.permissions.assertOnTask(user, task, ClientTaskCapability.EDIT);
+    await this.permissions.assertMayChange(user, task, 'edit');
     if (task.enabled === enabled) return { clientTask: task, pendingChange: null };
     return this.changeTask(user, task, null, (current) => ({ name: current.name, settings: current.settings, enabled }), 'setClientTaskEnabled', { enabled }, enabled);
   }
@@ -239,7 +241,7 @@ export class ClientCatalogService {
     const awaitingApproval = await this.permissions.editNeedsApproval(user, taskType.product.id);
     return this.uniqueName(version.name, () =>
       this.em.transactional(async (em) => {
-        const clientTask = em.create(ClientTask, { taskType: ref(taskType), ...version, approvedRevision: awaitingApproval ? 0 : 1 });
+        const clientTask = em.create(ClientTask, { taskType: ref(taskType), ...version, owner: ref(user), approvedRevision: awaitingApproval ? 0 : 1 });
         const pendingChange = awaitingApproval ? await this.approvals.propose(em, user, clientTask, version) : null;
         addAuditEvent(em, {
           actor: actorOf(user),

@@ -45,6 +45,7 @@ export class ClientTaskDeletion {
    */
   async delete(user: User, clientTaskId: string, version: number): Promise<ClientTaskDeletionImpact> {
     const impact = await this.impact(user, clientTaskId);
+    await this.permissions.assertMayChange(user, await this.task(this.em, clientTaskId), 'delete');
     const actor = actorOf(user);
     const told = await this.em.transactional(async (em) => {
       const task = await this.task(em, clientTaskId);

@@ -25,6 +25,8 @@ export interface ClientTaskDocument {
   exportedAt: string;
   /** The exporting server's name, from servers that have one. */
   sourceServer?: string;
+  /** The exporting server's signature over the rest (services/federation/document-signature.ts). */
+  signature?: string;
   clientTasks: ExportedClientTask[];
 }
 
@@ -40,6 +42,7 @@ const DOCUMENT_SCHEMA = {
     formatVersion: { const: CLIENT_TASK_DOCUMENT_VERSION },
     exportedAt: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$' },
     sourceServer: { type: 'string', minLength: 1, maxLength: 253 },
+    signature: { type: 'string', minLength: 1, maxLength: 16384 },
     clientTasks: {
       type: 'array',
       minItems: 1,

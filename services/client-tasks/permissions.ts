@@ -40,6 +40,30 @@ export class ClientTaskPermissions {
     throw new ForbiddenError(`This needs a permission set that lets you ${CAPABILITY_WORDS[capability]} ${product?.name ?? 'this product'}’s client tasks`);
   }
 
+  /**
+   * The sharing rules, on top of the product grants. A task received from another server is
+   * read-only here, to administrators too (an administrator may delete one its origin withdrew);
+   * a shared task may be changed only by its owner, administrators included. Refusals are audited.
+   */
+  async assertMayChange(user: User, task: ClientTask, change: 'edit' | 'delete'): Promise<void> {
+    let refusal: string | null = null;
+    if (task.origin) {
+      const deletingWithdrawn = change === 'delete' && task.withdrawn && isAdministrator(user);
+      if (!deletingWithdrawn) refusal = `"${task.name}" was received from another server and is read-only here${task.withdrawn ? ' (an administrator may delete it now that its origin withdrew it)' : ''}; duplicate it to have a copy of your own`;
+    } else if (task.shared && task.owner?.id !== user.id) {
+      refusal = `"${task.name}" is shared with other servers: only its owner may ${change} it`;
+    }
+    if (!refusal) return;
+    await recordAuditEventNow(this.em, {
+      actor: actorOf(user),
+      action: 'clientTaskChangeRefused',
+      target: { type: 'ClientTask', id: task.id },
+      outcome: AuditOutcome.FAILURE,
+      details: { change, received: task.origin != null, shared: task.shared, ownerId: task.owner?.id ?? null },
+    });
+    throw new ForbiddenError(refusal);
+  }
+
   /** The same check, for the product a task belongs to. */
   async assertOnTask(user: User, task: ClientTask, capability: ClientTaskCapability): Promise<void> {
     await this.assert(user, await this.productOf(task), capability);

@@ -17,6 +17,7 @@ import type { ClientTaskPermissions } from './permissions';
 import { settingsChecker } from './settings';
 import { BadInputError, ConflictError, DomainError, NotFoundError } from '../shared/errors';
 import { assertId } from '../shared/validation';
+import type { ClientTaskDocumentSignatures, DocumentSignatureReport } from '../federation/document-signature';
 
 /** What an import did, or in a dry run would do, with one client task of the document. */
 export interface ClientTaskImportResult {
@@ -31,6 +32,12 @@ export interface ClientTaskImportResult {
   clientTaskId: string | null;
   /** The creation or replacement waits for an approver (the importer's edits of the product need approval). */
   awaitingApproval: boolean;
+}
+
+/** What an import did with each task, and what it found of the document's signature. */
+export interface ClientTaskImport {
+  results: ClientTaskImportResult[];
+  signature: DocumentSignatureReport;
 }
 
 /** A task of the document matched to a task type here, its settings valid against that type's current schema. */
@@ -72,8 +79,10 @@ export class ClientTaskTransferService {
     private readonly em: EntityManager,
     private readonly permissions: ClientTaskPermissions,
     private readonly approvals: ClientTaskApprovals,
+    private readonly signatures: ClientTaskDocumentSignatures,
   ) {}
 
+  /** The document is signed with this server's key and names it as its source. */
   async exportClientTasks(user: User, clientTaskIds: string[]): Promise<ClientTaskDocument> {
     const ids = unique(clientTaskIds);
     if (ids.length === 0 || ids.length > MAX_DOCUMENT_TASKS) throw new BadInputError(`Export 1–${MAX_DOCUMENT_TASKS} client tasks at a time`, 'clientTaskIds');
@@ -90,26 +99,29 @@ export class ClientTaskTransferService {
     });
     addAuditEvent(this.em, { actor: actorOf(user), action: 'exportClientTasks', outcome: AuditOutcome.SUCCESS, details: { clientTaskIds: ids } });
     await this.em.flush();
-    return { format: CLIENT_TASK_DOCUMENT_FORMAT, formatVersion: CLIENT_TASK_DOCUMENT_VERSION, exportedAt: new Date().toISOString(), clientTasks };
+    return this.signatures.sign({ format: CLIENT_TASK_DOCUMENT_FORMAT, formatVersion: CLIENT_TASK_DOCUMENT_VERSION, exportedAt: new Date().toISOString(), clientTasks });
   }
 
   /**
    * Checks the whole document first and reports every problem at once; then writes all of it or,
    * on any failure, nothing. A dry run plans the same way and writes nothing but its audit entry.
+   * The signature is checked first: one that does not hold is refused, and the server's policy
+   * decides about unsigned documents and those of unknown signers.
    */
-  async importClientTasks(user: User, document: unknown, conflictPolicy: ClientTaskConflictPolicy, dryRun: boolean): Promise<ClientTaskImportResult[]> {
+  async importClientTasks(user: User, document: unknown, conflictPolicy: ClientTaskConflictPolicy, dryRun: boolean): Promise<ClientTaskImport> {
     const actor = actorOf(user);
     try {
+      const { clientTasks } = readClientTaskDocument(document);
+      const signature = await this.signatures.check(document);
       return await this.em.transactional(async (em) => {
-        const { clientTasks } = readClientTaskDocument(document);
         const products = await em.find(Product, { name: { $in: unique(clientTasks.map((task) => task.product.name)) } });
         // Before the document is checked any further: only someone who may edit its products learns more about it.
         for (const product of products) await this.permissions.assert(user, product.id, ClientTaskCapability.EDIT);
         const plan = await this.planImport(em, user, this.matchTaskTypes(clientTasks, products, await em.find(ClientTaskType, { product: { $in: products } })), conflictPolicy, dryRun);
         const results: ClientTaskImportResult[] = [];
         for (const planned of plan) results.push(this.result(planned, dryRun ? null : await this.write(em, user, planned)));
-        addAuditEvent(em, { actor, action: 'importClientTasks', outcome: AuditOutcome.SUCCESS, details: { conflictPolicy, dryRun, results } });
-        return results;
+        addAuditEvent(em, { actor, action: 'importClientTasks', outcome: AuditOutcome.SUCCESS, details: { conflictPolicy, dryRun, signature, results } });
+        return { results, signature };
       });
     } catch (error) {
       // Someone created a task of one of the final names between planning and writing; the transaction rolled back.
@@ -162,12 +174,14 @@ export class ClientTaskTransferService {
     const replacing = conflictPolicy === ClientTaskConflictPolicy.REPLACE && !dryRun;
     const sameName = await em.find(
       ClientTask,
-      { taskType: { $in: unique(targets.map((target) => target.taskType.id)) }, name: { $in: unique(targets.map((target) => target.name)) } },
+      // Received tasks have names of their own origin's: only local tasks share a name with an import.
+      { taskType: { $in: unique(targets.map((target) => target.taskType.id)) }, name: { $in: unique(targets.map((target) => target.name)) }, origin: null },
       // A replaced task stays locked until the import commits, as any change of a task does.
       replacing ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {},
     );
     const existing = new Map(sameName.map((task) => [sameNameKey(task.taskType.id, task.name), task]));
     const conflicts = targets.filter((target) => existing.has(sameNameKey(target.taskType.id, target.name)));
+    if (conflictPolicy === ClientTaskConflictPolicy.REPLACE) for (const conflict of conflicts) await this.permissions.assertMayChange(user, existing.get(sameNameKey(conflict.taskType.id, conflict.name))!, 'edit');
     const takenNames = conflictPolicy === ClientTaskConflictPolicy.RENAME ? await this.namesTaken(em, targets, conflicts) : new Map<string, Set<string>>();
     const needsApproval = new Map<string, boolean>();
     for (const productId of unique(targets.map((target) => target.taskType.product.id))) needsApproval.set(productId, await this.permissions.editNeedsApproval(user, productId));
@@ -191,7 +205,7 @@ export class ClientTaskTransferService {
     const taskTypeIds = unique(conflicts.map((conflict) => conflict.taskType.id));
     const taken = new Map(taskTypeIds.map((id) => [id, new Set<string>()]));
     if (taskTypeIds.length === 0) return taken;
-    const rows = await em.createQueryBuilder(ClientTask).select(['name', 'taskType']).where({ taskType: { $in: taskTypeIds } }).execute<{ name: string; taskType: string }[]>();
+    const rows = await em.createQueryBuilder(ClientTask).select(['name', 'taskType']).where({ taskType: { $in: taskTypeIds }, origin: null }).execute<{ name: string; taskType: string }[]>();
     for (const { name, taskType } of [...rows, ...targets.map((target) => ({ name: target.name, taskType: target.taskType.id }))]) taken.get(taskType)?.add(name);
     return taken;
   }
@@ -209,7 +223,7 @@ export class ClientTaskTransferService {
     }
     const version: ClientTaskVersion = { name: planned.finalName, settings: planned.entry.settings, enabled: planned.entry.enabled };
     // As any creation awaiting approval: revision 0, which runs nowhere until an approver applies it.
-    const task = em.create(ClientTask, { taskType: ref(planned.taskType), ...version, approvedRevision: planned.awaitingApproval ? 0 : 1 });
+    const task = em.create(ClientTask, { taskType: ref(planned.taskType), ...version, owner: ref(user), approvedRevision: planned.awaitingApproval ? 0 : 1 });
     if (planned.awaitingApproval) await this.approvals.propose(em, user, task, version);
     return task;
   }

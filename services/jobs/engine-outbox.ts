@@ -27,6 +27,15 @@ const CLAIM_MS = 30_000;
 /** While Temporal is away each delivery waits out its call's deadline; a process sends only a few at once. */
 const MAX_DELIVERIES_IN_FLIGHT = 3;
 let deliveriesInFlight = 0;
+/**
+ * After a failed delivery, a process stands aside until the command's backoff has passed and this
+ * much more. Otherwise the process that failed, whose relay wakes in step with the backoff, is
+ * always first to try again: an API cut off from Temporal would keep taking every command from
+ * the workers that can deliver it.
+ */
+const STAND_ASIDE_MS = 1_500;
+/** Per set of ports (one Temporal client): until when this process leaves deliveries to others. */
+const standingAsideUntil = new WeakMap<object, number>();
 
 /** Resolves once this process has no delivery in flight, so its Temporal connection can close. */
 export async function deliveriesSettled(): Promise<void> {
@@ -48,7 +57,7 @@ const NEXT_IN_ORDER = `"delivered_at" is null and not exists (
 export class EngineOutbox {
   constructor(
     private readonly em: EntityManager,
-    private readonly ports: Pick<ServicePorts, 'launcher' | 'clientWorkflows' | 'accessWorkflows'>,
+    private readonly ports: Pick<ServicePorts, 'launcher' | 'clientWorkflows' | 'accessWorkflows' | 'webhooks'>,
   ) {}
 
   /** Adds the command to the caller's unit of work: it commits, or not, with the change. */
@@ -106,10 +115,10 @@ export class EngineOutbox {
   /**
    * Delivers one command under a short claim, so no other process sends it meanwhile, and without
    * holding a database connection while Temporal answers. SKIPPED: claimed elsewhere, not next in
-   * order, or this process is busy; FAILED: retried after a backoff.
+   * order, or this process is busy or standing aside; FAILED: retried after a backoff.
    */
   private async deliverOne(id: string): Promise<Delivery> {
-    if (deliveriesInFlight >= MAX_DELIVERIES_IN_FLIGHT) return 'SKIPPED';
+    if (deliveriesInFlight >= MAX_DELIVERIES_IN_FLIGHT || (standingAsideUntil.get(this.ports) ?? 0) > Date.now()) return 'SKIPPED';
     deliveriesInFlight++;
     try {
       return await this.deliverClaimed(id);
@@ -132,6 +141,7 @@ export class EngineOutbox {
     } catch (error) {
       const attempts = row.attempts + 1;
       const backoffMs = Math.min(MAX_BACKOFF_MS, 1_000 * 2 ** (attempts - 1));
+      standingAsideUntil.set(this.ports, Date.now() + backoffMs + STAND_ASIDE_MS);
       await em.execute(
         `update "engine_outbox" set "attempts" = ?, "claimed_until" = null, "next_attempt_at" = now() + (? * interval '1 millisecond'), "last_error" = ? where "id" = ?`,
         [attempts, backoffMs, (error as Error).message.slice(0, 2_000), id],
@@ -184,6 +194,8 @@ export class EngineOutbox {
         return clientWorkflows.scheduleChanged(row.subject_id);
       case EngineCommandKind.STOP_ASSIGNMENT_SCHEDULE:
         return clientWorkflows.stopSchedule(row.subject_id);
+      case EngineCommandKind.START_WEBHOOK_DELIVERY:
+        return this.ports.webhooks.workflows.startDelivery(workflowId, row.subject_id);
     }
   }
 

@@ -8,9 +8,12 @@ import { resolveJobTarget } from '../vault/job-target';
 import type { RecordAccess } from '../vault/record-access';
 import { BadInputError, ForbiddenError, NotFoundError } from '../shared/errors';
 import type { EngineOutbox } from './engine-outbox';
+import type { JobMetrics } from '../ports';
 import { type Page, type PageRequest, paginateNewestFirst } from '../shared/pagination';
 import type { RecordService } from '../vault/record-service';
 import { findByIdOrNotFound } from '../shared/find';
+import { inOneTransaction } from '../shared/one-transaction';
+import type { WebhookEvents } from '../webhooks/webhook-events';
 
 export interface NewJob {
   record: VaultRecord;
@@ -24,6 +27,8 @@ export interface NewJob {
   fallbackCycle?: number | null;
   dueAt?: Date | null;
   triggerEvent?: PolicyEvent | null;
+  /** For recurring occurrences: the record and task whose schedule it is (Target Record may send the job elsewhere). */
+  chain?: { record: VaultRecord; task: Task } | null;
   audit?: { actor: Actor; action: string };
 }
 
@@ -56,6 +61,8 @@ export class JobService {
     private readonly recordAccess: RecordAccess,
     private readonly clientTaskPermissions: ClientTaskPermissions,
     private readonly outbox: EngineOutbox,
+    private readonly webhooks: WebhookEvents,
+    private readonly metrics?: JobMetrics,
   ) {}
 
   /**
@@ -106,37 +113,42 @@ export class JobService {
    * while Temporal is away, as soon as it is back.
    */
   async createAndLaunch(spec: NewJob): Promise<Job> {
-    const job = await this.em.transactional(async (em) => {
-      const created = em.create(Job, {
-        record: spec.record,
-        task: spec.task,
-        taskName: spec.task.name,
-        type: spec.type,
-        nodeName: spec.task.executionNode,
-        workflowId: '',
-        requestedBy: spec.requestedBy?.id ?? null,
-        scheduledFor: spec.scheduledFor,
-        fallbackOf: spec.fallbackOf ?? null,
-        fallbackCycle: spec.fallbackCycle ?? null,
-        dueAt: spec.dueAt ?? null,
-        triggerEvent: spec.triggerEvent ?? null,
-      });
-      created.workflowId = `job-${created.id}`;
-      em.create(JobEvent, { job: created, kind: JobEventKind.SCHEDULED, message: spec.reason, at: new Date() });
-      if (spec.audit) {
-        addAuditEvent(em, {
-          actor: spec.audit.actor,
-          action: spec.audit.action,
-          target: { type: 'Job', id: created.id },
-          outcome: AuditOutcome.SUCCESS,
-          details: { recordId: spec.record.id, taskId: spec.task.id, scheduledFor: spec.scheduledFor.toISOString() },
-        });
-      }
-      this.outbox.add(em, { kind: EngineCommandKind.START_JOB, workflowId: created.workflowId, subjectId: created.id });
-      return created;
-    });
+    const job = await this.em.transactional(async (em) => this.stage(em, spec));
     await this.outbox.deliverSoon([job.workflowId]);
     return job;
+  }
+
+  /** Adds a job, its first event and its start command to the caller's unit of work; the caller flushes and delivers. */
+  stage(em: EntityManager, spec: NewJob): Job {
+    const created = em.create(Job, {
+      record: spec.record,
+      task: spec.task,
+      taskName: spec.task.name,
+      type: spec.type,
+      nodeName: spec.task.executionNode,
+      workflowId: '',
+      requestedBy: spec.requestedBy?.id ?? null,
+      scheduledFor: spec.scheduledFor,
+      fallbackOf: spec.fallbackOf ?? null,
+      fallbackCycle: spec.fallbackCycle ?? null,
+      dueAt: spec.dueAt ?? null,
+      triggerEvent: spec.triggerEvent ?? null,
+      chainRecord: spec.chain?.record ?? null,
+      chainTask: spec.chain?.task ?? null,
+    });
+    created.workflowId = `job-${created.id}`;
+    em.create(JobEvent, { job: created, kind: JobEventKind.SCHEDULED, message: spec.reason, at: new Date() });
+    if (spec.audit) {
+      addAuditEvent(em, {
+        actor: spec.audit.actor,
+        action: spec.audit.action,
+        target: { type: 'Job', id: created.id },
+        outcome: AuditOutcome.SUCCESS,
+        details: { recordId: spec.record.id, taskId: spec.task.id, scheduledFor: spec.scheduledFor.toISOString() },
+      });
+    }
+    this.outbox.add(em, { kind: EngineCommandKind.START_JOB, workflowId: created.workflowId, subjectId: created.id });
+    return created;
   }
 
   private async taskOf(record: VaultRecord, taskId: string): Promise<Task> {
@@ -151,10 +163,13 @@ export class JobService {
 
   /**
    * A job, for a user: vault jobs only of records the user may view (any other answers as a job
-   * that does not exist), client task jobs only of products the user may view (administrators see all).
+   * that does not exist), client task jobs only of products the user may view (administrators see all),
+   * server task jobs only by administrators.
    */
   async viewJob(user: User, id: string): Promise<Job> {
     const job = await this.getJob(id);
+    // Server task runs name peers and their failures: for administrators, as the server task log is.
+    if (job.type === JobType.SERVER_TASK && !isAdministrator(user)) throw new NotFoundError('Job', id);
     if (job.record && !(await this.recordAccess.has(user, job.record.id, RecordPermission.VIEW))) throw new NotFoundError('Job', id);
     if (job.system && !isAdministrator(user)) {
       const task = job.clientTask ? await this.em.findOne(ClientTask, { id: job.clientTask.id }) : null;
@@ -169,7 +184,7 @@ export class JobService {
     const where: FilterQuery<Job> = {};
     if (!isAdministrator(user)) {
       const viewable = await this.clientTaskPermissions.viewableProductIds(user);
-      where.$or = [{ $and: [{ system: null }, this.recordAccess.onViewableRecords<Job>(user)] }, { clientTask: { taskType: { product: { $in: viewable } } } }];
+      where.$or = [{ $and: [{ system: null, type: { $ne: JobType.SERVER_TASK } }, this.recordAccess.onViewableRecords<Job>(user)] }, { clientTask: { taskType: { product: { $in: viewable } } } }];
     }
     if (filter.recordId) where.record = filter.recordId;
     if (filter.taskId) where.task = filter.taskId;
@@ -193,13 +208,16 @@ export class JobService {
     const job = await this.em.findOne(Job, { id: jobId });
     // Gone with its record, or ended before a worker reached it.
     if (!job || FINAL_JOB_STATES.includes(job.state)) return false;
-    if (job.state !== JobState.RUNNING) {
+    const starting = job.state !== JobState.RUNNING;
+    const startedAt = new Date();
+    if (starting) {
       job.state = JobState.RUNNING;
-      job.startedAt = new Date();
+      job.startedAt = startedAt;
       job.nodeName = nodeName;
       this.addEvent(job, JobEventKind.STARTED, `Started on node ${nodeName}`);
     }
     await this.em.flush();
+    if (starting) this.metrics?.started(job.type, (startedAt.getTime() - job.scheduledFor.getTime()) / 1000);
     return true;
   }
 
@@ -229,11 +247,14 @@ export class JobService {
     job.state = state;
     job.result = result;
     job.finishedAt = new Date();
-    this.addEvent(job, FINAL_EVENT[state]!, result);
-    await this.em.flush();
+    // The final event carries the end time itself, so no event of the job is later than its end.
+    this.addEvent(job, FINAL_EVENT[state]!, result, job.finishedAt);
+    // Its webhook deliveries (and its run's, when it is the run's last job) commit with the final state.
+    await inOneTransaction(this.em, () => this.webhooks.jobFinished(this.em, job));
+    this.metrics?.finished(job.type, state, job.startedAt ? (job.finishedAt.getTime() - job.startedAt.getTime()) / 1000 : null);
   }
 
-  addEvent(job: Job, kind: JobEventKind, message: string): void {
-    this.em.create(JobEvent, { job, kind, message, at: new Date() });
+  addEvent(job: Job, kind: JobEventKind, message: string, at = new Date()): void {
+    this.em.create(JobEvent, { job, kind, message, at });
   }
 }

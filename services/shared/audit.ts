@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuditEvent, AuditOutcome, type User } from '../../db/entities';
+import { noteFailureAudited } from './audit-scope';
 
 export interface Actor {
   id: string | null;
@@ -15,7 +16,8 @@ export function actorOf(user: User): Actor {
 export interface AuditEntry {
   actor: Actor;
   action: string;
-  target?: { type: string; id: string };
+  /** The object acted on; its type may be unknown to a caller that only has an ID (a failed mutation's input). */
+  target?: { type?: string; id: string };
   outcome: AuditOutcome;
   details?: Record<string, unknown>;
 }
@@ -41,4 +43,5 @@ export async function recordAuditEventNow(em: EntityManager, entry: AuditEntry):
   const own = em.fork();
   addAuditEvent(own, entry);
   await own.flush();
+  noteFailureAudited();
 }

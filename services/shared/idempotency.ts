@@ -29,6 +29,12 @@ export function asData<T>(): Remembered<T> {
 /** A claim whose call never finished (its process died) may be taken over after this long. */
 const ABANDONED_AFTER_MS = 5 * 60_000;
 
+/**
+ * How long a key is remembered. Clients retry within minutes; a day also covers a retry sent
+ * after an outage. A retry later than this runs again.
+ */
+export const IDEMPOTENCY_KEY_RETENTION_MS = 24 * 3_600_000;
+
 /** Canonical JSON: the same input hashes the same whatever the order of its keys. */
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
@@ -53,6 +59,15 @@ export class IdempotencyKeys {
     if (key.length < 1 || key.length > 128) throw new BadInputError('An idempotency key is 1–128 characters', 'idempotencyKey');
     const inputHash = createHash('sha256').update(canonical(input)).digest('hex');
     return this.run({ user, mutation, key, inputHash }, call, kept);
+  }
+
+  /** Forgets keys claimed more than `olderThanMs` ago (the reconciliation sweep calls it); returns how many. */
+  async pruneExpired(olderThanMs = IDEMPOTENCY_KEY_RETENTION_MS): Promise<number> {
+    const pruned: unknown[] = await this.em.fork().execute(
+      `delete from "idempotency_keys" where "created_at" < now() - (? * interval '1 millisecond') returning "id"`,
+      [olderThanMs],
+    );
+    return pruned.length;
   }
 
   private async run<T>(claim: Claim, call: () => Promise<T>, kept: Remembered<T>): Promise<T> {
@@ -80,7 +95,9 @@ export class IdempotencyKeys {
 
   private async recall<T>(claim: Claim, call: () => Promise<T>, kept: Remembered<T>): Promise<T> {
     const { user, mutation, key } = claim;
-    const existing = await this.em.findOneOrFail(IdempotencyKey, { user: user.id, mutation, key }, { refresh: true });
+    const existing = await this.em.findOne(IdempotencyKey, { user: user.id, mutation, key }, { refresh: true });
+    // The call holding the key failed and freed it between our claim and this read: claim it again.
+    if (!existing) return this.run(claim, call, kept);
     if (existing.inputHash !== claim.inputHash) throw new BadInputError('This idempotency key was already used with other input', 'idempotencyKey');
     if (existing.result != null) return kept.recall(existing.result);
     if (Date.now() - existing.createdAt.getTime() < ABANDONED_AFTER_MS) {

@@ -1,3 +1,4 @@
+import type { MasterKeys } from '../../lib/master-keyring';
 import { SecretBox } from '../../lib/secret-box';
 
 /**
@@ -7,8 +8,8 @@ import { SecretBox } from '../../lib/secret-box';
 export class VaultSecrets {
   private readonly box: SecretBox;
 
-  constructor(masterKey: Buffer) {
-    this.box = new SecretBox(masterKey, 'vault-record-password');
+  constructor(masterKeys: MasterKeys) {
+    this.box = new SecretBox(masterKeys, 'vault-record-password');
   }
 
   seal(recordId: string, password: string): string {

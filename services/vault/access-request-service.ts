@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AccessRequest, AuditOutcome, EngineCommandKind, type User, VaultRecord } from '../../db/entities';
+import { AccessRequest, AuditOutcome, EngineCommandKind, type User, VaultRecord, WebhookEvent } from '../../db/entities';
 import { AccessRequestState, PolicyEvent, RecordPermission, Role } from '../../lib/enums';
 import { actorOf, addAuditEvent } from '../shared/audit';
 import { BadInputError, ConflictError, ForbiddenError, NotFoundError } from '../shared/errors';
@@ -10,6 +10,7 @@ import type { RevealedPassword } from './revealed-password';
 import type { TaskScheduler } from './task-scheduler';
 import { findByIdOrNotFound } from '../shared/find';
 import { UUID } from '../shared/validation';
+import type { WebhookEvents } from '../webhooks/webhook-events';
 
 const MAX_DURATION_MINUTES = 7 * 24 * 60;
 
@@ -26,6 +27,7 @@ export class AccessRequestService {
     private readonly lifecycle: RecordLifecycle,
     private readonly scheduler: TaskScheduler,
     private readonly outbox: EngineOutbox,
+    private readonly webhooks: WebhookEvents,
   ) {}
 
   async request(user: User, recordId: string, reason?: string | null): Promise<AccessRequest> {
@@ -51,6 +53,9 @@ export class AccessRequestService {
     request.expiresAt = new Date(Date.now() + durationMinutes * 60_000);
     this.audit(user, 'approveAccessRequest', request, { durationMinutes });
     this.tellEngine(EngineCommandKind.ACCESS_APPROVED, request);
+    await this.webhooks.emit(this.em, WebhookEvent.ACCESS_REQUEST_APPROVED, {
+      accessRequest: { id: request.id, recordId: request.record.id, requesterId: request.requester.id, decidedBy: user.id, decidedAt: request.decidedAt?.toISOString() ?? null, durationMinutes, expiresAt: request.expiresAt?.toISOString() ?? null },
+    });
     await this.em.flush();
     await this.outbox.deliverSoon([request.workflowId]);
     return request;

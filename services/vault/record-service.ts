@@ -1,4 +1,4 @@
-import { LockMode, ref, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { type FilterQuery, LockMode, ref, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuditOutcome, RecordType, Task, VaultRecord } from '../../db/entities';
 import { type Actor, addAuditEvent, recordAuditEventNow } from '../shared/audit';
@@ -9,11 +9,21 @@ import type { NodeService } from '../jobs/worker-nodes';
 import { passwordHostAccepts, type RevealedPassword } from './revealed-password';
 import { assertTaskSpec, createTask, type TaskSpec } from './task-spec';
 import { findByIdOrNotFound } from '../shared/find';
+import { assertRecordSpec } from './record-spec-checks';
+import { checkedRecordFieldValues, recordFieldDeclarations, type RecordFieldDeclarationSpec, type RecordFieldValueSpec } from './record-fields';
 
 export interface RecordTypeSpec {
   name: string;
   description?: string | null;
   tasks: TaskSpec[];
+  fields?: RecordFieldDeclarationSpec[] | null;
+}
+
+export interface RecordTypeChanges {
+  name?: string | null;
+  description?: string | null;
+  /** Replaces every declaration; records keep their values until next updated. */
+  fields?: RecordFieldDeclarationSpec[] | null;
 }
 
 export interface RecordSpec {
@@ -26,6 +36,8 @@ export interface RecordSpec {
   hostKeyFingerprint: string;
   timeZone?: string | null;
   referencedRecordId?: string | null;
+  /** Values of the record type's custom fields; non-secret. */
+  fields?: RecordFieldValueSpec[] | null;
 }
 
 export type RecordChanges = Partial<Omit<RecordSpec, 'recordTypeId'>>;
@@ -40,10 +52,11 @@ export class RecordService {
 
   async createRecordType(actor: Actor, spec: RecordTypeSpec): Promise<RecordType> {
     assertNotBlank(spec.name, 'name');
+    const fields = recordFieldDeclarations(spec.fields ?? []);
     for (const task of spec.tasks) await assertTaskSpec(this.em, this.nodes, task);
     return this.writeOrConflict(`A record type named "${spec.name}" already exists`, () =>
       this.em.transactional(async (em) => {
-        const recordType = em.create(RecordType, { name: spec.name.trim(), description: spec.description ?? undefined });
+        const recordType = em.create(RecordType, { name: spec.name.trim(), description: spec.description ?? undefined, fields });
         // Tasks keep the order given: task lists are ordered by creation time.
         const now = Date.now();
         spec.tasks.forEach((task, index) => {
@@ -54,7 +67,7 @@ export class RecordService {
           action: 'createRecordType',
           target: { type: 'RecordType', id: recordType.id },
           outcome: AuditOutcome.SUCCESS,
-          details: { name: recordType.name, tasks: spec.tasks.map((task) => task.name) },
+          details: { name: recordType.name, tasks: spec.tasks.map((task) => task.name), fields: fields.map((field) => field.name) },
         });
         return recordType;
       }),
@@ -62,16 +75,10 @@ export class RecordService {
   }
 
   async createRecord(actor: Actor, spec: RecordSpec): Promise<VaultRecord> {
-    assertNotBlank(spec.name, 'name');
-    assertHost(spec.host);
-    const port = spec.port ?? 22;
-    assertPort(port);
-    assertUsername(spec.username);
-    assertPassword(spec.password);
-    assertFingerprint(spec.hostKeyFingerprint);
-    const timeZone = spec.timeZone ?? 'UTC';
-    assertTimeZone(timeZone);
     const recordType = await this.getRecordType(spec.recordTypeId);
+    assertRecordSpec(spec, recordType.fields);
+    const port = spec.port ?? 22;
+    const timeZone = spec.timeZone ?? 'UTC';
     const referenced = spec.referencedRecordId ? await this.getRecord(spec.referencedRecordId) : null;
     return this.writeOrConflict(`A record named "${spec.name}" already exists`, () =>
       this.em.transactional(async (em) => {
@@ -85,6 +92,7 @@ export class RecordService {
           hostKeyFingerprint: spec.hostKeyFingerprint,
           timeZone,
           referencedRecord: referenced,
+          fieldValues: checkedRecordFieldValues(spec.fields ?? [], recordType.fields),
         });
         record.encryptedPassword = this.secrets.seal(record.id, spec.password);
         addAuditEvent(em, {
@@ -109,6 +117,7 @@ export class RecordService {
     if (changes.hostKeyFingerprint != null) assertFingerprint(changes.hostKeyFingerprint);
     if (changes.timeZone != null) assertTimeZone(changes.timeZone);
     if (changes.password != null) assertPassword(changes.password);
+    const fieldValues = changes.fields != null ? checkedRecordFieldValues(changes.fields, (await record.recordType.loadOrFail()).fields) : null;
     await this.em.lock(record, LockMode.OPTIMISTIC, version);
     return this.writeOrConflict(`A record named "${changes.name}" already exists`, async () => {
       if (changes.name != null) record.name = changes.name.trim();
@@ -118,6 +127,7 @@ export class RecordService {
       if (changes.hostKeyFingerprint != null) record.hostKeyFingerprint = changes.hostKeyFingerprint;
       if (changes.timeZone != null) record.timeZone = changes.timeZone;
       if (changes.referencedRecordId != null) record.referencedRecord = ref(await this.referenceable(record, changes.referencedRecordId));
+      if (fieldValues) record.fieldValues = fieldValues;
       if (changes.password) record.encryptedPassword = this.secrets.seal(record.id, changes.password);
       const changed = Object.entries(changes).filter(([, value]) => value != null).map(([key]) => key);
       addAuditEvent(this.em, { actor, action: 'updateRecord', target: { type: 'Record', id: record.id }, outcome: AuditOutcome.SUCCESS, details: { changed } });
@@ -145,13 +155,15 @@ export class RecordService {
     await this.em.flush();
   }
 
-  async updateRecordType(actor: Actor, recordTypeId: string, changes: { name?: string | null; description?: string | null }, version: number): Promise<RecordType> {
+  async updateRecordType(actor: Actor, recordTypeId: string, changes: RecordTypeChanges, version: number): Promise<RecordType> {
     const recordType = await this.getRecordType(recordTypeId);
     if (changes.name != null) assertNotBlank(changes.name, 'name');
+    const fields = changes.fields != null ? recordFieldDeclarations(changes.fields) : null;
     await this.em.lock(recordType, LockMode.OPTIMISTIC, version);
     return this.writeOrConflict(`A record type named "${changes.name}" already exists`, async () => {
       if (changes.name != null) recordType.name = changes.name.trim();
       if (changes.description !== undefined) recordType.description = changes.description ?? undefined;
+      if (fields) recordType.fields = fields;
       addAuditEvent(this.em, { actor, action: 'updateRecordType', target: { type: 'RecordType', id: recordType.id }, outcome: AuditOutcome.SUCCESS });
       await this.em.flush();
       return recordType;
@@ -193,6 +205,14 @@ export class RecordService {
 
   async getRecordType(id: string): Promise<RecordType> {
     return findByIdOrNotFound(this.em, RecordType, id, 'Record type');
+  }
+
+  /** Records whose custom fields hold every given value: a containment test each, which the GIN index on "fields" answers. */
+  fieldsFilter(values: RecordFieldValueSpec[]): FilterQuery<VaultRecord> {
+    if (!values.length) return {};
+    const matching = this.em.getKnex()('records').select('records.id');
+    for (const { name, value } of values) matching.whereRaw('"records"."fields" @> ?::jsonb', [JSON.stringify({ [name]: value })]);
+    return { id: { $in: matching as never } };
   }
 
   /** The tasks that apply to a record: its own after Make Unique, otherwise its type's. */

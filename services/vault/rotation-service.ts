@@ -1,21 +1,26 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AuditOutcome, Job, PasswordHistoryEntry, ScriptKey, Task, VaultRecord } from '../../db/entities';
+import { AuditOutcome, Job, type LibraryScriptVersion, PasswordHistoryEntry, ScriptKey, Task, VaultRecord } from '../../db/entities';
 import { canLogin, HostKeyMismatchError, SshAuthenticationError, type SshTarget, withSshSession } from '../../infra/ssh';
-import { execStoppable, execUntilAborted } from '../../infra/stoppable-exec';
 import type { JobService } from '../jobs/job-service';
 import { addAuditEvent, SYSTEM_ACTOR } from '../shared/audit';
 import { PermanentFailure } from '../shared/permanent-failure';
+import { reportHostKeyMismatch } from '../systems/host-key-mismatch';
 import { generatePassword } from './password-policy';
 import { redact } from '../shared/redaction';
 import { DEFAULT_PASSWORD_LENGTH } from '../../lib/script-parameters';
-import { passwordChangePlan } from './script-library';
+import { type Credentials, type PasswordChangePlan, passwordChangePlan } from './script-library';
+import { libraryRunPlan, libraryVersionOfJob } from '../scripts/library-script-run';
 import type { ShadowAccounts } from './shadow-accounts';
 import type { VaultSecrets } from '../shared/vault-secrets';
+import { changeOnHost, firstAcceptedLogin, type HostChange, type HostChangeOutcome } from './host-change';
 
 export type ReconcileOutcome = 'NOTHING_PENDING' | 'PROMOTED_PENDING' | 'KEPT_CURRENT' | 'NEITHER_WORKS';
 
-/** The change step found the host already accepting the pending password. */
-const ALREADY_CHANGED = Symbol('already changed');
+/** One login that settles a record: with its pending or its current password. */
+export interface SettleAttempt {
+  password: 'PENDING' | 'CURRENT';
+  login: SshTarget;
+}
 
 export interface HostChangeResult {
   exitCode: number;
@@ -56,48 +61,54 @@ export class RotationService {
    * knows: unlock hands it out until the rotation settles.
    */
   async changePasswordOnHost(jobId: string, signal: AbortSignal): Promise<HostChangeResult> {
+    const change = await this.planHostChange(jobId);
+    return this.recordHostChange(jobId, change.label, await this.guard(() => changeOnHost(change, signal)));
+  }
+
+  /** What changing the password on the host takes, for the worker that reaches it (services/vault/host-change.ts). */
+  async planHostChange(jobId: string): Promise<HostChange> {
     const { job, record, current, pending } = await this.loadRotation(jobId);
     const task = job.task ? await this.em.findOneOrFail(Task, { id: job.task.id }) : null;
     // Before any connection: a shadow account not meant for this host fails the job with nothing sent.
     const shadow = await this.shadows.credentialsFor(task, record);
-    const plan = passwordChangePlan(task?.script ?? ScriptKey.PASSWORD_RESET_REMOTE_UNIX, { username: record.username, password: current }, pending, shadow);
-    const result = await this.guard(() =>
-      this.unlessAlreadyChanged(record, pending, !shadow, () =>
-        withSshSession(this.target(record, plan.connectAs.password, plan.connectAs.username), (session) =>
-          plan.posixShell
-            ? execStoppable(session, plan.command, { stdin: plan.stdin }, { signal, runLabel: job.id })
-            : execUntilAborted(session, plan.command, { stdin: plan.stdin }, signal, null),
-        ),
-      ),
-    );
-    if (result === ALREADY_CHANGED) {
+    const library = await libraryVersionOfJob(this.em, job);
+    const plan = library
+      ? this.libraryChangePlan(library, task, record, current, pending, shadow)
+      : passwordChangePlan(task?.script ?? ScriptKey.PASSWORD_RESET_REMOTE_UNIX, { username: record.username, password: current }, pending, shadow);
+    return {
+      connectAs: this.target(record, plan.connectAs.password, plan.connectAs.username),
+      pendingLogin: this.target(record, pending),
+      pendingFirst: !!record.pendingAcceptedAt,
+      asAccount: !shadow,
+      command: plan.command,
+      stdin: plan.stdin,
+      env: plan.env,
+      posixShell: plan.posixShell,
+      runLabel: job.id,
+      label: `${plan.label ?? plan.command.replace(/^LC_ALL=C /, '').split(' ')[0]} on ${record.host}`,
+      secrets: [current, pending, shadow?.password ?? ''],
+    };
+  }
+
+  /** Keeps what the change printed; the vault learns the host took the pending password, or the job fails on a non-zero exit. */
+  async recordHostChange(jobId: string, label: string, outcome: HostChangeOutcome): Promise<HostChangeResult> {
+    const job = await this.em.findOneOrFail(Job, { id: jobId });
+    const record = await this.em.findOneOrFail(VaultRecord, { id: job.recordId() });
+    if (outcome.alreadyChanged) {
       await this.hostTookPending(record, true);
       await this.jobs.keepOutput(job.id, { exitCode: 0, output: 'The host already accepts the new password; nothing to change.' });
       return { exitCode: 0, alreadyChanged: true };
     }
-    const exitCode = result.exitCode ?? -1;
-    const output = redact([result.stdout, result.stderr].filter(Boolean).join('\n').trim(), [current, pending, shadow?.password ?? '']);
-    await this.jobs.keepOutput(job.id, { exitCode, output });
-    const program = plan.command.replace(/^LC_ALL=C /, '').split(' ')[0];
-    if (exitCode !== 0) throw new PermanentFailure(`${program} on ${record.host} exited with code ${exitCode}`);
+    await this.jobs.keepOutput(job.id, { exitCode: outcome.exitCode, output: outcome.output });
+    if (outcome.exitCode !== 0) throw new PermanentFailure(`${label} exited with code ${outcome.exitCode}`);
     await this.hostTookPending(record, true);
-    return { exitCode, alreadyChanged: false };
+    return { exitCode: outcome.exitCode, alreadyChanged: false };
   }
 
-  /**
-   * Runs the change, which logs in with the password that works now. Only when the account's own
-   * login is refused is the pending password tried, as an earlier attempt may have set it: a
-   * rotation never spends a failed login (pam_faillock, fail2ban) on a password the host cannot
-   * know yet. A shadow account's login says nothing of the account's password, and repeating
-   * its reset sets the same password again.
-   */
-  private async unlessAlreadyChanged<T>(record: VaultRecord, pending: string, asAccount: boolean, change: () => Promise<T>): Promise<T | typeof ALREADY_CHANGED> {
-    try {
-      return await change();
-    } catch (error) {
-      if (asAccount && error instanceof SshAuthenticationError && (await canLogin(this.target(record, pending)))) return ALREADY_CHANGED;
-      throw error;
-    }
+  /** A library reset script replaces only the change: it logs in as the shadow account or the account, new and current passwords on stdin. */
+  private libraryChangePlan(version: LibraryScriptVersion, task: Task | null, record: VaultRecord, current: string, pending: string, shadow: Credentials | null): PasswordChangePlan {
+    const run = libraryRunPlan(version, record.username, task?.scriptParameters?.parameters, { newPassword: pending, currentPassword: current });
+    return { connectAs: shadow ?? { username: record.username, password: current }, ...run, label: `Script ${run.label}` };
   }
 
   /** Whether the host took the pending password, as far as the vault knows; bookkeeping only, so it does not bump the record's version. */
@@ -107,21 +118,45 @@ export class RotationService {
 
   /** Step 4: log in with the new password. */
   async verifyPendingPassword(jobId: string): Promise<void> {
+    const login = await this.pendingLogin(jobId);
+    await this.recordPendingLogin(jobId, await this.guard(() => canLogin(login)));
+  }
+
+  /** The login that verifies the new password, for the worker that reaches the host. */
+  async pendingLogin(jobId: string): Promise<SshTarget> {
     const { record, pending } = await this.loadRotation(jobId);
-    if (!(await this.tryLogin(record, pending))) {
-      // Refused just now: settling tries the current password first.
-      await this.hostTookPending(record, false);
-      throw new PermanentFailure(`${record.host} does not accept the new password for ${record.username}`);
-    }
+    return this.target(record, pending);
+  }
+
+  /** A refused new password fails the job. */
+  async recordPendingLogin(jobId: string, accepted: boolean): Promise<void> {
+    if (accepted) return;
+    const record = await this.recordOfJob(jobId);
+    // Refused just now: settling tries the current password first.
+    await this.hostTookPending(record, false);
+    throw new PermanentFailure(`${record.host} does not accept the new password for ${record.username}`);
   }
 
   /** The Verify Password script: does the host accept the password the vault holds? */
   async verifyCurrentPassword(jobId: string): Promise<void> {
     const job = await this.em.findOneOrFail(Job, { id: jobId });
     const record = await this.em.findOneOrFail(VaultRecord, { id: job.recordId() }, { populate: ['encryptedPassword'], refresh: true });
-    if (!(await this.tryLogin(record, this.secrets.open(record.id, record.encryptedPassword)))) {
+    const password = this.secrets.open(record.id, record.encryptedPassword);
+    const library = await libraryVersionOfJob(this.em, job);
+    if (library) return this.verifyWithLibraryScript(job, library, record, password);
+    if (!(await this.tryLogin(record, password))) {
       throw new PermanentFailure(`${record.host} refused the password the vault holds for ${record.username}`);
     }
+  }
+
+  /** A library verify script: logging in with the vault's password, then the body (that password on stdin) must exit 0. */
+  private async verifyWithLibraryScript(job: Job, version: LibraryScriptVersion, record: VaultRecord, password: string): Promise<void> {
+    const task = job.task ? await this.em.findOne(Task, { id: job.task.id }) : null;
+    const run = libraryRunPlan(version, record.username, task?.scriptParameters?.parameters, { currentPassword: password });
+    const result = await this.guard(() => withSshSession(this.target(record, password), (session) => session.exec(run.command, { stdin: run.stdin, env: run.env })));
+    const exitCode = result.exitCode ?? -1;
+    await this.jobs.keepOutput(job.id, { exitCode, output: redact([result.stdout, result.stderr].filter(Boolean).join('\n').trim(), [password]) });
+    if (exitCode !== 0) throw new PermanentFailure(`Script ${run.label} on ${record.host} exited with code ${exitCode}`);
   }
 
   /** Step 5: pending becomes current; the previous password goes to history. */
@@ -162,6 +197,11 @@ export class RotationService {
     });
   }
 
+  /** The record the job rotates. */
+  async recordIdOfJob(jobId: string): Promise<string> {
+    return (await this.recordOfJob(jobId)).id;
+  }
+
   /** Reconciles the record of the job, after its rotation failed or was cancelled. */
   async reconcileAfterJob(jobId: string): Promise<ReconcileOutcome> {
     return this.reconcile((await this.recordOfJob(jobId)).id);
@@ -173,27 +213,35 @@ export class RotationService {
    * (pending once the host took it), so settling costs the account at most one failed login.
    */
   async reconcile(recordId: string): Promise<ReconcileOutcome> {
+    const attempts = await this.settleAttempts(recordId);
+    const accepted = await this.guard(() => firstAcceptedLogin(attempts.map(({ login }) => login)));
+    return this.settle(recordId, attempts[accepted]?.password ?? null);
+  }
+
+  /** The logins that settle the record, in the order to try them; none when nothing is pending. */
+  async settleAttempts(recordId: string): Promise<SettleAttempt[]> {
+    const record = await this.em.findOneOrFail(VaultRecord, { id: recordId }, {
+      populate: ['encryptedPassword', 'encryptedPendingPassword'],
+      refresh: true,
+    });
+    if (!record.encryptedPendingPassword) return [];
+    const pending: SettleAttempt = { password: 'PENDING', login: this.target(record, this.secrets.open(record.id, record.encryptedPendingPassword)) };
+    const current: SettleAttempt = { password: 'CURRENT', login: this.target(record, this.secrets.open(record.id, record.encryptedPassword)) };
+    return record.pendingAcceptedAt ? [pending, current] : [current, pending];
+  }
+
+  /** Keeps the password the host accepted: pending becomes current, or current stays and pending goes; null when it accepted neither. */
+  async settle(recordId: string, accepted: SettleAttempt['password'] | null): Promise<ReconcileOutcome> {
     const record = await this.em.findOneOrFail(VaultRecord, { id: recordId }, {
       populate: ['encryptedPassword', 'encryptedPendingPassword'],
       refresh: true,
     });
     if (!record.encryptedPendingPassword) return 'NOTHING_PENDING';
-    const pending = this.secrets.open(record.id, record.encryptedPendingPassword);
-    const current = this.secrets.open(record.id, record.encryptedPassword);
-    const promotePending = async (): Promise<ReconcileOutcome | null> => {
-      if (!(await this.tryLogin(record, pending))) return null;
-      await this.promote(this.em, record, 'reconcilePassword', null);
-      await this.em.flush();
-      return 'PROMOTED_PENDING';
-    };
-    const keepCurrent = async (): Promise<ReconcileOutcome | null> => {
-      if (!(await this.tryLogin(record, current))) return null;
-      this.clearPending(record);
-      await this.em.flush();
-      return 'KEPT_CURRENT';
-    };
-    const [first, second] = record.pendingAcceptedAt ? [promotePending, keepCurrent] : [keepCurrent, promotePending];
-    return (await first()) ?? (await second()) ?? 'NEITHER_WORKS';
+    if (accepted === null) return 'NEITHER_WORKS';
+    if (accepted === 'PENDING') await this.promote(this.em, record, 'reconcilePassword', null);
+    else this.clearPending(record);
+    await this.em.flush();
+    return accepted === 'PENDING' ? 'PROMOTED_PENDING' : 'KEPT_CURRENT';
   }
 
   /** The record has no rotation in flight any more, nor anything left to settle. */
@@ -235,7 +283,10 @@ export class RotationService {
     try {
       return await work();
     } catch (error) {
-      if (error instanceof HostKeyMismatchError) throw new PermanentFailure(error.message);
+      if (error instanceof HostKeyMismatchError) {
+        await reportHostKeyMismatch(this.em, error);
+        throw new PermanentFailure(error.message);
+      }
       if (error instanceof SshAuthenticationError) throw new PermanentFailure('The host refused the password the vault holds');
       throw error;
     }

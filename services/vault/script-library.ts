@@ -52,6 +52,10 @@ export interface PasswordChangePlan {
   stdin: string;
   /** Whether a POSIX shell runs the command (not Windows), so it can be stopped on the host when the job is cancelled. */
   posixShell: boolean;
+  /** A library script's parameters (and the account name), exported by the POSIX shell as quoted data. */
+  env?: Record<string, string>;
+  /** How a failure names what ran; the program's name when unset. */
+  label?: string;
 }
 
 /**

@@ -114,6 +114,11 @@ export class ShadowAccounts {
     return { username: shadow.username, password: this.secrets.open(shadow.id, shadow.encryptedPassword) };
   }
 
+  /** Whether the record's credentials may go to `destination`: its own host and key, or a host it allows. */
+  async meantFor(account: VaultRecord, destination: Destination): Promise<boolean> {
+    return (await this.notMeantFor(account, this.destination(destination))).length === 0;
+  }
+
   /** The destinations (rows of name, host, port, host_key_fingerprint) the shadow account is not meant for; at most three names. */
   private async notMeantFor(shadow: VaultRecord, destinations: Knex.QueryBuilder): Promise<string[]> {
     const knex = this.em.getKnex();

@@ -4,19 +4,59 @@ import { EngineCommandKind, FINAL_JOB_STATES, Job, JobState, JobType, type Task,
 import { PolicyEvent, RECURRING_EVENTS } from '../../lib/enums';
 import { nextTaskOccurrence, occurrenceSeed, windowAdjusted } from '../../lib/task-occurrences';
 import type { EngineOutbox } from '../jobs/engine-outbox';
-import { JobService } from '../jobs/job-service';
+import { JobService, type NewJob } from '../jobs/job-service';
 import { type JobTarget, resolveJobTarget } from './job-target';
 import { RecordService } from './record-service';
 
-function describeWait(due: Date, runAt: Date): string {
+/** A job's due time, and, when its task's time window holds it back, when it will run. */
+export function describeWait(due: Date, runAt: Date): string {
   return runAt.getTime() === due.getTime() ? `due ${due.toISOString()}` : `due ${due.toISOString()}, outside the time window: runs when it opens at ${runAt.toISOString()}`;
 }
 
 /**
+ * The job of a recurring occurrence after `after` (the first when `previousDue` is null) of the
+ * chain's task on the chain's record, for the task's target (resolveJobTarget); null when it has
+ * none. The chain's schedule sets the due time, and the task that runs its time window, as for event jobs.
+ */
+export function occurrenceJob(chain: { record: VaultRecord; task: Task }, target: JobTarget, after: Date, previousDue: Date | null): NewJob | null {
+  const occurrence = nextTaskOccurrence(chain.task, chain.record.timeZone, after, {
+    previous: previousDue,
+    seed: occurrenceSeed(`${chain.record.id}:${chain.task.id}`, previousDue),
+  });
+  if (!occurrence) return null;
+  const runAt = windowAdjusted(target.task, occurrence.due);
+  return {
+    record: target.record,
+    task: target.task,
+    chain,
+    type: JobType.SCHEDULED,
+    scheduledFor: runAt,
+    dueAt: occurrence.due,
+    triggerEvent: occurrence.event,
+    reason: [`Recurring (${occurrence.event})`, target.note, describeWait(occurrence.due, runAt)].filter(Boolean).join('; '),
+  };
+}
+
+/** The job of a policy event for the task's target, honouring the time window. */
+export function eventJob(target: JobTarget, event: PolicyEvent, dueAt: Date, reason: string): NewJob {
+  const runAt = windowAdjusted(target.task, dueAt);
+  return {
+    record: target.record,
+    task: target.task,
+    type: JobType.EVENT,
+    scheduledFor: runAt,
+    dueAt,
+    triggerEvent: event,
+    reason: [reason, target.note, describeWait(dueAt, runAt)].filter(Boolean).join('; '),
+  };
+}
+
+/**
  * Turns policy events into jobs. Recurring events keep exactly one upcoming occurrence per record
- * and task as a Scheduled job (visible in Job History before it runs); each occurrence schedules
- * the next when it starts or is cancelled. Event jobs (record changes, unlocks) are created when
- * the event happens. Every job honours its task's time window.
+ * and task (the chain; its jobs run for the record the task targets) as a Scheduled job (visible
+ * in Job History before it runs); each occurrence schedules the next when it starts or is
+ * cancelled. Event jobs (record changes, unlocks) are created when the event happens. Every job
+ * honours its task's time window.
  */
 export class TaskScheduler {
   constructor(
@@ -27,38 +67,68 @@ export class TaskScheduler {
   ) {}
 
   /**
-   * After the record's tasks (or the record) changed: upcoming recurring jobs are replaced by the
-   * current configuration's, and open jobs of tasks that no longer apply are cancelled.
+   * After the record's tasks (or the record) changed: upcoming recurring jobs of its chains are
+   * replaced by the current configuration's, and open jobs of tasks that no longer apply are
+   * cancelled. Another record's occurrence that targets this one is rescheduled too, since the
+   * change may move its target.
    */
   async rescheduleRecord(recordId: string, reason: string): Promise<void> {
     const record = await this.em.findOneOrFail(VaultRecord, { id: recordId });
     const tasks = await this.records.tasksOf(record);
     const applicable = new Set(tasks.map((task) => task.id));
-    const open = await this.em.find(Job, { record: recordId, state: JobState.SCHEDULED, type: { $in: [JobType.SCHEDULED, JobType.EVENT] } });
+    const open = await this.em.find(Job, {
+      $or: [{ record: recordId }, { chainRecord: recordId }],
+      state: JobState.SCHEDULED,
+      type: { $in: [JobType.SCHEDULED, JobType.EVENT] },
+    });
+    const otherChains: Job[] = [];
     for (const job of open) {
-      const recurring = job.type === JobType.SCHEDULED && !!job.triggerEvent;
-      if (recurring || !job.task || !applicable.has(job.task.id)) await this.cancel(job, `Rescheduled: ${reason}`);
+      const chainRecordId = job.chainRecord?.id;
+      if (chainRecordId && chainRecordId !== recordId) otherChains.push(job);
+      if (chainRecordId || !job.task || !applicable.has(job.task.id)) await this.cancel(job, `Rescheduled: ${reason}`);
     }
     for (const task of tasks) {
       if (task.policyEvents.some((event) => RECURRING_EVENTS.includes(event))) {
         await this.scheduleNextOccurrence(record, task, new Date(), await this.lastOccurrenceDue(record.id, task.id));
       }
     }
+    for (const job of otherChains) {
+      const chain = await this.chainOf(job);
+      if (chain) await this.scheduleNextOccurrence(chain.record, chain.task, new Date(), await this.lastOccurrenceDue(chain.record.id, chain.task.id));
+    }
   }
 
-  /** When the task's last occurrence that ran was due, so x-to-y-days ranges count from it, not from the edit. */
-  private async lastOccurrenceDue(recordId: string, taskId: string): Promise<Date | null> {
+  /** When the chain's last occurrence that ran was due, so x-to-y-days ranges count from it, not from the edit. */
+  private async lastOccurrenceDue(chainRecordId: string, chainTaskId: string): Promise<Date | null> {
     const last = await this.em.findOne(
       Job,
-      { record: recordId, task: taskId, type: { $in: [JobType.SCHEDULED, JobType.MANUAL_RUN] }, state: { $in: [JobState.RUNNING, JobState.COMPLETED, JobState.ERROR] }, dueAt: { $ne: null } },
+      {
+        chainRecord: chainRecordId,
+        chainTask: chainTaskId,
+        type: { $in: [JobType.SCHEDULED, JobType.MANUAL_RUN] },
+        state: { $in: [JobState.RUNNING, JobState.COMPLETED, JobState.ERROR] },
+        dueAt: { $ne: null },
+      },
       { orderBy: { dueAt: 'desc' } },
     );
     return last?.dueAt ?? null;
   }
 
-  /** Cancels every open job of the record, e.g. before it is deleted: no orphan workflow keeps firing. */
+  /** The record and task of the occurrence's chain, while the task still applies to the record. */
+  private async chainOf(job: Job): Promise<{ record: VaultRecord; task: Task } | null> {
+    if (!job.chainRecord || !job.chainTask) return null;
+    const record = await this.em.findOneOrFail(VaultRecord, { id: job.chainRecord.id });
+    const task = (await this.records.tasksOf(record)).find((candidate) => candidate.id === job.chainTask!.id);
+    return task ? { record, task } : null;
+  }
+
+  /**
+   * Cancels every open job of the record, and of its recurrence chains wherever they target, e.g.
+   * before it is deleted: no orphan workflow keeps firing.
+   */
   async cancelOpenJobs(recordId: string, reason: string): Promise<void> {
-    for (const job of await this.em.find(Job, { record: recordId, state: { $nin: [...FINAL_JOB_STATES] } })) await this.cancel(job, reason);
+    const open = await this.em.find(Job, { $or: [{ record: recordId }, { chainRecord: recordId }], state: { $nin: [...FINAL_JOB_STATES] } });
+    for (const job of open) await this.cancel(job, reason);
   }
 
   /**
@@ -74,7 +144,7 @@ export class TaskScheduler {
        join "tasks" "t" on (case when "r"."tasks_unique" then "t"."record_id" = "r"."id" else "t"."record_type_id" = "r"."record_type_id" end)
        where "t"."policy_events" && ?::text[]
          and not exists (
-           select 1 from "jobs" "j" where "j"."record_id" = "r"."id" and "j"."task_id" = "t"."id" and "j"."trigger_event" = any(?::text[])
+           select 1 from "jobs" "j" where "j"."chain_record_id" = "r"."id" and "j"."chain_task_id" = "t"."id" and "j"."trigger_event" = any(?::text[])
              and ("j"."state" in ('SCHEDULED', 'RUNNING') or "j"."updated_at" > now() - (? * interval '1 millisecond')))
        limit ?`,
       [`{${RECURRING_EVENTS.join(',')}}`, `{${RECURRING_EVENTS.join(',')}}`, graceMs, limit],
@@ -91,10 +161,9 @@ export class TaskScheduler {
   async continueRecurrence(job: Job): Promise<void> {
     // A Manual Run of an occurrence (Run pressed early) continues the recurrence too.
     const occurrence = job.type === JobType.SCHEDULED || job.type === JobType.MANUAL_RUN;
-    if (!occurrence || !job.triggerEvent || !RECURRING_EVENTS.includes(job.triggerEvent) || !job.task || !job.dueAt) return;
-    const record = await this.em.findOneOrFail(VaultRecord, { id: job.recordId() });
-    const task = (await this.records.tasksOf(record)).find((candidate) => candidate.id === job.task!.id);
-    if (task) await this.scheduleNextOccurrence(record, task, job.dueAt, job.dueAt);
+    if (!occurrence || !job.triggerEvent || !RECURRING_EVENTS.includes(job.triggerEvent) || !job.dueAt) return;
+    const chain = await this.chainOf(job);
+    if (chain) await this.scheduleNextOccurrence(chain.record, chain.task, job.dueAt, job.dueAt);
   }
 
   /** Event jobs for every applicable task with the event, due at `dueAt` (then the time window). */
@@ -150,44 +219,25 @@ export class TaskScheduler {
   }
 
   private async launchEventJob(target: JobTarget, event: PolicyEvent, dueAt: Date, reason: string): Promise<Job> {
-    const runAt = windowAdjusted(target.task, dueAt);
-    return this.jobs.createAndLaunch({
-      record: target.record,
-      task: target.task,
-      type: JobType.EVENT,
-      scheduledFor: runAt,
-      dueAt,
-      triggerEvent: event,
-      reason: [reason, target.note, describeWait(dueAt, runAt)].filter(Boolean).join('; '),
-    });
+    return this.jobs.createAndLaunch(eventJob(target, event, dueAt, reason));
   }
 
+  /** The chain's next occurrence, for the task's target record (Target Record), unless it is already scheduled. */
   private async scheduleNextOccurrence(record: VaultRecord, task: Task, after: Date, previousDue: Date | null): Promise<void> {
-    const occurrence = nextTaskOccurrence(task, record.timeZone, after, {
-      previous: previousDue,
-      seed: occurrenceSeed(`${record.id}:${task.id}`, previousDue),
-    });
+    const occurrence = occurrenceJob({ record, task }, await resolveJobTarget(this.em, this.records, record, task), after, previousDue);
     if (!occurrence) return;
     // A job that ended in Error without starting (its start failed, before the outbox) never was the occurrence.
     const existing = await this.em.findOne(Job, {
-      record: record.id,
-      task: task.id,
+      chainRecord: record.id,
+      chainTask: task.id,
       type: JobType.SCHEDULED,
-      dueAt: occurrence.due,
+      dueAt: occurrence.dueAt!,
       state: { $ne: JobState.CANCELLED },
       $not: { state: JobState.ERROR, startedAt: null },
     });
     if (existing) return;
     try {
-      await this.jobs.createAndLaunch({
-        record,
-        task,
-        type: JobType.SCHEDULED,
-        scheduledFor: occurrence.runAt,
-        dueAt: occurrence.due,
-        triggerEvent: occurrence.event,
-        reason: `Recurring (${occurrence.event}): ${describeWait(occurrence.due, occurrence.runAt)}`,
-      });
+      await this.jobs.createAndLaunch(occurrence);
     } catch (error) {
       // Scheduled at the same moment by another process: one upcoming occurrence is all a chain needs.
       if (!(error instanceof UniqueConstraintViolationException)) throw error;

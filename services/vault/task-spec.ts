@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ref } from '@mikro-orm/core';
-import { type RecordType, Task, VaultRecord } from '../../db/entities';
+import { LibraryScript, type RecordType, Task, VaultRecord } from '../../db/entities';
+import { libraryScriptProblem } from '../scripts/task-script-choice';
 import { LOCAL_NODE } from '../../lib/nodes';
 import { PolicyEvent, type ScriptKey, TargetRecord } from '../../lib/enums';
 import { OccurrenceRuleError } from '../../lib/occurrences';
@@ -24,6 +25,8 @@ export interface TaskSpec {
   /** The shadow account: a record whose credentials connect and run the script. */
   shadowRecordId?: string | null;
   scriptParameters?: ScriptParameters | null;
+  /** A Script Library script the task runs; `script` must be of its kind (services/scripts/task-script-choice.ts). */
+  libraryScriptId?: string | null;
 }
 
 const MAX_UNLOCK_DELAY_MINUTES = 7 * 24 * 60;
@@ -39,7 +42,7 @@ export async function assertTaskSpec(em: EntityManager, nodes: NodeService, spec
   if (unlocks && (!Number.isInteger(spec.minutesAfterUnlock) || spec.minutesAfterUnlock! < 1 || spec.minutesAfterUnlock! > MAX_UNLOCK_DELAY_MINUTES)) {
     throw new BadInputError(`minutesAfterUnlock must be between 1 and ${MAX_UNLOCK_DELAY_MINUTES}`, 'minutesAfterUnlock');
   }
-  const problem = scriptParametersProblem(spec.script, spec.scriptParameters);
+  const problem = spec.libraryScriptId ? await libraryScriptProblem(em, spec) : scriptParametersProblem(spec.script, spec.scriptParameters);
   if (problem) throw new BadInputError(problem[1], problem[0]);
   if (spec.deferUntilSessionsEnd && !spec.policyEvents.includes(PolicyEvent.AFTER_SESSION)) {
     throw new BadInputError('deferUntilSessionsEnd goes with the AFTER_SESSION policy event', 'deferUntilSessionsEnd');
@@ -82,6 +85,7 @@ export function applyTaskSpec(task: Task, spec: TaskSpec): void {
   task.targetRecord = spec.targetRecord ?? TargetRecord.ITSELF;
   task.scriptParameters = spec.scriptParameters ?? null;
   task.shadowRecord = spec.shadowRecordId ? ref(VaultRecord, spec.shadowRecordId) : null;
+  task.libraryScript = spec.libraryScriptId ? ref(LibraryScript, spec.libraryScriptId) : null;
   task.timeWindowCron = spec.timeWindow?.cron ?? null;
   task.timeWindowTimeZone = spec.timeWindow?.timeZone ?? null;
 }
@@ -105,6 +109,7 @@ export function specOf(task: Task): TaskSpec {
     targetRecord: task.targetRecord,
     scriptParameters: task.scriptParameters ?? null,
     shadowRecordId: task.shadowRecord?.id ?? null,
+    libraryScriptId: task.libraryScript?.id ?? null,
     timeWindow: task.timeWindowCron ? { cron: task.timeWindowCron, timeZone: task.timeWindowTimeZone ?? 'UTC' } : null,
   };
 }

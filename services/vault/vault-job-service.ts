@@ -1,9 +1,13 @@
 import { createHash } from 'node:crypto';
+import { ref } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Job, VaultRecord } from '../../db/entities';
-import { PolicyEvent, ScriptKey } from '../../lib/enums';
+import { Job, JobEvent, type Task, VaultRecord } from '../../db/entities';
+import { JobEventKind, JobState, JobType, PolicyEvent, ScriptKey } from '../../lib/enums';
+import { windowAdjusted } from '../../lib/task-occurrences';
 import type { JobService } from '../jobs/job-service';
 import { PermanentFailure } from '../shared/permanent-failure';
+import { BUILT_IN_SCRIPT_IDS } from '../scripts/built-in-scripts';
+import { currentVersionForTask } from '../scripts/library-script-run';
 import type { SessionService, SessionWait } from './session-service';
 import type { TaskScheduler } from './task-scheduler';
 
@@ -19,6 +23,10 @@ export interface JobPlan {
   lockWorkflowId: string;
   /** An After Session job of a task that defers until the last active session ends. */
   deferUntilSessionsEnd?: boolean;
+  /** The job honours its task's time window, so after waiting it checks the window again before it starts. */
+  timeWindow?: boolean;
+  /** The node whose worker reaches the record's host. */
+  nodeName?: string;
 }
 
 export interface StartedJob {
@@ -41,14 +49,37 @@ export class VaultJobService {
     if (!job) return { runnable: false, script: ScriptKey.VERIFY_PASSWORD, scheduledFor: new Date(0).toISOString(), account: '', lockWorkflowId: '' };
     const record = await this.em.findOneOrFail(VaultRecord, { id: job.recordId() });
     const account = `${record.username}@${record.host}:${record.port}`;
+    const task = job.task?.getEntity();
     return {
       runnable: job.state === 'SCHEDULED',
-      script: job.task?.getEntity().script ?? ScriptKey.VERIFY_PASSWORD,
+      script: task?.script ?? ScriptKey.VERIFY_PASSWORD,
       scheduledFor: job.scheduledFor.toISOString(),
       account,
       lockWorkflowId: accountLockWorkflowId(account),
-      deferUntilSessionsEnd: job.triggerEvent === PolicyEvent.AFTER_SESSION && !!job.task?.getEntity().deferUntilSessionsEnd,
+      deferUntilSessionsEnd: job.triggerEvent === PolicyEvent.AFTER_SESSION && !!task?.deferUntilSessionsEnd,
+      timeWindow: honoursTimeWindow(job) && !!task?.timeWindowCron,
+      nodeName: job.nodeName,
     };
+  }
+
+  /**
+   * A job about to start after waiting (for the account lock, for sessions to end) whose task's
+   * time window closed meanwhile does not start outside it: it moves to the window's next opening,
+   * and Job History says so (once per opening, however often the activity is retried). Returns
+   * that opening (ISO 8601), or null when the job may start now.
+   */
+  async timeWindowWait(jobId: string, now = new Date()): Promise<string | null> {
+    const job = await this.em.findOne(Job, { id: jobId }, { populate: ['task'] });
+    const task = job?.task?.getEntity();
+    if (!job || !task || job.state !== JobState.SCHEDULED || !honoursTimeWindow(job)) return null;
+    const opensAt = windowAdjusted(task, now);
+    if (opensAt.getTime() <= now.getTime()) return null;
+    // Job History shows when it will run.
+    await this.em.nativeUpdate(Job, { id: job.id, state: JobState.SCHEDULED }, { scheduledFor: opensAt });
+    const message = `Outside the time window: waiting for its next opening at ${opensAt.toISOString()}`;
+    if (!(await this.em.count(JobEvent, { job: job.id, message }))) this.jobs.addEvent(job, JobEventKind.STEP, message);
+    await this.em.flush();
+    return opensAt.toISOString();
   }
 
   /** Marks the job Running, unless it already ended. A job whose task was removed fails for good. */
@@ -58,9 +89,24 @@ export class VaultJobService {
     const runnable = await this.jobs.markRunning(jobId, nodeName);
     // A recurring occurrence that starts makes the next one visible in Job History.
     if (runnable) await this.scheduler.continueRecurrence(job);
-    const script = job.task?.getEntity().script;
-    if (!script) throw new PermanentFailure('The task of this job was removed');
-    return { runnable, script };
+    const task = job.task?.getEntity();
+    if (!task) throw new PermanentFailure('The task of this job was removed');
+    if (runnable) await this.recordScriptVersion(job, task);
+    return { runnable, script: task.script };
+  }
+
+  /**
+   * The job keeps the script version it started with, whatever edits come after; a retried start
+   * keeps the one the first attempt recorded.
+   */
+  private async recordScriptVersion(job: Job, task: Task): Promise<void> {
+    if (job.libraryScriptVersion) return;
+    const version = await currentVersionForTask(this.em, task, BUILT_IN_SCRIPT_IDS[task.script]);
+    if (!version) return;
+    job.libraryScriptVersion = ref(version);
+    job.scriptName = version.name;
+    job.scriptVersion = version.version;
+    await this.em.flush();
   }
 
   /** For jobs whose workflows wait on signals alone (started before sessions ran out by themselves). */
@@ -72,6 +118,14 @@ export class VaultJobService {
     const job = await this.em.findOneOrFail(Job, { id: jobId });
     return this.sessions.waitFor(job.recordId());
   }
+}
+
+/**
+ * Jobs that came due on their own (recurring occurrences, policy events, Fallback jobs) run within
+ * the task's time window; a person's On Demand, Run or one-off scheduled run does not wait for it.
+ */
+function honoursTimeWindow(job: Job): boolean {
+  return job.dueAt !== null && job.dueAt !== undefined && job.type !== JobType.MANUAL_RUN && job.type !== JobType.ON_DEMAND;
 }
 
 /**

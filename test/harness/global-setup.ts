@@ -1,9 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import type { Config } from '@jest/types';
 import { DEFAULT_DATABASE_URL } from '../../infra/config';
-import { FAILURE_CONVERTER_PATH } from '../../temporal/data-converter';
+import { ensureWorkflowBundle } from '../../temporal/workflow-bundle';
 import { findTemporalCli, startDevServer, waitForPort } from '../../scripts/temporal-dev-server';
 import { createMigratedDatabase, dropDatabase } from './databases';
 import { startSshd } from './sshd';
@@ -11,48 +9,49 @@ import { publishTestEnvironment } from './test-env';
 import { registerTeardown } from './teardown-registry';
 import { freePort } from './ports';
 
-/** A fresh database for this run (runs side by side do not share one). */
-async function freshDatabase(): Promise<string> {
+/** A fresh database for one jest worker of this run (runs side by side do not share one either). */
+async function freshDatabase(slot: number): Promise<string> {
   const url = new URL(process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL);
-  url.pathname = `/steward_test_${process.pid}`;
+  url.pathname = `/steward_test_${process.pid}_${slot}`;
   const databaseUrl = url.toString();
   registerTeardown(() => dropDatabase(databaseUrl));
   await createMigratedDatabase(databaseUrl);
   return databaseUrl;
 }
 
-/** One Temporal dev server, one sshd and one database for the whole run. */
-export default async function globalSetup(): Promise<void> {
+/**
+ * One Temporal dev server and one sshd for the whole run; a database and a Temporal namespace for
+ * each jest worker, so test files running side by side never meet each other's jobs.
+ */
+export default async function globalSetup(globalConfig: Config.GlobalConfig): Promise<void> {
   const repoRoot = path.resolve(__dirname, '..', '..');
   const temporalCli = findTemporalCli(repoRoot);
   if (!temporalCli) throw new Error('no Temporal CLI in .tools/bin: run `bash scripts/bootstrap.sh --tests` (npm test does)');
 
+  const slotNumbers = Array.from({ length: Math.max(1, globalConfig.maxWorkers) }, (_, index) => index + 1);
+  const namespaces = slotNumbers.map((slot) => `steward-test-${slot}`);
   const temporalPort = await freePort();
-  const temporal = startDevServer({ executable: temporalCli, port: temporalPort, uiPort: 0, headless: true });
+  const temporal = startDevServer({ executable: temporalCli, port: temporalPort, uiPort: 0, headless: true, namespaces });
   registerTeardown(async () => {
     temporal.kill('SIGTERM');
   });
-  const [databaseUrl, sshd, bundle] = await Promise.all([
-    freshDatabase(),
+  const [databaseUrls, sshd, bundle] = await Promise.all([
+    Promise.all(slotNumbers.map((slot) => freshDatabase(slot))),
     startSshd(),
-    // Bundled once here instead of once per test file.
-    bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), failureConverterPath: FAILURE_CONVERTER_PATH }),
+    // Bundled once, and only when the workflows changed: in-process workers and worker processes (scripts/worker.ts) all load it.
+    ensureWorkflowBundle(),
   ]);
   registerTeardown(() => sshd.stop());
   await waitForPort(temporalPort);
 
-  const bundleDir = mkdtempSync(path.join(os.tmpdir(), 'steward-bundle-'));
-  const workflowBundlePath = path.join(bundleDir, 'workflows.js');
-  writeFileSync(workflowBundlePath, bundle.code);
-
   publishTestEnvironment({
-    databaseUrl,
+    slots: slotNumbers.map((slot, index) => ({ databaseUrl: databaseUrls[index]!, temporalNamespace: namespaces[index]! })),
     temporalAddress: `127.0.0.1:${temporalPort}`,
     sshdHost: sshd.host,
     sshdPort: sshd.port,
     sshdFingerprint: sshd.hostKeyFingerprint,
     sshdLogFile: sshd.logFile,
-    workflowBundlePath,
+    workflowBundlePath: bundle.codePath,
     temporalCli,
   });
 }

@@ -23,6 +23,8 @@ export interface ScriptProcessOptions {
   ready: { line: string; meaning: string };
   /** Added to (and overriding) the run's database, master key and Temporal address. */
   env: Record<string, string>;
+  /** Taken out of the environment the process gets, e.g. DATABASE_URL and STEWARD_MASTER_KEY for a keyless node. */
+  withoutEnv?: string[];
   /** How long to wait for the ready line. */
   readyTimeoutMs?: number;
 }
@@ -35,14 +37,17 @@ function hasExited(child: ChildProcess): boolean {
 export async function startScriptProcess(options: ScriptProcessOptions): Promise<ScriptProcess> {
   const env = testEnvironment();
   const script = path.resolve(__dirname, '..', '..', 'scripts', options.script);
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: env.databaseUrl,
+    STEWARD_MASTER_KEY: TEST_MASTER_KEY,
+    TEMPORAL_ADDRESS: env.temporalAddress,
+    TEMPORAL_NAMESPACE: env.temporalNamespace,
+    ...options.env,
+  };
+  for (const name of options.withoutEnv ?? []) delete childEnv[name];
   const child = spawn(process.execPath, [require.resolve('ts-node/dist/bin.js'), '--transpile-only', script], {
-    env: {
-      ...process.env,
-      DATABASE_URL: env.databaseUrl,
-      STEWARD_MASTER_KEY: TEST_MASTER_KEY,
-      TEMPORAL_ADDRESS: env.temporalAddress,
-      ...options.env,
-    },
+    env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

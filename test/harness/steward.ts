@@ -5,7 +5,7 @@ import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { type ApiServerOptions, startApiServer, type RunningApiServer } from '../../api/http-server';
 import { openDatabase } from '../../db/database';
-import { DEFAULT_ACCOUNT_POLICY } from '../../infra/config';
+import { DEFAULT_ACCOUNT_POLICY, DEFAULT_SERVER_IDENTITY } from '../../infra/config';
 import { LOCAL_NODE } from '../../lib/nodes';
 import { Role } from '../../lib/enums';
 import { AuthService } from '../../services/identity/auth-service';
@@ -46,22 +46,30 @@ export async function startStewardStack(
   options: {
     worker?: boolean;
     databaseUrl?: string;
-    api?: Partial<Pick<ApiServerOptions, 'publicUrl' | 'introspection' | 'accounts' | 'trustProxy'>>;
+    api?: Partial<Pick<ApiServerOptions, 'port' | 'publicUrl' | 'introspection' | 'accounts' | 'trustProxy'>>;
     /** A Temporal server of the test's own, for every part of the stack; the run's shared one by default. */
     temporalAddress?: string;
     /** Where the API (and its outbox relay) look for Temporal; a dead address stands for a Temporal the API cannot reach. */
     apiTemporalAddress?: string;
+    /** A Temporal namespace of the stack's own (registered first, see namespaces.ts), for servers side by side on one Temporal; the jest worker's otherwise. */
+    namespace?: string;
+    /** The server's name among Steward servers that share client tasks (STEWARD_SERVER_NAME); `steward` by default. */
+    serverName?: string;
   } = {},
 ): Promise<StewardStack> {
   const env = testEnvironment();
   const masterKey = Buffer.from(TEST_MASTER_KEY, 'base64');
   const orm = await openDatabase(options.databaseUrl ?? env.databaseUrl);
   const temporalAddress = options.temporalAddress ?? env.temporalAddress;
-  const client = await connectTemporalClient({ address: temporalAddress, namespace: 'default', masterKey });
-  const apiClient = options.apiTemporalAddress ? lazyTemporalClient({ address: options.apiTemporalAddress, namespace: 'default', masterKey }) : client;
-  const ports = temporalPorts(apiClient, masterKey);
+  // A Temporal server of the test's own has only `default`.
+  const namespace = options.namespace ?? (options.temporalAddress ? 'default' : env.temporalNamespace);
+  const client = await connectTemporalClient({ address: temporalAddress, namespace, masterKey });
+  const apiClient = options.apiTemporalAddress ? lazyTemporalClient({ address: options.apiTemporalAddress, namespace, masterKey }) : client;
+  // The URL is known once the API listens; the identity services read it from this object.
+  const server = { name: options.serverName ?? DEFAULT_SERVER_IDENTITY.name, url: DEFAULT_SERVER_IDENTITY.url };
+  const ports = temporalPorts(apiClient, masterKey, undefined, server);
   const relay = startOutboxRelay(orm, ports);
-  const api = await startApiServer({
+  const listening = await startApiServer({
     orm,
     ports,
     port: 0,
@@ -74,6 +82,10 @@ export async function startStewardStack(
     checkTemporal: () => checkTemporal(apiClient),
     ...options.api,
   });
+  // Tests reach the API by address, not by name: resolving "localhost" waits for a free thread in
+  // libuv's small pool, which a busy in-process worker can hold past fetch's 10 s connect timeout.
+  const api: RunningApiServer = { ...listening, url: listening.url.replace('//localhost:', '//127.0.0.1:') };
+  server.url = api.url;
 
   let worker: Worker | undefined;
   let workerRun: Promise<void> | undefined;
@@ -82,11 +94,12 @@ export async function startStewardStack(
     workerConnection = await NativeConnection.connect({ address: temporalAddress });
     worker = await createStewardWorker({
       connection: workerConnection,
-      namespace: 'default',
+      namespace,
       nodeName: LOCAL_NODE,
       masterKey,
       orm,
       client,
+      server,
       workflowBundle: { codePath: env.workflowBundlePath },
     });
     workerRun = worker.run();

@@ -25,52 +25,61 @@ export async function createRotatableRecord(
   token: string,
   overrides: { hostKeyFingerprint?: string; executionNode?: string; script?: string; policyEvents?: string[]; schedule?: Record<string, unknown> } = {},
 ): Promise<RotatableRecord> {
-  const env = testEnvironment();
   const initialPassword = generatePassword();
   const account = await createTestUser(initialPassword);
+  const type = await createRecordType(stack, token, [
+    {
+      name: 'Rotate password',
+      script: overrides.script ?? 'PASSWORD_RESET_REMOTE_UNIX',
+      policyEvents: overrides.policyEvents ?? ['ON_DEMAND'],
+      executionNode: overrides.executionNode ?? 'local',
+      ...(overrides.schedule ? { schedule: overrides.schedule } : {}),
+    },
+  ]);
+  const recordId = await createRecordOf(stack, token, type.id, account.username, initialPassword, overrides.hostKeyFingerprint);
+  return { recordId, taskId: type.tasks[0]!.id, username: account.username, initialPassword, removeUser: account.remove };
+}
+
+/** A uid-0 account on the test sshd, and a record (of a new type with no tasks) that holds it: the shadow account a reset runs as. */
+export async function createSuperuserRecord(stack: StewardStack, token: string): Promise<Omit<RotatableRecord, 'taskId'>> {
+  const initialPassword = generatePassword();
+  const account = await createTestUser(initialPassword, { superuser: true });
+  const type = await createRecordType(stack, token, []);
+  const recordId = await createRecordOf(stack, token, type.id, account.username, initialPassword);
+  return { recordId, username: account.username, initialPassword, removeUser: account.remove };
+}
+
+async function createRecordType(stack: StewardStack, token: string, tasks: Record<string, unknown>[]): Promise<{ id: string; tasks: { id: string }[] }> {
   const type = await stack.graphql<{ createRecordType: { recordType: { id: string; tasks: { id: string }[] } } }>(
     `mutation ($input: CreateRecordTypeInput!) { createRecordType(input: $input) { recordType { id tasks { id } } } }`,
-    {
-      input: {
-        name: uniqueName('linux'),
-        tasks: [
-          {
-            name: 'Rotate password',
-            script: overrides.script ?? 'PASSWORD_RESET_REMOTE_UNIX',
-            policyEvents: overrides.policyEvents ?? ['ON_DEMAND'],
-            executionNode: overrides.executionNode ?? 'local',
-            ...(overrides.schedule ? { schedule: overrides.schedule } : {}),
-          },
-        ],
-      },
-    },
+    { input: { name: uniqueName('linux'), tasks } },
     token,
   );
   if (!type.data) throw new Error(JSON.stringify(type.errors));
+  return type.data.createRecordType.recordType;
+}
+
+/** A record on the test sshd (its time zone Berlin), holding the account. */
+async function createRecordOf(stack: StewardStack, token: string, recordTypeId: string, username: string, password: string, hostKeyFingerprint?: string): Promise<string> {
+  const env = testEnvironment();
   const record = await stack.graphql<{ createRecord: { record: { id: string } } }>(
     `mutation ($input: CreateRecordInput!) { createRecord(input: $input) { record { id } } }`,
     {
       input: {
-        recordTypeId: type.data.createRecordType.recordType.id,
-        name: uniqueName(account.username),
+        recordTypeId,
+        name: uniqueName(username),
         host: env.sshdHost,
         port: env.sshdPort,
-        username: account.username,
-        password: initialPassword,
-        hostKeyFingerprint: overrides.hostKeyFingerprint ?? env.sshdFingerprint,
+        username,
+        password,
+        hostKeyFingerprint: hostKeyFingerprint ?? env.sshdFingerprint,
         timeZone: 'Europe/Berlin',
       },
     },
     token,
   );
   if (!record.data) throw new Error(JSON.stringify(record.errors));
-  return {
-    recordId: record.data.createRecord.record.id,
-    taskId: type.data.createRecordType.recordType.tasks[0]!.id,
-    username: account.username,
-    initialPassword,
-    removeUser: account.remove,
-  };
+  return record.data.createRecord.record.id;
 }
 
 export async function runOnDemand(stack: StewardStack, token: string, recordId: string, taskId: string) {

@@ -12,6 +12,8 @@ export interface WorkerProcessOptions {
   temporalAddress?: string;
   /** Added to (and overriding) the environment, e.g. DATABASE_URL for another database. */
   extraEnv?: Record<string, string>;
+  /** Taken out of the environment, e.g. DATABASE_URL and STEWARD_MASTER_KEY for a keyless node's worker. */
+  withoutEnv?: string[];
   /** How long to wait for the worker to say it serves its task queue. */
   readyTimeoutMs?: number;
 }
@@ -23,10 +25,12 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
     name: `the worker for node "${options.nodeName}"`,
     ready: { line: 'serving task queue', meaning: 'serving its task queue' },
     env: {
-      ...(options.temporalAddress ? { TEMPORAL_ADDRESS: options.temporalAddress } : {}),
+      // A Temporal server of the test's own has only `default`.
+      ...(options.temporalAddress ? { TEMPORAL_ADDRESS: options.temporalAddress, TEMPORAL_NAMESPACE: 'default' } : {}),
       STEWARD_NODE: options.nodeName,
       ...options.extraEnv,
     },
+    withoutEnv: options.withoutEnv,
     readyTimeoutMs: options.readyTimeoutMs,
   });
 }

@@ -1,4 +1,5 @@
 import { defaultPayloadConverter, METADATA_ENCODING_KEY, type Payload } from '@temporalio/common';
+import { masterKeyId } from '../../lib/master-keyring';
 import { ENCRYPTED_ENCODING, EncryptionCodec } from '../../temporal/encryption-codec';
 
 const MASTER_KEY = Buffer.alloc(32, 0x11);
@@ -39,12 +40,12 @@ describe('EncryptionCodec', () => {
     expect(text(decoded!.metadata?.[METADATA_ENCODING_KEY])).toBe('json/plain');
   });
 
-  it('marks encoded payloads binary/encrypted, with a key id, and hides the plaintext', async () => {
+  it('marks encoded payloads binary/encrypted, with the master key’s id, and hides the plaintext', async () => {
     const original = defaultPayloadConverter.toPayload({ password: SECRET });
     const [encoded] = await codec.encode([original]);
     expect(text(encoded!.metadata?.[METADATA_ENCODING_KEY])).toBe(ENCRYPTED_ENCODING);
     expect(ENCRYPTED_ENCODING).toBe('binary/encrypted');
-    expect(text(encoded!.metadata?.['encryption-key-id'])).toBe('steward-v1');
+    expect(text(encoded!.metadata?.['encryption-key-id'])).toBe(masterKeyId(MASTER_KEY));
     expect(Object.keys(encoded!.metadata ?? {}).sort()).toEqual(['encoding', 'encryption-key-id']);
     const data = Buffer.from(encoded!.data!);
     expect(data.includes(Buffer.from(SECRET))).toBe(false);

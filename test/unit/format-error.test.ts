@@ -1,7 +1,8 @@
-import { OptimisticLockError, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { DriverException, OptimisticLockError, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { GraphQLError, type GraphQLFormattedError, locatedError } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
-import { formatError } from '../../api/format-error';
+import { DATABASE_UNAVAILABLE, formatError } from '../../api/format-error';
+import { logger } from '../../infra/logger';
 import {
   BadInputError,
   ConflictError,
@@ -30,14 +31,14 @@ function fromResolver(original: Error): GraphQLError {
 }
 
 describe('formatError', () => {
-  let consoleError: jest.SpyInstance;
+  let loggedError: jest.SpyInstance;
 
   beforeEach(() => {
-    consoleError = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    loggedError = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
   });
 
   afterEach(() => {
-    consoleError.mockRestore();
+    loggedError.mockRestore();
   });
 
   describe('domain errors', () => {
@@ -50,7 +51,7 @@ describe('formatError', () => {
       const error = fromResolver(original);
       const result = formatError(formattedFrom(error), error);
       expect(result).toEqual({ message, locations: LOCATIONS, path: PATH, extensions: { code } });
-      expect(consoleError).not.toHaveBeenCalled();
+      expect(loggedError).not.toHaveBeenCalled();
     });
 
     it('adds the field of a BadInputError', () => {
@@ -104,7 +105,7 @@ describe('formatError', () => {
         extensions: { code: 'CONFLICT' },
       });
       expect(result.message).not.toContain(original.message);
-      expect(consoleError).not.toHaveBeenCalled();
+      expect(loggedError).not.toHaveBeenCalled();
     });
 
     it('maps a unique constraint violation to CONFLICT without the SQL', () => {
@@ -138,14 +139,14 @@ describe('formatError', () => {
       const original = new Error(LEAKY_MESSAGE);
       const error = fromResolver(original);
       formatError(formattedFrom(error), error);
-      expect(consoleError).toHaveBeenCalledTimes(1);
-      expect(consoleError).toHaveBeenCalledWith(expect.any(String), original);
+      expect(loggedError).toHaveBeenCalledTimes(1);
+      expect(loggedError).toHaveBeenCalledWith({ err: original }, expect.any(String));
     });
 
     it('masks a thrown non-Error value', () => {
       const result = formatError({ message: 'Unexpected error value: "password=hunter2"', extensions: { code: 'INTERNAL_SERVER_ERROR' } }, 'password=hunter2');
       expect(result).toEqual({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
-      expect(consoleError).toHaveBeenCalled();
+      expect(loggedError).toHaveBeenCalled();
     });
 
     it('masks a GraphQLError whose code is not one of the public codes', () => {
@@ -153,7 +154,7 @@ describe('formatError', () => {
       const result = formatError(formattedFrom(error), error);
       expect(result).toEqual({ message: 'Internal server error', locations: LOCATIONS, path: PATH, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
       expect(JSON.stringify(result)).not.toContain('stw_abc');
-      expect(consoleError).toHaveBeenCalled();
+      expect(loggedError).toHaveBeenCalled();
     });
   });
 
@@ -166,7 +167,7 @@ describe('formatError', () => {
         path: PATH,
         extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
       });
-      expect(consoleError).not.toHaveBeenCalled();
+      expect(loggedError).not.toHaveBeenCalled();
     });
 
     it('lists the constraint messages of class-validator failures after "Invalid input:"', () => {
@@ -215,6 +216,35 @@ describe('formatError', () => {
         message: 'This query costs 2700, over the limit of 2000',
         extensions: { code: 'BAD_USER_INPUT' },
       });
+    });
+  });
+
+  describe('a database that cannot be reached', () => {
+    const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
+    const refused = () => withCode('connect ECONNREFUSED 10.0.0.7:5432', 'ECONNREFUSED');
+
+    it.each([
+      ['refused connections', new DriverException(refused())],
+      ['a server shutting down', new DriverException(withCode('terminating connection due to administrator command', '57P01'))],
+      ['a server starting up', new DriverException(withCode('the database system is starting up', '57P03'))],
+      ['a broken connection', new DriverException(withCode('server closed the connection unexpectedly', '08006'))],
+      ['a connection lost mid-query', new DriverException(new Error('select 1 - Connection terminated unexpectedly'))],
+      ['no free connection in the pool', Object.assign(new Error('Knex: Timeout acquiring a connection. The pool is probably full.'), { name: 'KnexTimeoutError' })],
+      ['every address of the host refusing', new AggregateError([refused(), refused()], 'connect failed')],
+    ])('answers SERVICE_UNAVAILABLE, retryable, for %s, and leaks nothing of it', (_, original) => {
+      const error = fromResolver(original);
+      const result = formatError(formattedFrom(error), error);
+      expect(result).toEqual({ ...DATABASE_UNAVAILABLE, locations: LOCATIONS, path: PATH, extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true } });
+      expect(JSON.stringify(result)).not.toMatch(/10\.0\.0\.7|5432|select|administrator/);
+    });
+
+    it.each([
+      ['a foreign key violation', new DriverException(withCode('insert or update on table "jobs" violates foreign key constraint', '23503'))],
+      ['a syntax error', new DriverException(withCode('syntax error at or near "selec"', '42601'))],
+      ['a protocol violation (a NUL in a bound text)', new DriverException(withCode('invalid message format', '08P01'))],
+    ])('still masks %s as INTERNAL_SERVER_ERROR: the same call would fail again', (_, original) => {
+      const error = fromResolver(original);
+      expect(formatError(formattedFrom(error), error).extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
     });
   });
 });

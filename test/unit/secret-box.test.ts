@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { parseMasterKey } from '../../infra/config';
+import { masterKeyId } from '../../lib/master-keyring';
 import { SecretBox } from '../../lib/secret-box';
 
 const MASTER_KEY = Buffer.alloc(32, 0x42);
@@ -12,8 +13,8 @@ function flipBit(bytes: Buffer, index: number): Buffer {
   return copy;
 }
 
-/** Flips one bit in the decoded bytes of one base64 part of a `v1:<iv>:<tag>:<ciphertext>` string. */
-function tamperTextPart(sealed: string, part: 1 | 2 | 3): string {
+/** Flips one bit in the decoded bytes of one base64 part of a `v2:<keyId>:<iv>:<tag>:<ciphertext>` string. */
+function tamperTextPart(sealed: string, part: 2 | 3 | 4): string {
   const parts = sealed.split(':');
   parts[part] = flipBit(Buffer.from(parts[part]!, 'base64'), 0).toString('base64');
   return parts.join(':');
@@ -33,11 +34,12 @@ describe('SecretBox', () => {
       expect(box.decrypt(box.encrypt('', AD), AD)).toBe('');
     });
 
-    it('produces the v1:<iv>:<tag>:<ciphertext> format without the plaintext in it', () => {
+    it('produces the v2:<keyId>:<iv>:<tag>:<ciphertext> format without the plaintext in it', () => {
       const plaintext = 'hunter2-hunter2';
       const sealed = box.encrypt(plaintext, AD);
-      const [format, iv, tag, ciphertext, ...rest] = sealed.split(':');
-      expect(format).toBe('v1');
+      const [format, keyId, iv, tag, ciphertext, ...rest] = sealed.split(':');
+      expect(format).toBe('v2');
+      expect(keyId).toBe(masterKeyId(MASTER_KEY));
       expect(Buffer.from(iv!, 'base64')).toHaveLength(12);
       expect(Buffer.from(tag!, 'base64')).toHaveLength(16);
       expect(Buffer.from(ciphertext!, 'base64')).toHaveLength(Buffer.byteLength(plaintext));
@@ -53,9 +55,9 @@ describe('SecretBox', () => {
     });
 
     it.each([
-      ['iv', 1],
-      ['tag', 2],
-      ['ciphertext', 3],
+      ['iv', 2],
+      ['tag', 3],
+      ['ciphertext', 4],
     ] as const)('refuses to decrypt when the %s is tampered with', (_name, part) => {
       const sealed = box.encrypt('s3cret value', AD);
       const tampered = tamperTextPart(sealed, part);
@@ -65,11 +67,11 @@ describe('SecretBox', () => {
 
     it('refuses a truncated tag', () => {
       const parts = box.encrypt('s3cret value', AD).split(':');
-      parts[2] = Buffer.from(parts[2]!, 'base64').subarray(0, 8).toString('base64');
+      parts[3] = Buffer.from(parts[3]!, 'base64').subarray(0, 8).toString('base64');
       expect(() => box.decrypt(parts.join(':'), AD)).toThrow();
     });
 
-    it.each(['', 's3cret', 'v2:AAAA:AAAA:AAAA', 'v1:AAAA', 'v1::AAAA:AAAA'])('refuses %p as not a sealed secret', (text) => {
+    it.each(['', 's3cret', 'v2:AAAA:AAAA:AAAA', 'v2::AAAA:AAAA:AAAA', 'v3:k:AAAA:AAAA:AAAA', 'v1:AAAA', 'v1::AAAA:AAAA'])('refuses %p as not a sealed secret', (text) => {
       expect(() => box.decrypt(text, AD)).toThrow('not a sealed secret');
     });
 
@@ -77,7 +79,7 @@ describe('SecretBox', () => {
       const first = box.encrypt('same plaintext', AD);
       const second = box.encrypt('same plaintext', AD);
       expect(first).not.toBe(second);
-      expect(first.split(':')[1]).not.toBe(second.split(':')[1]);
+      expect(first.split(':')[2]).not.toBe(second.split(':')[2]);
       expect(box.decrypt(first, AD)).toBe('same plaintext');
       expect(box.decrypt(second, AD)).toBe('same plaintext');
     });

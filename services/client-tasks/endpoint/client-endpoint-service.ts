@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { RUN_LABEL } from '../../../infra/stoppable-exec';
 import { ClientTaskType, ManagedSystem, Product } from '../../../db/entities';
+import type { JobOutputLog } from '../../jobs/job-output-log';
 import type { PackageRepositoryService } from '../package-repository';
 import { settingsChecker } from '../settings';
 import type { VaultSecrets } from '../../shared/vault-secrets';
@@ -9,7 +10,7 @@ import { withSystemConnection } from './connection';
 import { builtInDriver, type EndpointDriver, runProductCommand } from './drivers';
 import { EndpointSession } from './endpoint-session';
 import { PermanentFailure } from '../../shared/permanent-failure';
-import type { Report } from './report';
+import { REPORT_PREFIX, type Report } from './report';
 import { SystemState } from './system-state';
 
 export interface EndpointRunRequest {
@@ -18,6 +19,8 @@ export interface EndpointRunRequest {
   settings: Record<string, unknown>;
   /** Unique per job, e.g. the job id; names the remote pid file so a run can be stopped. */
   runLabel: string;
+  /** The job whose live output (jobOutput) gets the scripts' lines as they are printed; none without it. */
+  jobId?: string;
 }
 
 export interface EndpointRunResult {
@@ -40,6 +43,7 @@ export class ClientEndpointService {
     private readonly em: EntityManager,
     private readonly secrets: VaultSecrets,
     private readonly repository: PackageRepositoryService,
+    private readonly output: JobOutputLog,
   ) {}
 
   async run(request: EndpointRunRequest, options: EndpointRunOptions): Promise<EndpointRunResult> {
@@ -58,13 +62,17 @@ export class ClientEndpointService {
     return withSystemConnection(this.em, this.secrets, system, async (ssh, password) => {
       const state = new SystemState(this.em);
       await state.recordContact(system.id);
-      const session = new EndpointSession(ssh, { runLabel: request.runLabel, heartbeat: options.heartbeat, signal: options.signal, secrets: [password] });
+      // The report line is for Steward, not for people following the job.
+      const lines = request.jobId ? this.output.writer(request.jobId, [password], (stream, line) => stream === 'stdout' && line.startsWith(REPORT_PREFIX)) : null;
+      const session = new EndpointSession(ssh, { runLabel: request.runLabel, heartbeat: options.heartbeat, signal: options.signal, secrets: [password], onOutput: lines?.onOutput });
       try {
         const outcome = await driver({ session, repository: this.repository, state, system, taskType, settings: request.settings });
         return { ...outcome, output: session.output() };
       } catch (error) {
         if (error instanceof PermanentFailure) error.output = session.output();
         throw error;
+      } finally {
+        await lines?.end();
       }
     });
   }

@@ -3,6 +3,7 @@ import { type ManagedSystem, VaultRecord } from '../../../db/entities';
 import { HostKeyMismatchError, SshAuthenticationError, type SshSession, withSshSession } from '../../../infra/ssh';
 import type { VaultSecrets } from '../../shared/vault-secrets';
 import { PermanentFailure } from '../../shared/permanent-failure';
+import { reportHostKeyMismatch } from '../../systems/host-key-mismatch';
 
 /**
  * Connects to a system as the account of its credential record, trusting only its pinned host
@@ -21,7 +22,10 @@ export async function withSystemConnection<T>(
   try {
     return await withSshSession(target, (ssh) => work(ssh, password));
   } catch (error) {
-    if (error instanceof HostKeyMismatchError) throw new PermanentFailure(error.message);
+    if (error instanceof HostKeyMismatchError) {
+      await reportHostKeyMismatch(em, error);
+      throw new PermanentFailure(error.message);
+    }
     if (error instanceof SshAuthenticationError) throw new PermanentFailure(`${system.host} refused the password the vault holds for ${record.username}`);
     throw error;
   }

@@ -1,4 +1,4 @@
-import type { ExecResult, SshSession } from '../../../infra/ssh';
+import type { ExecOptions, ExecResult, SshSession } from '../../../infra/ssh';
 import { execUntilAborted } from '../../../infra/stoppable-exec';
 import { redact } from '../../shared/redaction';
 import { PermanentFailure } from '../../shared/permanent-failure';
@@ -11,6 +11,8 @@ export interface EndpointSessionOptions {
   signal: AbortSignal;
   /** Values never to show in output or errors: the account's password. */
   secrets: string[];
+  /** Takes the scripts' output as it arrives, for the job's live output. */
+  onOutput?: ExecOptions['onOutput'];
 }
 
 /** Each step keeps at most this much of its output (the end of it) in the job's output. */
@@ -62,9 +64,11 @@ export class EndpointSession {
   }
 
   private async exec(step: string, command: string, stdin: string, runLabel: string | null): Promise<ExecResult> {
-    const { heartbeat, signal } = this.options;
+    const { heartbeat, signal, onOutput } = this.options;
     heartbeat(step);
-    return execUntilAborted(this.ssh, command, { stdin, onProgress: () => heartbeat(step) }, signal, runLabel);
+    // Only scripts print for people; an upload prints the path it wrote.
+    const live = runLabel ? { onOutput } : {};
+    return execUntilAborted(this.ssh, command, { stdin, onProgress: () => heartbeat(step), ...live }, signal, runLabel);
   }
 
   private keep(step: string, stdout: string, stderr: string): void {

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { ClientRun, ClientTask, ClientTaskAssignment, ClientTaskType, FINAL_JOB_STATES, Job, JobState, ManagedSystem } from '../../../db/entities';
 import { type ClientEndpointService, isCompatible } from '../endpoint';
 import type { JobService } from '../../jobs/job-service';
+import { type SystemWait, UnreachableSystems } from './unreachable-systems';
 
 /** What a client task job's workflow needs before it starts. */
 export interface ClientJobPlan {
@@ -12,6 +13,8 @@ export interface ClientJobPlan {
   lockLabel: string;
   /** The assignment's "stop the task if it runs longer than" limit; null for the default. */
   runLimitMs: number | null;
+  /** A job of an assignment firing: an unreachable system is waited for, or not, as its schedule's Run missed task says. */
+  waitsForSystem?: boolean;
 }
 
 /** How starting a client job went: RUNNING, or the final state it ended in without running. */
@@ -22,11 +25,15 @@ export interface ClientJobStart {
 
 /** A client task job's lifecycle on the endpoint: planning, starting on the approved task version, and running over SSH. */
 export class ClientJobService {
+  private readonly unreachable: UnreachableSystems;
+
   constructor(
     private readonly em: EntityManager,
     private readonly jobs: JobService,
     private readonly endpoint: ClientEndpointService,
-  ) {}
+  ) {
+    this.unreachable = new UnreachableSystems(em, jobs);
+  }
 
   async plan(jobId: string): Promise<ClientJobPlan> {
     const job = await this.em.findOne(Job, { id: jobId });
@@ -40,7 +47,22 @@ export class ClientJobService {
       lockWorkflowId: `system-lock-${system.id}`,
       lockLabel: `system ${system.name} (${system.host}:${system.port})`,
       runLimitMs: stopAfter ? stopAfter * 60_000 : null,
+      waitsForSystem: !!assignment,
     };
+  }
+
+  /**
+   * Before a job of an assignment firing starts: whether its system answers, and if not, whether
+   * the job waits for it (and how long until it looks again) or ends, as UnreachableSystems decides.
+   */
+  async awaitSystem(jobId: string, attempt: number, now = new Date()): Promise<SystemWait> {
+    const job = await this.em.findOne(Job, { id: jobId });
+    const run = job?.run ? await this.em.findOne(ClientRun, { id: job.run.id }) : null;
+    const assignment = run?.assignment ? await this.em.findOne(ClientTaskAssignment, { id: run.assignment.id }) : null;
+    // Ended meanwhile, or no longer an assignment's: start() has the last word.
+    if (!job?.system || job.state !== JobState.SCHEDULED || !run || !assignment) return { retryInMs: null, ended: null };
+    const system = await this.em.findOneOrFail(ManagedSystem, { id: job.system.id });
+    return this.unreachable.check(job, system, run, assignment, attempt, now);
   }
 
   /**
@@ -81,7 +103,7 @@ export class ClientJobService {
     const job = await this.em.findOneOrFail(Job, { id: jobId });
     const task = await this.em.findOneOrFail(ClientTask, { id: job.clientTask!.id });
     const outcome = await this.endpoint.run(
-      { systemId: job.system!.id, clientTaskTypeId: task.taskType.id, settings: task.settings, runLabel: job.id },
+      { systemId: job.system!.id, clientTaskTypeId: task.taskType.id, settings: task.settings, runLabel: job.id, jobId: job.id },
       options,
     );
     await this.jobs.keepOutput(jobId, { output: outcome.output, report: outcome.report });

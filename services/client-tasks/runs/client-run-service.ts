@@ -34,6 +34,16 @@ export interface DueClientJob {
   summary: string;
 }
 
+/** Which systems of an ended run a relaunch runs on again. */
+export enum ClientRunRelaunchScope {
+  /** The systems whose jobs ended in Error or were cancelled. */
+  FAILED = 'FAILED',
+}
+
+const RELAUNCHED_STATES: Record<ClientRunRelaunchScope, readonly JobState[]> = {
+  [ClientRunRelaunchScope.FAILED]: [JobState.ERROR, JobState.CANCELLED],
+};
+
 export const MAX_RUN_NOW_SYSTEMS = 10_000;
 /** Systems resolved and jobs written per round trip when an assignment fires on a large scope. */
 const FIRING_PAGE = 1000;
@@ -84,15 +94,38 @@ export class ClientRunService {
     const systems = await this.em.find(ManagedSystem, { id: { $in: unique } }, { fields: ['id', 'name'], orderBy: { name: 'asc' } });
     const missing = unique.filter((id) => !systems.some((system) => system.id === id));
     if (missing.length) throw new BadInputError(`No system ${missing.join(', ')} exists`, 'systemIds');
+    return this.startRunNow(user, task, systems, null);
+  }
 
+  /**
+   * Runs the task of an ended run again on the systems whose jobs failed or were cancelled, as a new
+   * Run Now linked to the original. The task must still be runnable by the user, as for Run Now.
+   */
+  async relaunch(user: User, runId: string, only: ClientRunRelaunchScope): Promise<ClientRun> {
+    const original = await this.run(runId);
+    await this.assertOnRun(user, original, ClientTaskCapability.VIEW);
+    if (!original.clientTask) throw new ConflictError('The task of this run was deleted; there is nothing to run again');
+    const task = await this.runnableTask(user, original.clientTask.id);
+    if (await this.em.count(Job, { run: original.id, state: { $nin: [...FINAL_JOB_STATES] } })) {
+      throw new ConflictError('The run is still going; relaunch it once every job has ended');
+    }
+    const ended = await this.em.find(Job, { run: original.id, state: { $in: [...RELAUNCHED_STATES[only]] } }, { fields: ['system'] });
+    const systemIds = [...new Set(ended.flatMap((job) => (job.system ? [job.system.id] : [])))];
+    const systems = await this.em.find(ManagedSystem, { id: { $in: systemIds } }, { fields: ['id', 'name'], orderBy: { name: 'asc' } });
+    if (!systems.length) throw new ConflictError('No job of the run failed or was cancelled on a system that still exists; there is nothing to relaunch');
+    return this.startRunNow(user, task, systems, original);
+  }
+
+  private async startRunNow(user: User, task: ClientTask, systems: { id: string; name: string }[], relaunchedFrom: ClientRun | null): Promise<ClientRun> {
     const firedAt = new Date();
     const run = await this.em.transactional(async (em) => {
-      const created = this.newRun(em, { clientTask: task, trigger: ClientRunTrigger.RUN_NOW, firedAt, requestedBy: user });
-      await this.insertJobs(em, created, task, JobType.ON_DEMAND, systems.map((system) => ({ system, scheduledFor: firedAt })), `Run Now by ${user.username}`);
+      const created = this.newRun(em, { clientTask: task, trigger: ClientRunTrigger.RUN_NOW, firedAt, requestedBy: user, relaunchedFrom });
+      const reason = relaunchedFrom ? `Relaunched by ${user.username} from run ${relaunchedFrom.id}` : `Run Now by ${user.username}`;
+      await this.insertJobs(em, created, task, JobType.ON_DEMAND, systems.map((system) => ({ system, scheduledFor: firedAt })), reason);
       addAuditEvent(em, {
         actor: actorOf(user),
-        action: 'runClientTaskNow',
-        target: { type: 'ClientTask', id: task.id },
+        action: relaunchedFrom ? 'relaunchClientRun' : 'runClientTaskNow',
+        target: relaunchedFrom ? { type: 'ClientRun', id: relaunchedFrom.id } : { type: 'ClientTask', id: task.id },
         outcome: AuditOutcome.SUCCESS,
         details: { runId: created.id, systems: systems.length },
       });
@@ -240,6 +273,7 @@ export class ClientRunService {
     const task = await this.em.findOne(ClientTask, { id: clientTaskId });
     if (!task) throw new BadInputError(`No client task ${clientTaskId} exists`, 'clientTaskId');
     await this.permissions.assertOnTask(user, task, ClientTaskCapability.EDIT);
+    if (task.withdrawn) throw new ConflictError(`The client task "${task.name}" was withdrawn by the server that shared it; it runs nowhere (duplicate it to keep using it)`);
     if (!task.enabled) throw new ConflictError(`The client task "${task.name}" is disabled; enable it before running it`);
     if (task.approvedRevision < 1) throw new ConflictError(`The client task "${task.name}" has no approved version yet; it runs once its creation is approved`);
     return task;
@@ -253,7 +287,15 @@ export class ClientRunService {
 
   private newRun(
     em: EntityManager,
-    fields: { clientTask: ClientTask; trigger: ClientRunTrigger; firedAt: Date; requestedBy?: User; assignment?: ClientTaskAssignment; timeZone?: string | null },
+    fields: {
+      clientTask: ClientTask;
+      trigger: ClientRunTrigger;
+      firedAt: Date;
+      requestedBy?: User;
+      assignment?: ClientTaskAssignment;
+      timeZone?: string | null;
+      relaunchedFrom?: ClientRun | null;
+    },
   ): ClientRun {
     const id = randomUUID();
     const run = em.create(ClientRun, {
@@ -266,6 +308,7 @@ export class ClientRunService {
       requestedBy: fields.requestedBy ?? null,
       assignment: fields.assignment ?? null,
       timeZone: fields.timeZone ?? null,
+      relaunchedFrom: fields.relaunchedFrom ?? null,
     });
     // The run's workflow starts once the run commits, its jobs with it.
     this.outbox.add(em, { kind: EngineCommandKind.START_CLIENT_RUN, workflowId: run.workflowId, subjectId: run.id });

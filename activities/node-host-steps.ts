@@ -1,0 +1,53 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { HostKeyMismatchError, SshAuthenticationError, type SshTarget } from '../infra/ssh';
+import { HOST_KEY_MISMATCH_FAILURE, type SealedForNode } from '../lib/nodes';
+import { PermanentFailure } from '../services/shared/permanent-failure';
+import { changeOnHost, firstAcceptedLogin, type HostChange, type HostChangeOutcome } from '../services/vault/host-change';
+import { onHost } from './host-work';
+import { permanentFailuresAreFinal } from './permanent-failures';
+
+/** What a node saw of a host key other than the pinned one, for the central worker to note on the records and systems that pin it. */
+export interface HostKeySeen {
+  host: string;
+  port: number;
+  expected: string;
+  actual: string;
+}
+
+/** Host-key and credential problems do not heal by retrying. */
+async function guardedOnNode<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof HostKeyMismatchError) {
+      const seen: HostKeySeen = { host: error.host, port: error.port, expected: error.expected, actual: error.actual };
+      throw ApplicationFailure.nonRetryable(error.message, HOST_KEY_MISMATCH_FAILURE, seen);
+    }
+    if (error instanceof SshAuthenticationError) throw new PermanentFailure('The host refused the password the vault holds');
+    throw error;
+  }
+}
+
+/**
+ * The host steps of a remote node's jobs: they get all they need in their input, sealed with the
+ * node's key (temporal/node-codec.ts), and hand back what happened for the central bookkeeping to
+ * record. They touch neither the database nor the master key, so a node's worker runs them
+ * without either (scripts/worker.ts); every worker serves them.
+ */
+export function createNodeHostStepActivities() {
+  return {
+    /** Answers once a worker of the node is there: a job waits on it, still Scheduled, while its node is away. */
+    async awaitNode(_input: SealedForNode): Promise<void> {},
+
+    async changePasswordOnNode({ change }: SealedForNode & { change: HostChange }): Promise<HostChangeOutcome> {
+      return onHost(({ signal }) => permanentFailuresAreFinal(() => guardedOnNode(() => changeOnHost(change, signal))));
+    },
+
+    /** The index of the first of the logins the host accepts, or -1. */
+    async loginOnNode({ logins }: SealedForNode & { logins: SshTarget[] }): Promise<number> {
+      return onHost(() => permanentFailuresAreFinal(() => guardedOnNode(() => firstAcceptedLogin(logins))));
+    },
+  };
+}
+
+export type NodeHostStepActivities = ReturnType<typeof createNodeHostStepActivities>;
