@@ -46,6 +46,7 @@ import { ShadowAccounts } from './vault/shadow-accounts';
 import { TaskScheduler } from './vault/task-scheduler';
 import { TaskService } from './vault/task-service';
 import { VaultJobService } from './vault/vault-job-service';
+import type { InVaultTransaction } from './vault/vault-transaction';
 import { ServerIdentityService } from './federation/server-identity';
 import { RegisteredServerService } from './federation/registered-servers';
 import { ShareReceiver } from './federation/share-receiver';
@@ -71,6 +72,35 @@ export function createIdentityServices(em: EntityManager, accounts: AccountPolic
   };
 }
 
+/** The vault's record, session and job services over one EntityManager, with what they need. */
+function createVaultScope(em: EntityManager, ports: ServicePorts) {
+  const nodes = new NodeService(em);
+  const records = new RecordService(em, ports.secrets, nodes);
+  const access = new RecordAccess(em);
+  const sessions = new SessionService(em);
+  const clientTaskPermissions = new ClientTaskPermissions(em);
+  const outbox = new EngineOutbox(em, ports);
+  const webhookEvents = new WebhookEvents(outbox);
+  const jobs = new JobService(em, records, access, clientTaskPermissions, outbox, webhookEvents, ports.jobMetrics);
+  const scheduler = new TaskScheduler(em, jobs, records, outbox);
+  return { em, nodes, records, access, sessions, clientTaskPermissions, outbox, webhookEvents, jobs, scheduler };
+}
+
+/** Vault transactions on `em`'s connection: a scope per transaction; what it staged for the engine goes out after the commit. */
+function vaultTransactions(em: EntityManager, ports: ServicePorts, outbox: EngineOutbox): InVaultTransaction {
+  return async (work) => {
+    let staged: string[] = [];
+    const result = await em.transactional(async (transaction) => {
+      const scope = createVaultScope(transaction, ports);
+      const done = await work(scope);
+      staged = scope.outbox.addedWorkflowIds();
+      return done;
+    });
+    await outbox.deliverSoon(staged);
+    return result;
+  };
+}
+
 /**
  * The one place the service graph is wired: every service over one EntityManager (a request's or
  * an activity's unit of work), each given the collaborators it needs.
@@ -85,19 +115,12 @@ export function createServices(em: EntityManager, ports: ServicePorts, accounts:
   const systemTree = new SystemTreeService(em);
 
   // Jobs and the vault
-  const nodes = new NodeService(em);
-  const records = new RecordService(em, secrets, nodes);
-  const access = new RecordAccess(em);
+  const { nodes, records, access, sessions, clientTaskPermissions, outbox, webhookEvents, jobs, scheduler } = createVaultScope(em, ports);
+  const inVaultTransaction = vaultTransactions(em, ports, outbox);
   const shadows = new ShadowAccounts(em, access, secrets);
-  const sessions = new SessionService(em);
-  const clientTaskPermissions = new ClientTaskPermissions(em);
-  const outbox = new EngineOutbox(em, ports);
-  const webhookEvents = new WebhookEvents(outbox);
-  const jobs = new JobService(em, records, access, clientTaskPermissions, outbox, webhookEvents, ports.jobMetrics);
   const jobOutput = new JobOutputLog(em);
-  const scheduler = new TaskScheduler(em, jobs, records, outbox);
   const rotation = new RotationService(em, secrets, jobs, shadows);
-  const lifecycle = new RecordLifecycle(access, records, scheduler, sessions);
+  const lifecycle = new RecordLifecycle(access, sessions, inVaultTransaction);
 
   // Client tasks and assignments
   const approvals = new ClientTaskApprovals(em, clientTaskPermissions, webhookEvents);
@@ -138,7 +161,7 @@ export function createServices(em: EntityManager, ports: ServicePorts, accounts:
     scriptLibrary: new ScriptLibraryService(em),
     lifecycle,
     recordImport: new RecordImportService(em, secrets, records, jobs, outbox),
-    accessRequests: new AccessRequestService(em, access, lifecycle, scheduler, outbox, webhookEvents),
+    accessRequests: new AccessRequestService(em, access, lifecycle, inVaultTransaction, outbox, webhookEvents),
     fallback: new FallbackService(em, jobs),
     jobActions: new JobActionsService(em, jobs, scheduler, clientRuns, outbox),
     reconciler: new JobReconciler(em, jobs, clientRuns, launcher),

@@ -85,6 +85,17 @@ describe('access requests and sessions fire their policy events', () => {
 
     const checkedOut = await stack.graphql<any>('mutation ($input: AccessRequestRefInput!) { checkOutRecord(input: $input) { request { state } password } }', { input: { requestId: request.id } }, requester);
     expect(checkedOut.data.checkOutRecord).toMatchObject({ request: { state: 'CHECKED_OUT' }, password: record.initialPassword });
+    // The check-out and the reveal it makes are each audited once, with who did it; the password is in neither.
+    const audited = await stack.orm.em.fork().getConnection().execute<{ action: string; target_id: string; actor_id: string; details: unknown }[]>(
+      `select action, target_id, actor_id, details from audit_events where action in ('checkOutRecord', 'unlockRecord') and target_id in (?, ?) and outcome = 'SUCCESS' order by action`,
+      [request.id, record.recordId],
+    );
+    const requesterId = (await stack.graphql<any>('{ me { id } }', {}, requester)).data.me.id;
+    expect(audited.map(({ action, target_id, actor_id }) => ({ action, target_id, actor_id }))).toEqual([
+      { action: 'checkOutRecord', target_id: request.id, actor_id: requesterId },
+      { action: 'unlockRecord', target_id: record.recordId, actor_id: requesterId },
+    ]);
+    expect(JSON.stringify(audited)).not.toContain(record.initialPassword);
     const checkedIn = await stack.graphql<any>('mutation ($input: AccessRequestRefInput!) { checkInRecord(input: $input) { request { state } } }', { input: { requestId: request.id } }, requester);
     expect(checkedIn.data.checkInRecord.request.state).toBe('CHECKED_IN');
     const checkInJob = await eventually(async () => (await eventJobs(record.recordId, 'AFTER_CHECK_IN'))[0], 30_000, 'the After Check-In job');

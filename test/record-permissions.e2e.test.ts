@@ -263,6 +263,29 @@ describe('record permissions', () => {
       expect(await rowsOf(hostA.recordId, shadowB.recordId)).toEqual(before);
     });
 
+    it('pointing a record whose task targets its referenced record at another one needs Task Control: Manage on that one too', async () => {
+      const pointer = await rotatable();
+      const other = await rotatable();
+      await ok(MAKE_UNIQUE, { input: { recordId: pointer.recordId } });
+      await ok(ADD_RECORD_TASK, { input: { recordId: pointer.recordId, task: { name: 'Verify referenced', script: 'VERIFY_PASSWORD', policyEvents: ['EVERY_N_DAYS'], schedule: { intervalDays: 1, anchorDate: '2026-01-01', timeOfDay: '03:00' }, targetRecord: 'REFERENCED' } } });
+      const editor = await signInUser();
+      await ok(GRANT, { input: { recordId: pointer.recordId, userId: editor.userId, permissions: ['VIEW', 'EDIT'] } });
+      await ok(GRANT, { input: { recordId: other.recordId, userId: editor.userId, permissions: ['VIEW', 'EDIT'] } });
+      const point = async () => {
+        const { version } = await ok<any>('query ($id: ID!) { record(id: $id) { version } }', { id: pointer.recordId });
+        return stack.graphql<any>('mutation ($input: UpdateRecordInput!) { updateRecord(input: $input) { record { referencedRecord { id } } } }', { input: { recordId: pointer.recordId, version, referencedRecordId: other.recordId } }, editor.token);
+      };
+      const before = await rowsOf(pointer.recordId, other.recordId);
+      const refused = await point();
+      expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect(refused.errors?.[0]?.message).toMatch(/Task Control: Manage permission on the target record/);
+      expect((await ok<any>('query ($id: ID!) { record(id: $id) { referencedRecord { id } } }', { id: pointer.recordId })).referencedRecord).toBeNull();
+      expect(await rowsOf(pointer.recordId, other.recordId)).toEqual(before);
+
+      await ok(GRANT, { input: { recordId: other.recordId, userId: editor.userId, permissions: ['VIEW', 'EDIT', 'TASK_CONTROL_MANAGE'] } });
+      expect(expectOk(await point()).updateRecord.record.referencedRecord).toEqual({ id: other.recordId });
+    });
+
     it('B’s password never reaches A’s host: a job whose shadow account is not meant for the host fails with nothing sent', async () => {
       const env = testEnvironment();
       // The administrator sets B up as the shadow account of A's reset, allowing A's host on B...

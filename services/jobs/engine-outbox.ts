@@ -60,9 +60,18 @@ export class EngineOutbox {
     private readonly ports: Pick<ServicePorts, 'launcher' | 'clientWorkflows' | 'accessWorkflows' | 'webhooks'>,
   ) {}
 
+  /** The workflows of the commands added through this outbox, to deliver once their transaction has committed. */
+  private readonly added = new Set<string>();
+
   /** Adds the command to the caller's unit of work: it commits, or not, with the change. */
   add(em: EntityManager, command: EngineCommandSpec): void {
     em.create(EngineCommand, command);
+    this.added.add(command.workflowId);
+  }
+
+  /** The workflows of every command added through this outbox so far. */
+  addedWorkflowIds(): string[] {
+    return [...this.added];
   }
 
   /**

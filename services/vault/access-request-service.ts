@@ -7,7 +7,7 @@ import type { EngineOutbox } from '../jobs/engine-outbox';
 import type { RecordAccess } from './record-access';
 import type { RecordLifecycle } from './record-lifecycle';
 import type { RevealedPassword } from './revealed-password';
-import type { TaskScheduler } from './task-scheduler';
+import type { InVaultTransaction, VaultScope } from './vault-transaction';
 import { findByIdOrNotFound } from '../shared/find';
 import { UUID } from '../shared/validation';
 import type { WebhookEvents } from '../webhooks/webhook-events';
@@ -25,7 +25,7 @@ export class AccessRequestService {
     private readonly em: EntityManager,
     private readonly access: RecordAccess,
     private readonly lifecycle: RecordLifecycle,
-    private readonly scheduler: TaskScheduler,
+    private readonly inTransaction: InVaultTransaction,
     private readonly outbox: EngineOutbox,
     private readonly webhooks: WebhookEvents,
   ) {}
@@ -80,12 +80,14 @@ export class AccessRequestService {
     if (request.state !== AccessRequestState.APPROVED || request.expiresAt! <= new Date()) {
       throw new ConflictError(`Only an approved, unexpired request can be checked out; this one is ${request.state}`);
     }
-    request.state = AccessRequestState.CHECKED_OUT;
-    request.checkedOutAt = new Date();
-    this.audit(user, 'checkOutRecord', request);
-    await this.em.flush();
-    const revealed = await this.lifecycle.reveal(user, request.record.id, `check-out of request ${request.id}`);
-    return { request, ...revealed };
+    // The check-out, its reveal and the After Unlock jobs commit together.
+    return this.inTransaction(async (scope) => {
+      request.state = AccessRequestState.CHECKED_OUT;
+      request.checkedOutAt = new Date();
+      this.audit(user, 'checkOutRecord', request, undefined, scope.em);
+      const revealed = await this.lifecycle.reveal(scope, user, request.record.id, `check-out of request ${request.id}`);
+      return { request, ...revealed };
+    });
   }
 
   async checkIn(user: User, requestId: string): Promise<AccessRequest> {
@@ -108,21 +110,29 @@ export class AccessRequestService {
     this.outbox.add(this.em, { kind, workflowId: request.workflowId, subjectId: request.id });
   }
 
-  /** Called by the request's workflow: fires the record's tasks for the event. */
+  /** Called by the request's workflow: fires the record's tasks for the event, all of their jobs in one transaction. */
   async fireEvent(requestId: string, event: PolicyEvent): Promise<void> {
     const request = await this.get(requestId);
-    const record = await this.em.findOneOrFail(VaultRecord, { id: request.record.id });
-    const what = { [PolicyEvent.AFTER_APPROVAL]: 'approved', [PolicyEvent.AFTER_CHECK_IN]: 'checked in', [PolicyEvent.AFTER_EXPIRE]: 'expired' }[event as string] ?? event;
-    await this.scheduler.fireEvent(record, event, new Date(), `Access request ${request.id} ${what}`);
+    await this.inTransaction((scope) => this.fireEventIn(scope, request, event));
   }
 
-  /** Called by the workflow when the approved time ran out without a check-in. */
+  private async fireEventIn({ em, scheduler }: VaultScope, request: AccessRequest, event: PolicyEvent): Promise<void> {
+    const record = await em.findOneOrFail(VaultRecord, { id: request.record.id });
+    const what = { [PolicyEvent.AFTER_APPROVAL]: 'approved', [PolicyEvent.AFTER_CHECK_IN]: 'checked in', [PolicyEvent.AFTER_EXPIRE]: 'expired' }[event as string] ?? event;
+    await scheduler.fireEvent(record, event, new Date(), `Access request ${request.id} ${what}`);
+  }
+
+  /**
+   * Called by the workflow when the approved time ran out without a check-in. The state and the
+   * After Expire jobs commit together: a retry after a crash finds either both or neither.
+   */
   async expire(requestId: string): Promise<void> {
     const request = await this.get(requestId);
     if (request.state !== AccessRequestState.APPROVED && request.state !== AccessRequestState.CHECKED_OUT) return;
-    request.state = AccessRequestState.EXPIRED;
-    await this.em.flush();
-    await this.fireEvent(requestId, PolicyEvent.AFTER_EXPIRE);
+    await this.inTransaction(async (scope) => {
+      request.state = AccessRequestState.EXPIRED;
+      await this.fireEventIn(scope, request, PolicyEvent.AFTER_EXPIRE);
+    });
   }
 
   /** Called by the workflow when nobody decided in time. */
@@ -159,8 +169,8 @@ export class AccessRequestService {
     return request;
   }
 
-  private audit(user: User, action: string, request: AccessRequest, details?: Record<string, unknown>): void {
-    addAuditEvent(this.em, {
+  private audit(user: User, action: string, request: AccessRequest, details?: Record<string, unknown>, em = this.em): void {
+    addAuditEvent(em, {
       actor: actorOf(user),
       action,
       target: { type: 'AccessRequest', id: request.id },
