@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { METADATA_ENCODING_KEY } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { canLogin } from '../infra/ssh';
@@ -51,11 +51,14 @@ describe('no two jobs change one account at once', () => {
     await expect(canLogin(sshTarget(record.username, await unlock(stack, token, record.recordId)))).resolves.toBe(true);
   });
 
-  it('names the lock by a digest of the account, and keeps the account out of the clear in Temporal', async () => {
+  it('names the lock by a keyed digest of the account, and keeps the account out of the clear in Temporal', async () => {
     const { sshdHost, sshdPort } = testEnvironment();
     const account = `${record.username}@${sshdHost}:${sshdPort}`;
-    // The same account gives the same lock, whichever record holds it.
-    const expected = `account-lock-${createHash('sha256').update(account).digest('hex')}`;
+    const [settings] = await stack.orm.em.fork().getConnection().execute<{ lock_key: string }[]>('select lock_key from server_settings');
+    expect(settings!.lock_key).toMatch(/^[0-9a-f]{64}$/);
+    // The same account gives the same lock, whichever record holds it; without the installation's key, a guessed account cannot be confirmed.
+    const expected = `account-lock-${createHmac('sha256', settings!.lock_key).update(account).digest('hex')}`;
+    expect(expected).not.toBe(`account-lock-${createHash('sha256').update(account).digest('hex')}`);
     for (const workflowId of jobWorkflowIds) {
       const released = (await historyOf(workflowId)).events!.map((event) => event.signalExternalWorkflowExecutionInitiatedEventAttributes?.workflowExecution?.workflowId);
       expect(released).toContain(expected);

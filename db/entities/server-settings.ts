@@ -32,6 +32,10 @@ export class ServerSettings {
   @Property({ type: 'boolean', default: true })
   unverifiedDocumentsAccepted: Opt<boolean> = true;
 
+  /** Names account locks (services/vault/vault-job-service.ts); never leaves the server. */
+  @Property({ type: 'string', length: 64, lazy: true })
+  lockKey!: Opt<string>;
+
   @Field(() => Int, { description: 'Optimistic-lock version; send it back when updating.' })
   @Property({ type: 'integer', version: true })
   version!: Opt<number>;

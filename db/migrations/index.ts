@@ -24,6 +24,7 @@ import { Migration20261201161500HostKeyMismatch } from './Migration2026120116150
 import { Migration20261201163000OccurrenceChain } from './Migration20261201163000_occurrence_chain';
 import { Migration20261201170000RecordTypeFields } from './Migration20261201170000_record_type_fields';
 import { Migration20261201180500LiveUpdates } from './Migration20261201180500_live_updates';
+import { Migration20261202010000AccountLockKey } from './Migration20261202010000_account_lock_key';
 import { Migration20261201180100ScriptLibrary } from './Migration20261201180100_script_library';
 import { Migration20261201180300RecordDependencies } from './Migration20261201180300_record_dependencies';
 import { Migration20261201180400Webhooks } from './Migration20261201180400_webhooks';
@@ -58,4 +59,5 @@ export const migrations: MigrationObject[] = [
   { name: 'Migration20261201180300_record_dependencies', class: Migration20261201180300RecordDependencies },
   { name: 'Migration20261201180400_webhooks', class: Migration20261201180400Webhooks },
   { name: 'Migration20261201180500_live_updates', class: Migration20261201180500LiveUpdates },
+  { name: 'Migration20261202010000_account_lock_key', class: Migration20261202010000AccountLockKey },
 ];

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { ref } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Job, JobEvent, type Task, VaultRecord } from '../../db/entities';
+import { Job, JobEvent, ServerSettings, type Task, VaultRecord } from '../../db/entities';
 import { JobEventKind, JobState, JobType, PolicyEvent, ScriptKey } from '../../lib/enums';
 import { windowAdjusted } from '../../lib/task-occurrences';
 import type { JobService } from '../jobs/job-service';
@@ -55,11 +55,22 @@ export class VaultJobService {
       script: task?.script ?? ScriptKey.VERIFY_PASSWORD,
       scheduledFor: job.scheduledFor.toISOString(),
       account,
-      lockWorkflowId: accountLockWorkflowId(account),
+      lockWorkflowId: await this.accountLockWorkflowId(account),
       deferUntilSessionsEnd: job.triggerEvent === PolicyEvent.AFTER_SESSION && !!task?.deferUntilSessionsEnd,
       timeWindow: honoursTimeWindow(job) && !!task?.timeWindowCron,
       nodeName: job.nodeName,
     };
+  }
+
+  /**
+   * One lock per account, so records that share `user@host:port` wait for each other. Named by an
+   * HMAC of the account under this installation's lock key: workflow IDs are never encrypted, and
+   * Temporal's visibility should not list who has an account on which host, nor let anyone
+   * confirm a guess. Jobs planned before keep the lock of the plan recorded in their history.
+   */
+  private async accountLockWorkflowId(account: string): Promise<string> {
+    const { lockKey } = await this.em.findOneOrFail(ServerSettings, { id: 1 }, { populate: ['lockKey'] });
+    return `account-lock-${createHmac('sha256', lockKey).update(account).digest('hex')}`;
   }
 
   /**
@@ -128,12 +139,3 @@ function honoursTimeWindow(job: Job): boolean {
   return job.dueAt !== null && job.dueAt !== undefined && job.type !== JobType.MANUAL_RUN && job.type !== JobType.ON_DEMAND;
 }
 
-/**
- * One lock per account, so records that share `user@host:port` wait for each other. Named by the
- * account's SHA-256: workflow IDs are never encrypted, and Temporal's visibility should not list
- * who has an account on which host. Jobs planned before keep `account-lock-<user>@<host>:<port>`,
- * the lock of the plan recorded in their history.
- */
-function accountLockWorkflowId(account: string): string {
-  return `account-lock-${createHash('sha256').update(account).digest('hex')}`;
-}
