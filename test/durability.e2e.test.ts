@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client as PgClient } from 'pg';
 import { startDevServer, waitForPort } from '../scripts/temporal-dev-server';
+import { createMigratedDatabase, dropDatabase } from './harness/databases';
 import { ADMIN_ROLES, eventually, type StewardStack, startStewardStack } from './harness/steward';
 import { TEST_MASTER_KEY, testEnvironment } from './harness/test-env';
 import { createRotatableRecord, finishedJob, getJob, type RotatableRecord, scheduleRun } from './harness/vault-fixtures';
@@ -12,35 +12,6 @@ import { freePort } from './harness/ports';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const kinds = (job: { events: { kind: string }[] }) => job.events.map((event) => event.kind);
 const count = (values: string[], value: string) => values.filter((candidate) => candidate === value).length;
-
-/** A database of its own, migrated like production: jobs in it belong to a Temporal server no other Steward knows. */
-async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const url = new URL(testEnvironment().databaseUrl);
-  const name = `steward_durability_${process.pid}_${Date.now()}`;
-  url.pathname = `/${name}`;
-  const onMaintenance = async (statement: string) => {
-    const admin = new URL(url);
-    admin.pathname = '/postgres';
-    const client = new PgClient({ connectionString: admin.toString() });
-    await client.connect();
-    try {
-      await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  };
-  const migrate = spawn(
-    process.execPath,
-    [require.resolve('ts-node/dist/bin.js'), '--transpile-only', path.resolve(__dirname, '..', 'scripts', 'migrate.ts')],
-    { env: { ...process.env, DATABASE_URL: url.toString(), STEWARD_ADMIN_USERNAME: 'admin', STEWARD_ADMIN_PASSWORD: 'test-admin-password' } },
-  );
-  let output = '';
-  migrate.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  migrate.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => migrate.once('exit', resolve));
-  if (code !== 0) throw new Error(`migrating ${name} failed:\n${output}`);
-  return { url: url.toString(), drop: () => onMaintenance(`drop database if exists ${name} with (force)`) };
-}
 
 /** Starts Steward (API, worker of node local, client) against another Temporal server and database. */
 function startStewardStackOn(temporalAddress: string, databaseUrl: string): Promise<StewardStack> {
@@ -76,7 +47,7 @@ async function ownDevServer(dbFile: string): Promise<OwnDevServer> {
 describe('durability: jobs sleeping on timers while the Temporal server restarts', () => {
   let dir: string;
   let server: OwnDevServer;
-  let database: { url: string; drop(): Promise<void> } | undefined;
+  let databaseUrl: string | undefined;
   let stack: StewardStack | undefined;
   let token: string;
   let record: RotatableRecord | undefined;
@@ -84,9 +55,12 @@ describe('durability: jobs sleeping on timers while the Temporal server restarts
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'steward-durability-'));
     server = await ownDevServer(path.join(dir, 'temporal.db'));
-    const [created] = await Promise.all([freshDatabase(), server.start()]);
-    database = created;
-    stack = await startStewardStackOn(server.address, database.url);
+    // A database of its own: jobs in it belong to a Temporal server no other Steward knows.
+    const url = new URL(testEnvironment().databaseUrl);
+    url.pathname = `/steward_durability_${process.pid}`;
+    databaseUrl = url.toString();
+    await Promise.all([createMigratedDatabase(databaseUrl), server.start()]);
+    stack = await startStewardStackOn(server.address, databaseUrl);
     token = await stack.signIn(ADMIN_ROLES);
     record = await createRotatableRecord(stack, token, { script: 'VERIFY_PASSWORD' });
   }, 120_000);
@@ -95,7 +69,7 @@ describe('durability: jobs sleeping on timers while the Temporal server restarts
     await record?.removeUser();
     await stack?.stop();
     await server?.stop();
-    await database?.drop();
+    if (databaseUrl) await dropDatabase(databaseUrl);
     if (dir) rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
