@@ -39,6 +39,12 @@ interface PeerResult {
   refused: { originTaskId: string; reason: string }[];
 }
 
+interface LogPage {
+  totalCount: number;
+  edges: { cursor: string; node: { id: string; createdAt: string } }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+}
+
 interface Run {
   id: string;
   state: string;
@@ -87,6 +93,37 @@ describe('sharing client tasks between three servers', () => {
   const receivedTask = async (server: Server, originTaskId: string) =>
     (await ok(server, `{ clientTasks(first: 100) { edges { node { ${SHARED_FIELDS} } } } }`)).clientTasks.edges.map((edge: { node: any }) => edge.node).find((task: any) => task.originTaskId === originTaskId);
 
+  const createStatisticsTask = async (server: Server, settings: Record<string, unknown>): Promise<{ id: string }> =>
+    (
+      await ok(server, 'mutation ($input: CreateClientTaskInput!) { createClientTask(input: $input) { clientTask { id } } }', {
+        input: { taskTypeId: statisticsTypeIds.get(server), name: uniqueName('shared-stats'), settings },
+      })
+    ).createClientTask.clientTask;
+
+  const currentVersion = async (server: Server, clientTaskId: string): Promise<number> =>
+    (await ok(server, 'query ($id: ID!) { clientTask(id: $id) { version } }', { id: clientTaskId })).clientTask.version;
+
+  async function setShared(server: Server, clientTaskId: string, shared: boolean): Promise<void> {
+    await ok(server, 'mutation ($input: SetClientTaskSharedInput!) { setClientTaskShared(input: $input) { clientTask { shared } } }', {
+      input: { clientTaskId, version: await currentVersion(server, clientTaskId), shared },
+    });
+  }
+
+  /** Edits a task's settings as its owner (the server's administrator): applied now, or proposed for approval. */
+  async function editSettings(server: Server, clientTaskId: string, settings: Record<string, unknown>): Promise<{ applied: boolean; pendingChange: { id: string } | null }> {
+    const { updateClientTask } = await ok(server, 'mutation ($input: UpdateClientTaskInput!) { updateClientTask(input: $input) { applied pendingChange { id } } }', {
+      input: { clientTaskId, version: await currentVersion(server, clientTaskId), settings },
+    });
+    return updateClientTask;
+  }
+
+  /** Enables or disables the peer's registration on the server. */
+  async function setPeerEnabled(server: Server, peer: Server, enabled: boolean): Promise<void> {
+    const registrations = (await ok(server, '{ registeredServers(first: 100) { edges { node { id name version } } } }')).registeredServers.edges.map((edge: { node: any }) => edge.node);
+    const { id, version } = registrations.find((registration: { name: string }) => registration.name === peer.name);
+    await ok(server, 'mutation ($input: UpdateRegisteredServerInput!) { updateRegisteredServer(input: $input) { registeredServer { id } } }', { input: { id, version, enabled } });
+  }
+
   beforeAll(async () => {
     const base = new URL(env.databaseUrl);
     const settings = [];
@@ -108,6 +145,19 @@ describe('sharing client tasks between three servers', () => {
       const { products } = await ok(server, '{ products { name taskTypes { id name } } }');
       statisticsTypeIds.set(server, products.find((product: any) => product.name === 'Agent').taskTypes.find((type: any) => type.name === 'Statistics').id);
     }
+    // Each server registers the other two through GraphQL, with the identity each one shows.
+    for (const server of servers) {
+      for (const peer of servers.filter((other) => other !== server)) {
+        await ok(server, 'mutation ($input: RegisterServerInput!) { registerServer(input: $input) { registeredServer { id } } }', {
+          input: { name: peer.identity.name, graphqlUrl: peer.identity.url, publicKey: peer.identity.publicKey },
+        });
+      }
+      // Only the runs the tests ask for: the schedule is paused, and Run Now still works.
+      const paused = await ok(server, 'mutation ($input: UpdateShareClientTasksScheduleInput!) { updateShareClientTasksSchedule(input: $input) { schedule { intervalSeconds paused } } }', {
+        input: { intervalSeconds: 600, paused: true },
+      });
+      expect(paused.updateShareClientTasksSchedule.schedule).toEqual({ intervalSeconds: 600, paused: true });
+    }
   }, 240_000);
 
   afterAll(async () => {
@@ -118,34 +168,8 @@ describe('sharing client tasks between three servers', () => {
   it('sends a shared task to both peers, incrementally, through outages, and withdraws it when unshared', async () => {
     const [origin, targetB, targetC] = servers as [Server, Server, Server];
 
-    // Each server registers the other two through GraphQL, with the identity each one shows.
-    for (const server of servers) {
-      for (const peer of servers.filter((other) => other !== server)) {
-        await ok(server, 'mutation ($input: RegisterServerInput!) { registerServer(input: $input) { registeredServer { id } } }', {
-          input: { name: peer.identity.name, graphqlUrl: peer.identity.url, publicKey: peer.identity.publicKey },
-        });
-      }
-      // Only the runs this test asks for: the schedule is paused, and Run Now still works.
-      const paused = await ok(server, 'mutation ($input: UpdateShareClientTasksScheduleInput!) { updateShareClientTasksSchedule(input: $input) { schedule { intervalSeconds paused } } }', {
-        input: { intervalSeconds: 600, paused: true },
-      });
-      expect(paused.updateShareClientTasksSchedule.schedule).toEqual({ intervalSeconds: 600, paused: true });
-    }
-
-    const created = (
-      await ok(origin, 'mutation ($input: CreateClientTaskInput!) { createClientTask(input: $input) { clientTask { id version } } }', {
-        input: { taskTypeId: statisticsTypeIds.get(origin), name: uniqueName('shared-stats'), settings: { paths: ['/var'] } },
-      })
-    ).createClientTask.clientTask;
-    const setShared = async (shared: boolean) => {
-      const { clientTask } = await ok(origin, `query ($id: ID!) { clientTask(id: $id) { version } }`, { id: created.id });
-      await ok(origin, 'mutation ($input: SetClientTaskSharedInput!) { setClientTaskShared(input: $input) { clientTask { shared } } }', { input: { clientTaskId: created.id, version: clientTask.version, shared } });
-    };
-    const editSettings = async (paths: string[]) => {
-      const { clientTask } = await ok(origin, `query ($id: ID!) { clientTask(id: $id) { version } }`, { id: created.id });
-      await ok(origin, 'mutation ($input: UpdateClientTaskInput!) { updateClientTask(input: $input) { clientTask { id } } }', { input: { clientTaskId: created.id, version: clientTask.version, settings: { paths } } });
-    };
-    await setShared(true);
+    const created = await createStatisticsTask(origin, { paths: ['/var'] });
+    await setShared(origin, created.id, true);
 
     // One run: both peers create it, and the three catalogs hold identical shared objects.
     const first = await runShareNow(origin);
@@ -181,7 +205,7 @@ describe('sharing client tasks between three servers', () => {
     expect(duplicate).toMatchObject({ settings: { paths: ['/var'] }, originTaskId: null });
 
     // An edit on the origin arrives on the next run, at the new revision; the duplicate keeps its settings.
-    await editSettings(['/var', '/home']);
+    await editSettings(origin, created.id, { paths: ['/var', '/home'] });
     const afterEdit = await runShareNow(origin);
     for (const target of [targetB, targetC]) {
       expect(peerResult(afterEdit, target)).toMatchObject({ succeeded: true, sent: 1, created: 0, updated: 1 });
@@ -191,7 +215,7 @@ describe('sharing client tasks between three servers', () => {
 
     // C is down during a run: B is brought up to date all the same, and the log says C failed.
     await targetC.stack.stop();
-    await editSettings(['/srv']);
+    await editSettings(origin, created.id, { paths: ['/srv'] });
     const duringOutage = await runShareNow(origin);
     expect(duringOutage.state).toBe('ERROR');
     expect(peerResult(duringOutage, targetB)).toMatchObject({ succeeded: true, updated: 1 });
@@ -223,7 +247,7 @@ describe('sharing client tasks between three servers', () => {
         input: { clientTaskId: received.id, groupId: rootId, schedule: { kind: 'DAILY', startAt: '2030-01-01T09:30' } },
       })
     ).assignClientTask.assignment;
-    await setShared(false);
+    await setShared(origin, created.id, false);
     const unshared = await runShareNow(origin);
     for (const target of [targetB, targetC]) {
       expect(peerResult(unshared, target)).toMatchObject({ succeeded: true, sent: 1, withdrawn: 1 });
@@ -241,11 +265,11 @@ describe('sharing client tasks between three servers', () => {
     const checkIn = async (server: Server) =>
       (await ok(server, 'mutation ($input: CheckInProductInput!) { checkInProduct(input: $input) { product { taskTypes { id } } } }', { input: { manifest } })).checkInProduct.product.taskTypes[0].id;
     const probe = (
-      await ok(origin, 'mutation ($input: CreateClientTaskInput!) { createClientTask(input: $input) { clientTask { id version } } }', {
+      await ok(origin, 'mutation ($input: CreateClientTaskInput!) { createClientTask(input: $input) { clientTask { id } } }', {
         input: { taskTypeId: await checkIn(origin), name: uniqueName('probe'), settings: { level: 1 } },
       })
     ).createClientTask.clientTask;
-    await ok(origin, 'mutation ($input: SetClientTaskSharedInput!) { setClientTaskShared(input: $input) { clientTask { shared } } }', { input: { clientTaskId: probe.id, version: probe.version, shared: true } });
+    await setShared(origin, probe.id, true);
     const refusedRun = await runShareNow(origin);
     for (const target of [targetB, targetC]) {
       const result = peerResult(refusedRun, target);
@@ -257,8 +281,7 @@ describe('sharing client tasks between three servers', () => {
 
     // B checks the product in; the next change of the task reaches B, and C refuses it again.
     await checkIn(targetB);
-    const { clientTask: probeNow } = await ok(origin, 'query ($id: ID!) { clientTask(id: $id) { version } }', { id: probe.id });
-    await ok(origin, 'mutation ($input: UpdateClientTaskInput!) { updateClientTask(input: $input) { clientTask { id } } }', { input: { clientTaskId: probe.id, version: probeNow.version, settings: { level: 2 } } });
+    await editSettings(origin, probe.id, { level: 2 });
     const retried = await runShareNow(origin);
     expect(peerResult(retried, targetB)).toMatchObject({ sent: 1, created: 1, refused: [] });
     expect(peerResult(retried, targetC)).toMatchObject({ sent: 1, created: 0, refused: [{ originTaskId: probe.id }] });
@@ -272,4 +295,95 @@ describe('sharing client tasks between three servers', () => {
     expect(peerResult(deleted, targetC)).toMatchObject({ succeeded: true, sent: 0 });
     expect(await receivedTask(targetB, probe.id)).toMatchObject({ withdrawn: true, enabled: false });
   }, 400_000);
+
+  it('sends peers only the approved revision of a shared task, and a change once it is approved', async () => {
+    const [origin, targetB, targetC] = servers as [Server, Server, Server];
+    const task = await createStatisticsTask(origin, { paths: ['/opt'] });
+    await setShared(origin, task.id, true);
+
+    // While approval is required the owner's edit is only proposed; turning it off again leaves the proposal pending.
+    const setApprovalRequired = (required: boolean) =>
+      ok(origin, 'mutation ($input: SetClientTaskApprovalRequiredInput!) { setClientTaskApprovalRequired(input: $input) { clientTaskApprovalRequired } }', { input: { required } });
+    await setApprovalRequired(true);
+    const proposal = await editSettings(origin, task.id, { paths: ['/opt', '/etc'] }).finally(() => setApprovalRequired(false));
+    expect(proposal).toEqual({ applied: false, pendingChange: { id: expect.any(String) } });
+
+    // A run while the change awaits approval sends the approved revision, not the proposal; the next sends nothing.
+    const whilePending = await runShareNow(origin);
+    const stillPending = await runShareNow(origin);
+    for (const target of [targetB, targetC]) {
+      expect(peerResult(whilePending, target)).toMatchObject({ succeeded: true, sent: 1, created: 1 });
+      expect(peerResult(stillPending, target)).toMatchObject({ succeeded: true, sent: 0 });
+      expect(await receivedTask(target, task.id)).toMatchObject({ settings: { paths: ['/opt'] }, originRevision: 1 });
+    }
+
+    // Another administrator approves it (nobody approves their own change), and the next run sends revision 2.
+    const approver = await origin.stack.signIn(ADMIN_ROLES);
+    const approval = await origin.stack.graphql<any>('mutation ($input: DecideClientTaskChangeInput!) { approveClientTaskChange(input: $input) { change { state } } }', { input: { changeId: proposal.pendingChange!.id } }, approver);
+    expect(approval.errors).toBeUndefined();
+    expect(approval.data.approveClientTaskChange.change.state).toBe('APPROVED');
+    const afterApproval = await runShareNow(origin);
+    for (const target of [targetB, targetC]) {
+      expect(peerResult(afterApproval, target)).toMatchObject({ succeeded: true, sent: 1, updated: 1 });
+      expect(await receivedTask(target, task.id)).toMatchObject({ settings: { paths: ['/opt', '/etc'] }, originRevision: 2 });
+    }
+  }, 120_000);
+
+  it('sends a disabled peer nothing, and catches it up once it is enabled again', async () => {
+    const [origin, targetB, targetC] = servers as [Server, Server, Server];
+    const task = await createStatisticsTask(origin, { paths: ['/tmp'] });
+    await setShared(origin, task.id, true);
+
+    await setPeerEnabled(origin, targetC, false);
+    const whileDisabled = await runShareNow(origin);
+    expect(whileDisabled.state).toBe('COMPLETED');
+    expect(whileDisabled.peers.map((result) => result.peerName)).toEqual([targetB.name]);
+    expect(peerResult(whileDisabled, targetB)).toMatchObject({ succeeded: true, sent: 1, created: 1 });
+    expect(await receivedTask(targetC, task.id)).toBeUndefined();
+
+    await setPeerEnabled(origin, targetC, true);
+    const enabledAgain = await runShareNow(origin);
+    expect(enabledAgain.state).toBe('COMPLETED');
+    expect(peerResult(enabledAgain, targetC)).toMatchObject({ succeeded: true, sent: 1, created: 1 });
+    expect(peerResult(enabledAgain, targetB)).toMatchObject({ succeeded: true, sent: 0 });
+    expect(await receivedTask(targetC, task.id)).toMatchObject({ settings: { paths: ['/tmp'] }, originRevision: 1 });
+  }, 120_000);
+
+  it('pages the server task log newest first, each run exactly once', async () => {
+    const origin = servers[0]!;
+    const started: Run[] = [];
+    for (let run = 0; run < 3; run++) started.push(await runShareNow(origin));
+
+    const logPage = async (page: { first?: number; after?: string | null; last?: number; before?: string | null }): Promise<LogPage> =>
+      (
+        await ok(
+          origin,
+          'query ($first: Int, $after: String, $last: Int, $before: String) { serverTaskLog(first: $first, after: $after, last: $last, before: $before) { totalCount edges { cursor node { id createdAt } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }',
+          page,
+        )
+      ).serverTaskLog;
+    const { totalCount } = await logPage({ first: 1 });
+    const pageCount = Math.ceil(totalCount / 2);
+    const pages: LogPage[] = [];
+    for (let index = 0; index < pageCount; index++) pages.push(await logPage({ first: 2, after: pages.at(-1)?.pageInfo.endCursor ?? null }));
+
+    // Each page's ends are its cursors; only the last has nothing older, and only the first nothing newer.
+    for (const [index, page] of pages.entries()) {
+      expect(page.pageInfo).toEqual({ hasNextPage: index < pageCount - 1, hasPreviousPage: index > 0, startCursor: page.edges[0]?.cursor, endCursor: page.edges.at(-1)?.cursor });
+    }
+    const paged = pages.flatMap((page) => page.edges.map((edge) => edge.node));
+    expect(paged).toHaveLength(totalCount);
+    expect(new Set(paged.map((run) => run.id)).size).toBe(totalCount);
+    // Newest first: the three runs just made lead, the latest first, and no run is newer than the one before it.
+    expect(paged.slice(0, 3).map((run) => run.id)).toEqual(started.map((run) => run.id).reverse());
+    const times = paged.map((run) => Date.parse(run.createdAt));
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+    expect((await logPage({ first: 100 })).edges.map((edge) => edge.node.id)).toEqual(paged.map((run) => run.id));
+
+    // Past the oldest run the page is empty; paging back from the second page gives the first again.
+    expect(await logPage({ first: 2, after: pages.at(-1)!.pageInfo.endCursor })).toMatchObject({ edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: true, startCursor: null, endCursor: null } });
+    const back = await logPage({ last: 2, before: pages[1]!.pageInfo.startCursor });
+    expect(back.edges).toEqual(pages[0]!.edges);
+    expect(back.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
+  }, 120_000);
 });
