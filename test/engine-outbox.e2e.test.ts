@@ -1,3 +1,4 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { canLogin } from '../infra/ssh';
 import { createServices } from '../services';
 import { temporalPorts } from '../temporal/ports';
@@ -5,7 +6,7 @@ import { createMigratedDatabase, dropDatabase } from './harness/databases';
 import { freePort } from './harness/ports';
 import { ADMIN_ROLES, eventually, type StewardStack, startStewardStack, uniqueName } from './harness/steward';
 import { testEnvironment } from './harness/test-env';
-import { createRotatableRecord, finishedJob, getJob, type RotatableRecord, runOnDemand, sshTarget, unlock } from './harness/vault-fixtures';
+import { createRotatableRecord, finishedJob, getJob, type RotatableRecord, runOnDemand, scheduleRun, sshTarget, unlock } from './harness/vault-fixtures';
 
 /**
  * The hand-off to Temporal (services/jobs/engine-outbox.ts): a mutation commits its change with
@@ -31,8 +32,8 @@ describe('the engine outbox', () => {
   });
 
   const pendingCommands = async (s: StewardStack, subjectId: string) =>
-    s.orm.em.fork().execute<{ kind: string; attempts: number; delivered_at: Date | null; last_error: string | null }[]>(
-      `select "kind", "attempts", "delivered_at", "last_error" from "engine_outbox" where "subject_id" = ? order by "id"`,
+    s.orm.em.fork().execute<{ kind: string; attempts: number; due_at: Date; delivered_at: Date | null; last_error: string | null }[]>(
+      `select "kind", "attempts", "due_at", "delivered_at", "last_error" from "engine_outbox" where "subject_id" = ? order by "id"`,
       [subjectId],
     );
 
@@ -116,10 +117,54 @@ describe('the engine outbox', () => {
     const [reseeded] = await upcoming();
     expect(reseeded).toBeDefined();
     expect(reseeded!.id).not.toBe(occurrence!.id);
-    // Its start went through the outbox like any other.
-    await eventually(async () => ((await pendingCommands(stack!, reseeded!.id))[0]?.delivered_at ? true : undefined), 30_000, 'the re-seeded start to be delivered');
-    expect((await stack.client.workflow.getHandle(`job-${reseeded!.id}`).describe()).status.name).toBe('RUNNING');
+    // Its start went through the outbox like any other: due a week ahead, it waits there for its time.
+    expect(await pendingCommands(stack, reseeded!.id)).toEqual([expect.objectContaining({ kind: 'START_JOB', delivered_at: null, attempts: 0 })]);
     // Nothing is broken any more.
     expect(await services.scheduler.reseedBrokenChains(0)).toBe(0);
+  });
+  it('starts the workflow of a job due later shortly before its time: until then it waits in the outbox, and Run or Cancel act at once', async () => {
+    stack ??= await startStewardStack({ databaseUrl });
+    const token = await stack.signIn(ADMIN_ROLES);
+    const record = await createRotatableRecord(stack, token, { script: 'VERIFY_PASSWORD' });
+    records.push(record);
+    const workflowExists = async (workflowId: string) =>
+      stack!.client.workflow
+        .getHandle(workflowId)
+        .describe()
+        .then(() => true, (error: unknown) => (error instanceof WorkflowNotFoundError ? false : Promise.reject(error)));
+    const twoHoursAhead = () => new Date(Date.now() + 2 * 3_600_000);
+
+    // Due in two hours: a row in Job History and a start in the outbox, due fifteen minutes before the job; no workflow yet.
+    const runAt = twoHoursAhead();
+    const waiting = await scheduleRun(stack, token, record.recordId, record.taskId, runAt);
+    const [start] = await pendingCommands(stack, waiting.id);
+    expect(start).toMatchObject({ kind: 'START_JOB', attempts: 0, delivered_at: null });
+    expect(runAt.getTime() - new Date(start!.due_at).getTime()).toBe(15 * 60_000);
+    expect(await workflowExists(waiting.workflowId)).toBe(false);
+    expect((await getJob(stack, token, waiting.id)).events.map((event: { kind: string }) => event.kind)).toEqual(['SCHEDULED']);
+    // The reconciliation does not take a job whose start waits for its time for one Temporal lost.
+    const services = createServices(stack.orm.em.fork(), temporalPorts(stack.client, stack.masterKey));
+    await services.reconciler.reconcileOpenJobs(0);
+    expect((await getJob(stack, token, waiting.id)).state).toBe('SCHEDULED');
+
+    // Its time comes (moved here rather than waited for): the relay starts the workflow, which sleeps until the job is due.
+    await stack.orm.em.fork().execute(`update "engine_outbox" set "due_at" = now(), "next_attempt_at" = now() where "subject_id" = ?`, [waiting.id]);
+    await eventually(async () => ((await pendingCommands(stack!, waiting.id))[0]?.delivered_at ? true : undefined), 30_000, 'the relay to start the workflow');
+    expect(await workflowExists(waiting.workflowId)).toBe(true);
+    expect((await getJob(stack, token, waiting.id)).state).toBe('SCHEDULED');
+
+    // Run on another job due later starts its workflow and runs it now.
+    const toRun = await scheduleRun(stack, token, record.recordId, record.taskId, twoHoursAhead());
+    const ran = await stack.graphql<any>('mutation ($input: JobActionInput!) { runJob(input: $input) { job { id } } }', { input: { jobId: toRun.id } }, token);
+    expect(ran.errors).toBeUndefined();
+    expect((await finishedJob(stack, token, toRun.id)).state).toBe('COMPLETED');
+
+    // Cancel on a third ends it without any workflow ever running for it.
+    const toCancel = await scheduleRun(stack, token, record.recordId, record.taskId, twoHoursAhead());
+    const cancelled = await stack.graphql<any>('mutation ($input: JobActionInput!) { cancelJob(input: $input) { job { state } } }', { input: { jobId: toCancel.id } }, token);
+    expect(cancelled.data.cancelJob.job.state).toBe('CANCELLED');
+    await eventually(async () => ((await pendingCommands(stack!, toCancel.id)).every((command) => command.delivered_at) ? true : undefined), 30_000, 'its commands to be settled');
+    expect((await pendingCommands(stack, toCancel.id)).map((command) => command.kind)).toEqual(['START_JOB', 'CANCEL_JOB']);
+    expect(await workflowExists(toCancel.workflowId)).toBe(false);
   });
 });

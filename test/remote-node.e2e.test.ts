@@ -130,7 +130,8 @@ describe('remote worker nodes', () => {
     expect(edgeWorker).toBeDefined(); // the node's worker runs: a Run that got through would execute
     const record = await createRotatableRecord(stack, token, { executionNode: edge });
     records.push(record);
-    const scheduled = await scheduleRun(stack, token, record.recordId, record.taskId, new Date(Date.now() + 6 * 3_600_000));
+    // Due within the dispatcher's lead, so its workflow starts at once and waits on its timer.
+    const scheduled = await scheduleRun(stack, token, record.recordId, record.taskId, new Date(Date.now() + 10 * 60_000));
     expect(scheduled.state).toBe('SCHEDULED');
 
     const refused = await stack.graphql(

@@ -43,6 +43,10 @@ export class EngineCommand {
   @Property({ type: 'datetime', defaultRaw: 'now()' })
   createdAt: Opt<Date> = new Date();
 
+  /** When it may first be delivered: at once, or for a job's start shortly before the job is due (the due-time dispatcher). */
+  @Property({ type: 'datetime', defaultRaw: 'now()' })
+  dueAt: Opt<Date> = new Date();
+
   @Property({ type: 'integer', default: 0 })
   attempts: Opt<number> = 0;
 

@@ -6,6 +6,8 @@ export interface EngineCommandSpec {
   kind: EngineCommandKind;
   workflowId: string;
   subjectId: string;
+  /** Not to be delivered before then (a job's start, by the due-time dispatcher); at once when omitted. */
+  dueAt?: Date;
 }
 
 type Delivery = 'DELIVERED' | 'SKIPPED' | 'FAILED';
@@ -64,8 +66,8 @@ export class EngineOutbox {
   private readonly added = new Set<string>();
 
   /** Adds the command to the caller's unit of work: it commits, or not, with the change. */
-  add(em: EntityManager, command: EngineCommandSpec): void {
-    em.create(EngineCommand, command);
+  add(em: EntityManager, { dueAt, ...command }: EngineCommandSpec): void {
+    em.create(EngineCommand, { ...command, ...(dueAt ? { dueAt, nextAttemptAt: dueAt } : {}) });
     this.added.add(command.workflowId);
   }
 
@@ -80,8 +82,16 @@ export class EngineOutbox {
    */
   async deliverSoon(workflowIds: string[]): Promise<void> {
     if (!workflowIds.length) return;
+    const inList = workflowIds.map(() => '?').join(', ');
+    // A workflow told something (cancel, run now) must exist to hear it: a start waiting for its due time is due now.
+    await this.em.fork().execute(
+      `update "engine_outbox" set "due_at" = now(), "next_attempt_at" = now()
+       where "workflow_id" in (${inList}) and "delivered_at" is null and "due_at" > now()
+         and exists (select 1 from "engine_outbox" "later" where "later"."workflow_id" = "engine_outbox"."workflow_id" and "later"."id" > "engine_outbox"."id" and "later"."delivered_at" is null)`,
+      workflowIds,
+    );
     const rows: { id: string }[] = await this.em.fork().execute(
-      `select "id" from "engine_outbox" where "workflow_id" in (${workflowIds.map(() => '?').join(', ')}) and "delivered_at" is null order by "id"`,
+      `select "id" from "engine_outbox" where "workflow_id" in (${inList}) and "delivered_at" is null and "due_at" <= now() order by "id"`,
       workflowIds,
     );
     const delivering = (async () => {
@@ -108,7 +118,7 @@ export class EngineOutbox {
       if (outcome === 'DELIVERED') delivered++;
     }
     // Temporal answers again: what waits out a backoff from its absence is due now.
-    if (delivered > 0) await this.em.fork().execute(`update "engine_outbox" set "next_attempt_at" = now() where "delivered_at" is null and "next_attempt_at" > now()`);
+    if (delivered > 0) await this.em.fork().execute(`update "engine_outbox" set "next_attempt_at" = now() where "delivered_at" is null and "next_attempt_at" > now() and "due_at" <= now()`);
     return delivered;
   }
 

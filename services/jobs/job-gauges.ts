@@ -17,7 +17,7 @@ export async function readDatabaseGauges(em: EntityManager): Promise<DatabaseGau
       OPEN_STATES,
     ),
     connection.execute<{ seconds: number | null }[]>(
-      `select extract(epoch from now() - min("created_at"))::float8 as "seconds" from "engine_outbox" where "delivered_at" is null`,
+      `select extract(epoch from now() - min("due_at"))::float8 as "seconds" from "engine_outbox" where "delivered_at" is null and "due_at" <= now()`,
     ),
   ]);
   return {

@@ -15,6 +15,19 @@ import { findByIdOrNotFound } from '../shared/find';
 import { inOneTransaction } from '../shared/one-transaction';
 import type { WebhookEvents } from '../webhooks/webhook-events';
 
+/**
+ * The due-time dispatcher: a job's workflow starts this long before the job is due, not when the
+ * job is created. A week of occurrences for 100,000 records waits as outbox rows, not as 100,000
+ * sleeping workflows; the relay starts each when its time comes (services/jobs/engine-outbox.ts).
+ */
+const START_LEAD_MS = 15 * 60_000;
+
+/** When the start of a job scheduled for `scheduledFor` is due: at once when it is due within the lead. */
+function startDueAt(scheduledFor: Date): Date | undefined {
+  const dueAt = scheduledFor.getTime() - START_LEAD_MS;
+  return dueAt > Date.now() ? new Date(dueAt) : undefined;
+}
+
 export interface NewJob {
   record: VaultRecord;
   task: Task;
@@ -147,7 +160,7 @@ export class JobService {
         details: { recordId: spec.record.id, taskId: spec.task.id, scheduledFor: spec.scheduledFor.toISOString() },
       });
     }
-    this.outbox.add(em, { kind: EngineCommandKind.START_JOB, workflowId: created.workflowId, subjectId: created.id });
+    this.outbox.add(em, { kind: EngineCommandKind.START_JOB, workflowId: created.workflowId, subjectId: created.id, dueAt: startDueAt(spec.scheduledFor) });
     return created;
   }
 
