@@ -6,6 +6,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { VaultRecord } from '../db/entities';
 import { canLogin } from '../infra/ssh';
 import { createManagedEndpoint, type ManagedEndpoint } from './harness/endpoint-fixtures';
+import { holdNextCommand, isHeld, passwordChanges, tracePasswordChanges } from './harness/kill-points';
 import { ADMIN_ROLES, eventually, type StewardStack, startStewardStack, uniqueName } from './harness/steward';
 import { testEnvironment } from './harness/test-env';
 import { createRotatableRecord, finishedJob, getJob, type RotatableRecord, runOnDemand, sshTarget, unlock } from './harness/vault-fixtures';
@@ -30,6 +31,18 @@ function runsOnHost(pattern: string): boolean {
     return execFileSync('pgrep', ['-f', pattern], { encoding: 'utf8' }).trim() !== '';
   } catch {
     return false; // pgrep exits 1 when nothing matches
+  }
+}
+
+/** The account's processes on this machine other than sshd's own (the held passwd's shell and its `sleep`). */
+function accountProcesses(username: string): string[] {
+  try {
+    return execFileSync('pgrep', ['-l', '-u', username], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter((line) => line && !/^\d+ sshd/.test(line));
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
   }
 }
 
@@ -155,6 +168,31 @@ describe('cancelling a running job stops its work on the host first', () => {
     expect(['CANCELLED', 'COMPLETED']).toContain(ended.state);
     const held = await unlock(stack, token, rotating.recordId);
     expect(await canLogin(sshTarget(rotating.username, held))).toBe(true);
+    const stored = await stack.orm.em.fork().findOneOrFail(VaultRecord, { id: rotating.recordId }, { populate: ['encryptedPendingPassword'] });
+    expect(stored.encryptedPendingPassword).toBeNull();
+  });
+
+  it('a password reset cancelled while passwd holds on the host: passwd is gone from the host, and the vault holds the password the host accepts', async () => {
+    const rotating = await createRotatableRecord(stack, token);
+    cleanups.push(rotating.removeUser);
+    await tracePasswordChanges({ username: rotating.username, password: rotating.initialPassword }, 'passwd');
+    holdNextCommand(rotating.username);
+    const job = await runOnDemand(stack, token, rotating.recordId, rotating.taskId);
+    await eventually(async () => (isHeld(rotating.username) ? true : undefined), 60_000, 'passwd to hold on the host');
+    expect(accountProcesses(rotating.username)).not.toEqual([]);
+
+    const sentAt = Date.now();
+    await gql(CANCEL_JOB, { input: { jobId: job.id } });
+    await eventually(async () => (accountProcesses(rotating.username).length === 0 ? true : undefined), 60_000, 'the held passwd to be gone from the host', 25);
+    console.log(`a reset cancelled while passwd held: gone from the host ${Date.now() - sentAt} ms after the cancel`);
+    expect(Date.now() - sentAt).toBeLessThan(STOP_BOUND_MS);
+    const ended = await finishedJob(stack, token, job.id);
+    expect(ended.state).toBe('CANCELLED');
+
+    // passwd never ran: the host still takes the first password, and the vault holds it with nothing pending.
+    expect(passwordChanges(rotating.username)).toEqual([]);
+    expect(await unlock(stack, token, rotating.recordId)).toBe(rotating.initialPassword);
+    expect(await canLogin(sshTarget(rotating.username, rotating.initialPassword))).toBe(true);
     const stored = await stack.orm.em.fork().findOneOrFail(VaultRecord, { id: rotating.recordId }, { populate: ['encryptedPendingPassword'] });
     expect(stored.encryptedPendingPassword).toBeNull();
   });
