@@ -48,6 +48,12 @@ function nodeIds(node: ResolvedNode): { groupId: string } | { systemId: string }
   return node.kind === TreeNodeKind.GROUP ? { groupId: node.group.id } : { systemId: node.system.id };
 }
 
+type GroupRowRecord = { id: string; name: string; parent_id: string | null };
+
+function groupMap(rows: GroupRowRecord[]): Map<string, GroupRow> {
+  return new Map(rows.map((row) => [row.id, { id: row.id, name: row.name, parentId: row.parent_id }]));
+}
+
 /**
  * Client task assignments on the system tree, inheritance breaks, and the effective tasks of a system.
  * Assignments follow the permission sets of their task's product: VIEW to see them, EDIT to change them.
@@ -204,8 +210,7 @@ export class AssignmentService {
   /** Every assignment that applies to the system (of the tasks the user may view), where it comes from, and where inheritance is broken above it; root-most first. */
   async effectiveClientTasks(user: User, systemId: string): Promise<EffectiveClientTaskView[]> {
     const system = await findByIdOrNotFound(this.em, ManagedSystem, systemId, 'System');
-    const groups = await this.groupRows();
-    const ancestors = groupChain(groups, system.group.id);
+    const ancestors = groupChain(await this.ancestorRows(system.group.id), system.group.id);
     const groupIds = ancestors.map((group) => group.id);
     const nodeFilter = { $or: [{ group: { $in: groupIds } }, { system: system.id }] };
     const [assignments, breaks] = await Promise.all([
@@ -259,8 +264,23 @@ export class AssignmentService {
   }
 
   private async groupRows(): Promise<Map<string, GroupRow>> {
-    const rows = await this.em.getConnection().execute<{ id: string; name: string; parent_id: string | null }[]>('select id, name, parent_id from system_groups');
-    return new Map(rows.map((row) => [row.id, { id: row.id, name: row.name, parentId: row.parent_id }]));
+    return groupMap(await this.em.getConnection().execute<GroupRowRecord[]>('select id, name, parent_id from system_groups'));
+  }
+
+  /**
+   * The group and its ancestors only, in one recursive query: a tree of 100,000 systems has
+   * thousands of groups, and one system's chain is a handful (P4). The depth bound stops a cycle.
+   */
+  private async ancestorRows(groupId: string): Promise<Map<string, GroupRow>> {
+    const rows = await this.em.getConnection().execute<GroupRowRecord[]>(
+      `with recursive "chain" as (
+         select "id", "name", "parent_id", 0 as "depth" from "system_groups" where "id" = ?
+         union all
+         select "g"."id", "g"."name", "g"."parent_id", "chain"."depth" + 1 from "system_groups" "g" join "chain" on "g"."id" = "chain"."parent_id" where "chain"."depth" < 1000
+       ) select "id", "name", "parent_id" from "chain"`,
+      [groupId],
+    );
+    return groupMap(rows);
   }
 
   private groupView(groups: ReadonlyMap<string, GroupRow>, groupId: string): TreeNodeView {
