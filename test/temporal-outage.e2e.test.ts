@@ -11,6 +11,10 @@ import { canLogin } from '../infra/ssh';
 import { holdNextCommand, isHeld, passwordChanges, passwordDigest, release, tracePasswordChanges } from './harness/kill-points';
 import { createRotatableRecord, finishedJob, getJob, type RotatableRecord, runOnDemand, scheduleRun, sshTarget, unlock } from './harness/vault-fixtures';
 
+/** The policy events whose jobs an outage must not lose: the unlock queues its job, the request's workflow fires the others. */
+const POLICY_EVENTS = ['AFTER_UNLOCK', 'AFTER_APPROVAL', 'AFTER_CHECK_IN'];
+const RECORD_JOBS = 'query ($filter: JobFilterInput) { jobs(first: 50, filter: $filter) { edges { node { id workflowId triggerEvent } } } }';
+
 /**
  * R2: Temporal goes away with work in flight, and comes back. A Temporal server of this test's
  * own (persisted to a file, so a restart keeps its timers) and a database of its own.
@@ -54,6 +58,16 @@ describe('a Temporal outage with work in flight', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  async function eventJobs(token: string, recordId: string, event: string): Promise<{ id: string; workflowId: string }[]> {
+    const result = await stack!.graphql<any>(RECORD_JOBS, { filter: { recordId } }, token);
+    return result.data.jobs.edges.map((edge: any) => edge.node).filter((job: { triggerEvent: string }) => job.triggerEvent === event);
+  }
+
+  async function signalsHeard(workflowId: string): Promise<string[]> {
+    const history = await stack!.client.workflow.getHandle(workflowId).fetchHistory();
+    return (history.events ?? []).flatMap((event) => event.workflowExecutionSignaledEventAttributes?.signalName ?? []);
+  }
+
   // Two restarts of a Temporal server and the jobs they delay take longer than the default test timeout.
   jest.setTimeout(300_000);
 
@@ -65,6 +79,14 @@ describe('a Temporal outage with work in flight', () => {
     const rotated = await createRotatableRecord(s, admin);
     records.push(record, rotated);
     const { recordId, taskId } = record;
+    // The record's type also verifies the password after each of those events, within a minute of an unlock.
+    const type = await s.graphql<any>('query ($id: ID!) { record(id: $id) { recordType { id } } }', { id: recordId }, admin);
+    const added = await s.graphql<any>(
+      'mutation ($input: AddRecordTypeTaskInput!) { addRecordTypeTask(input: $input) { task { id } } }',
+      { input: { recordTypeId: type.data.record.recordType.id, task: { name: 'Verify after events', script: 'VERIFY_PASSWORD', policyEvents: POLICY_EVENTS, minutesAfterUnlock: 1 } } },
+      admin,
+    );
+    expect(added.errors).toBeUndefined();
 
     // In flight: two jobs sleeping on their timers, one of which will be cancelled during the outage.
     const sleeping = await scheduleRun(s, admin, recordId, taskId, new Date(Date.now() + 20_000));
@@ -101,8 +123,19 @@ describe('a Temporal outage with work in flight', () => {
     const created = await createRotatableRecord(s, admin);
     records.push(created);
     console.log(`eight mutations answered in ${Date.now() - during} ms with Temporal down`);
-    const waiting = await s.orm.em.fork().execute<{ n: string }[]>(`select count(*) as "n" from "engine_outbox" where "delivered_at" is null`);
-    expect(Number(waiting[0]!.n)).toBeGreaterThanOrEqual(4);
+    // The unlock committed its After Unlock job, not yet sent (the check-out's reveal kept that one); the approval and the check-in committed their signals.
+    const [afterUnlock, ...laterUnlockJobs] = await eventJobs(admin, recordId, 'AFTER_UNLOCK');
+    expect(laterUnlockJobs).toEqual([]);
+    expect((await getJob(s, admin, afterUnlock!.id)).events.map((event: { kind: string }) => event.kind)).toEqual(['SCHEDULED']);
+    const waiting = await s.orm.em.fork().execute<{ kind: string; workflow_id: string }[]>(`select "kind", "workflow_id" from "engine_outbox" where "delivered_at" is null`);
+    expect(waiting.length).toBeGreaterThanOrEqual(4);
+    expect(waiting).toEqual(
+      expect.arrayContaining([
+        { kind: 'START_JOB', workflow_id: afterUnlock!.workflowId },
+        { kind: 'ACCESS_APPROVED', workflow_id: request.workflowId },
+        { kind: 'ACCESS_CHECKED_IN', workflow_id: request.workflowId },
+      ]),
+    );
 
     await startTemporal();
     // The timer that was due during the outage fires; the queued start runs; the cancel lands.
@@ -112,11 +145,17 @@ describe('a Temporal outage with work in flight', () => {
     expect((await getJob(s, admin, toCancel.id)).state).toBe('CANCELLED');
     // The access request's workflow started and heard of its approval and its check-in, once each.
     const signals = await eventually(async () => {
-      const history = await s.client.workflow.getHandle(request.workflowId).fetchHistory();
-      const names = (history.events ?? []).flatMap((event) => event.workflowExecutionSignaledEventAttributes?.signalName ?? []);
+      const names = await signalsHeard(request.workflowId);
       return names.length >= 2 ? names : undefined;
     }, 60_000, 'the approval and check-in signals');
     expect(signals).toEqual(['accessApproved', 'accessCheckedIn']);
+    // Each policy event's job runs: After Unlock a minute after the unlock, After Approval and After Check-In once the workflow heard its signals.
+    const policyJobs: { id: string; workflowId: string }[] = [];
+    for (const event of POLICY_EVENTS) {
+      const job = await eventually(async () => (await eventJobs(admin, recordId, event))[0], 60_000, `the ${event} job`);
+      expect((await finishedJob(s, admin, job.id, 120_000)).state).toBe('COMPLETED');
+      policyJobs.push(job);
+    }
     // The running job and the one waiting for its lock both finish; each changed the host's password once.
     for (const job of [running, waitingForLock]) expect((await finishedJob(s, admin, job.id, 180_000)).state).toBe('COMPLETED');
     const changes = passwordChanges(rotated.username);
@@ -128,11 +167,15 @@ describe('a Temporal outage with work in flight', () => {
     // Each command went exactly once, and nothing is left.
     const outbox = await s.orm.em.fork().execute<{ kind: string; workflow_id: string }[]>(`select "kind", "workflow_id" from "engine_outbox" where "delivered_at" is null`);
     expect(outbox).toEqual([]);
-    for (const job of [sleeping, queued, running, waitingForLock]) {
+    for (const event of POLICY_EVENTS) expect(await eventJobs(admin, recordId, event)).toHaveLength(1);
+    // The request's workflow has ended, so its history is whole: each signal was heard once.
+    expect((await s.client.workflow.getHandle(request.workflowId).describe()).status.name).toBe('COMPLETED');
+    expect(await signalsHeard(request.workflowId)).toEqual(['accessApproved', 'accessCheckedIn']);
+    for (const job of [sleeping, queued, running, waitingForLock, ...policyJobs]) {
       const done = await getJob(s, admin, job.id);
       expect(done.events.filter((event: { kind: string }) => event.kind === 'QUEUED')).toHaveLength(1);
       expect((await s.client.workflow.getHandle(job.workflowId).describe()).status.name).toBe('COMPLETED');
     }
-    console.log(`outage: 2 timers, a running rotation and one waiting for its lock, ${waiting[0]!.n} queued commands, all delivered once; 2 host password changes, the vault's works; jobs agree with Temporal`);
+    console.log(`outage: 2 timers, a running rotation and one waiting for its lock, ${waiting.length} queued commands, all delivered once; After Unlock, After Approval and After Check-In jobs ran once each; 2 host password changes, the vault's works; jobs agree with Temporal`);
   });
 });
