@@ -69,10 +69,12 @@ export interface RunningCluster {
   address: string;
   /** Each process's name and PID. */
   processes: { name: string; pid: number }[];
+  /** Starts one process again once it has gone (restartClusterMember), and records its new PID in `processes`. */
+  restart(name: string): Promise<void>;
   stop(): Promise<void>;
 }
 
-interface ClusterProcess {
+export interface ClusterProcess {
   name: string;
   service: 'frontend' | 'matching' | 'worker' | 'history';
   ports: ServicePorts;
@@ -97,7 +99,7 @@ export function databaseNames(prefix: string): { default: string; visibility: st
   return { default: prefix, visibility: `${prefix}_visibility` };
 }
 
-function clusterProcesses(ports: ClusterPorts): ClusterProcess[] {
+export function clusterProcesses(ports: ClusterPorts): ClusterProcess[] {
   return [
     { name: 'frontend', service: 'frontend', ports: ports.frontend },
     { name: 'matching', service: 'matching', ports: ports.matching },
@@ -262,6 +264,24 @@ export async function stopCluster(stateDir: string): Promise<void> {
   rmSync(pidFile(stateDir));
 }
 
+/**
+ * Starts one process of a running cluster again, with the command and configuration `start` gave
+ * it, once it has gone (it crashed, or was killed): it takes its place in the ring and its share
+ * of the work back. Resolves once it listens on its membership port.
+ */
+export async function restartClusterMember(options: ClusterOptions, name: string, timeoutMs = 60_000): Promise<{ name: string; pid: number }> {
+  const member = clusterProcesses(options.ports).find((each) => each.name === name);
+  if (!member) throw new Error(`the cluster has no process "${name}"`);
+  const recorded = JSON.parse(readFileSync(pidFile(options.stateDir), 'utf8')) as { name: string; pid: number }[];
+  const previous = recorded.find((each) => each.name === name);
+  if (!previous) throw new Error(`${name} is not among the processes recorded in ${options.stateDir}`);
+  if (isAlive(previous.pid)) throw new Error(`${name} still runs as PID ${previous.pid}`);
+  const [restarted] = startProcesses(options, [member]);
+  writeFileSync(pidFile(options.stateDir), JSON.stringify(recorded.map((each) => (each === previous ? restarted : each))));
+  await waitForPort(member.ports.membership, '127.0.0.1', timeoutMs);
+  return restarted;
+}
+
 function logTail(options: ClusterOptions): string {
   return clusterProcesses(options.ports)
     .map(({ name }) => {
@@ -356,7 +376,11 @@ export async function startTemporalCluster(options: ClusterOptions, timeoutMs = 
   }
   const address = `127.0.0.1:${options.ports.frontend.grpc}`;
   say(started, `namespace "${options.namespace}" and ${STEWARD_SEARCH_ATTRIBUTES.length} search attributes registered; serving at ${address}`);
-  return { address, processes, stop };
+  const restart = async (name: string) => {
+    const restarted = await restartClusterMember(options, name);
+    processes.splice(processes.findIndex((each) => each.name === name), 1, restarted);
+  };
+  return { address, processes, restart, stop };
 }
 
 function optionsFromEnvironment(): ClusterOptions {

@@ -3,12 +3,13 @@ import { canLogin } from '../infra/ssh';
 import { LOCAL_NODE } from '../lib/nodes';
 import { createMigratedDatabase, dropDatabase } from './harness/databases';
 import { createManagedEndpoint, type ManagedEndpoint } from './harness/endpoint-fixtures';
+import { holdNextCommand, isHeld, passwordChanges, passwordDigest, release, tracePasswordChanges } from './harness/kill-points';
 import { freePort } from './harness/ports';
 import { type ScriptProcess, startScriptProcess } from './harness/script-process';
 import { ADMIN_ROLES, eventually, type GraphqlResult, type StewardStack, startStewardStack, uniqueName } from './harness/steward';
 import { planTestCluster, type TestCluster } from './harness/temporal-cluster';
 import { testEnvironment } from './harness/test-env';
-import { createRotatableRecord, finishedJob, type RotatableRecord, runOnDemand, scheduleRun, sshTarget, unlock } from './harness/vault-fixtures';
+import { createRotatableRecord, finishedJob, getJob, type RotatableRecord, runOnDemand, scheduleRun, sshTarget, unlock } from './harness/vault-fixtures';
 import { startWorkerProcess } from './harness/worker-process';
 
 /** Four Steward processes start at once on a small machine: each is given longer than the usual 90 s. */
@@ -165,4 +166,67 @@ describe('Steward on a Temporal cluster with two workers and two API processes',
     expect(job).toMatchObject({ state: 'CANCELLED', result: 'Cancelled', startedAt: null });
     await eventually(async () => ((await stack!.client.workflow.getHandle(scheduled.workflowId).describe()).status.name === 'CANCELLED' ? true : undefined), 30_000, 'the workflow to close as cancelled');
   });
+
+  it('loses nothing when a history host and matching are SIGKILLed with a timer and a rotation in flight', async () => {
+    const started = Date.now();
+    const record = await createRotatableRecord(viaApis, token);
+    records.push(record);
+    await tracePasswordChanges({ username: record.username, password: record.initialPassword }, 'passwd');
+    // In flight: a rotation whose passwd holds on the host, and a job on the same record sleeping on its timer.
+    holdNextCommand(record.username);
+    const rotating = await runOnDemand(viaApis, token, record.recordId, record.taskId);
+    await explained(eventually(async () => (isHeld(record.username) ? true : undefined), 60_000, 'passwd to hold on the host'));
+    const sleeping = await scheduleRun(viaApis, token, record.recordId, record.taskId, new Date(Date.now() + 25_000));
+    await explained(
+      eventually(async () => {
+        const history = await stack!.client.workflow.getHandle(sleeping.workflowId).fetchHistory();
+        return history.events?.some((event) => event.timerStartedEventAttributes) ? true : undefined;
+      }, 30_000, 'the scheduled job to sleep on its timer'),
+    );
+
+    // The history host that keeps the timer dies with matching; the other host takes its shards over.
+    const killed = ['matching', await cluster!.historyHostOf(sleeping.workflowId)];
+    const rotationHost = await cluster!.historyHostOf(rotating.workflowId);
+    for (const name of killed) await cluster!.kill(name);
+    const killedAt = Date.now();
+    // The host finishes the change while the worker has a degraded cluster to report it to.
+    release(record.username);
+    await eventually(async () => (passwordChanges(record.username).length === 1 ? true : undefined), 30_000, 'the held passwd to finish');
+    for (const name of killed) await cluster!.restart(name);
+    console.log(`${killed.join(' and ')} SIGKILLed (the rotation's shard on ${rotationHost}), started again ${seconds(killedAt)} later`);
+
+    const jobs = [rotating, sleeping];
+    for (const job of jobs) expect(await explained(finishedJob(viaApis, token, job.id))).toMatchObject({ state: 'COMPLETED', result: 'Completed' });
+    for (const job of jobs) {
+      const { events, scheduledFor } = await getJob(viaApis, token, job.id);
+      const sinceKill = (at: string) => `${((Date.parse(at) - killedAt) / 1000).toFixed(1)} s`;
+      console.log(`job ${job.id} (due ${sinceKill(scheduledFor)} after the kill): ${events.map((event: { kind: string; at: string }) => `${event.kind} ${sinceKill(event.at)}`).join(' | ')}`);
+      const kinds = events.map((event: { kind: string }) => event.kind);
+      // Sent to the task queue once, started once, and ended Completed.
+      expect(kinds.filter((kind: string) => kind === 'QUEUED')).toHaveLength(1);
+      expect(kinds.filter((kind: string) => kind === 'STARTED')).toHaveLength(1);
+      expect(kinds.at(-1)).toBe('COMPLETED');
+    }
+    const timed = await getJob(viaApis, token, sleeping.id);
+    expect(Date.parse(timed.startedAt)).toBeGreaterThanOrEqual(Date.parse(timed.scheduledFor));
+    // Each job changed the host's password once, and the vault holds the last one.
+    const changes = passwordChanges(record.username);
+    expect(changes).toHaveLength(2);
+    const vaulted = await unlock(viaApis, token, record.recordId);
+    expect(changes[1]).toBe(passwordDigest(vaulted));
+    await expect(canLogin(sshTarget(record.username, vaulted))).resolves.toBe(true);
+    // Temporal agrees: one run of each job's workflow, closed Completed, in its PostgreSQL visibility too.
+    const closed = await explained(
+      eventually(async () => {
+        const found: { workflowId: string; status: string; jobState: unknown }[] = [];
+        for await (const execution of stack!.client.workflow.list({ query: `StewardRecordId = '${record.recordId}'` })) {
+          found.push({ workflowId: execution.workflowId, status: execution.status.name, jobState: execution.typedSearchAttributes.getAll().find(({ key }) => key.name === 'StewardJobState')?.value });
+        }
+        return found.length >= jobs.length && found.every((each) => each.status === 'COMPLETED') ? found : undefined;
+      }, 60_000, 'both workflows to show as closed in visibility'),
+    );
+    expect(closed.map((each) => each.workflowId).sort()).toEqual(jobs.map((job) => job.workflowId).sort());
+    expect(closed.map((each) => each.jobState)).toEqual(['COMPLETED', 'COMPLETED']);
+    console.log(`SIGKILL of ${killed.join(' and ')} with a timer and a rotation in flight: 2 jobs ran once each, 2 host password changes, the vault's works; visibility agreed ${seconds(killedAt)} after the kill, ${seconds(started)} in all`);
+  }, 180_000);
 });

@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { type ClusterOptions, HIGHEST_CLUSTER_PORT, type RunningCluster, type ServicePorts, databaseNames, startTemporalCluster } from '../../scripts/temporal-cluster';
+import { Client } from 'pg';
+import { type ClusterOptions, HIGHEST_CLUSTER_PORT, type RunningCluster, type ServicePorts, clusterProcesses, databaseNames, startTemporalCluster } from '../../scripts/temporal-cluster';
 import { dropDatabase } from './databases';
 import { testEnvironment } from './test-env';
 
@@ -17,6 +18,19 @@ export interface TestCluster extends RunningCluster {
   namespace: string;
   /** Where each process's log is. */
   logDir: string;
+  /** The history process (`history-<n>`) that owns the shard of a workflow now. */
+  historyHostOf(workflowId: string): Promise<string>;
+  /** SIGKILLs one process (`matching`, `history-2`, …), the way a crash ends it; resolves once it has gone. */
+  kill(name: string): Promise<void>;
+}
+
+function isGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 function canListen(port: number): Promise<boolean> {
@@ -64,11 +78,30 @@ export async function planTestCluster(options: { historyHosts?: number } = {}): 
       history: await Promise.all(Array.from({ length: options.historyHosts ?? 2 }, () => servicePorts())),
     },
   };
+  const databaseUrl = (name: string) => {
+    const url = new URL(server);
+    url.pathname = `/${name}`;
+    return url.toString();
+  };
   const dropDatabases = async () => {
-    for (const name of Object.values(databaseNames(clusterOptions.databasePrefix))) {
-      const url = new URL(server);
-      url.pathname = `/${name}`;
-      await dropDatabase(url.toString());
+    for (const name of Object.values(databaseNames(clusterOptions.databasePrefix))) await dropDatabase(databaseUrl(name));
+  };
+  // Temporal's persistence database keeps each shard's owner in its row, as `<host>:<gRPC port>-…`.
+  const historyHostOf = async (workflowId: string) => {
+    const persistence = new Client({ connectionString: databaseUrl(databaseNames(clusterOptions.databasePrefix).default) });
+    await persistence.connect();
+    try {
+      const { rows } = await persistence.query<{ data: Buffer }>(
+        'select shards.data from current_executions join shards using (shard_id) where current_executions.workflow_id = $1',
+        [workflowId],
+      );
+      if (rows.length !== 1) throw new Error(`${rows.length} executions of ${workflowId} in the cluster's persistence`);
+      const owner = /127\.0\.0\.1:(\d+)/.exec(rows[0]!.data.toString('latin1'))?.[1];
+      const host = clusterProcesses(clusterOptions.ports).find((each) => each.service === 'history' && String(each.ports.grpc) === owner);
+      if (!host) throw new Error(`the shard of ${workflowId} names no history process of this cluster as its owner`);
+      return host.name;
+    } finally {
+      await persistence.end();
     }
   };
   const start = async (): Promise<TestCluster> => {
@@ -85,6 +118,13 @@ export async function planTestCluster(options: { historyHosts?: number } = {}): 
       ...cluster,
       namespace: clusterOptions.namespace,
       logDir: path.join(stateDir, 'logs'),
+      historyHostOf,
+      async kill(name) {
+        const member = cluster.processes.find((each) => each.name === name);
+        if (!member) throw new Error(`the cluster has no process "${name}"`);
+        process.kill(member.pid, 'SIGKILL');
+        while (!isGone(member.pid)) await new Promise((resolve) => setTimeout(resolve, 50));
+      },
       async stop() {
         await cluster.stop();
         await dropDatabases();
