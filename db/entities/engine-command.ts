@@ -44,8 +44,9 @@ export class EngineCommand {
   createdAt: Opt<Date> = new Date();
 
   /** When it may first be delivered: at once, or for a job's start shortly before the job is due (the due-time dispatcher). */
+  /** Written by the database (its clock, the one `deliverSoon` compares with) unless a later time is given. */
   @Property({ type: 'datetime', defaultRaw: 'now()' })
-  dueAt: Opt<Date> = new Date();
+  dueAt!: Opt<Date>;
 
   @Property({ type: 'integer', default: 0 })
   attempts: Opt<number> = 0;

@@ -79,17 +79,13 @@ export class EngineOutbox {
   /**
    * After a commit: delivers what is pending for these workflows, within a short bound. A failure
    * or a slow engine leaves the commands queued for the relay; the committed change stands.
+   * Inside a transaction it does nothing: its commands are not committed yet, and whoever runs
+   * the transaction delivers them after the commit (services/index.ts, vault transactions).
    */
   async deliverSoon(workflowIds: string[]): Promise<void> {
-    if (!workflowIds.length) return;
+    if (!workflowIds.length || this.em.isInTransaction()) return;
     const inList = workflowIds.map(() => '?').join(', ');
-    // A workflow told something (cancel, run now) must exist to hear it: a start waiting for its due time is due now.
-    await this.em.fork().execute(
-      `update "engine_outbox" set "due_at" = now(), "next_attempt_at" = now()
-       where "workflow_id" in (${inList}) and "delivered_at" is null and "due_at" > now()
-         and exists (select 1 from "engine_outbox" "later" where "later"."workflow_id" = "engine_outbox"."workflow_id" and "later"."id" > "engine_outbox"."id" and "later"."delivered_at" is null)`,
-      workflowIds,
-    );
+    await this.advanceWaitingStarts(`and "workflow_id" in (${inList})`, workflowIds);
     const rows: { id: string }[] = await this.em.fork().execute(
       `select "id" from "engine_outbox" where "workflow_id" in (${inList}) and "delivered_at" is null and "due_at" <= now() order by "id"`,
       workflowIds,
@@ -107,6 +103,7 @@ export class EngineOutbox {
    * failure: while Temporal is away the rest would only wait out their deadlines too.
    */
   async deliverDue(limit = 100): Promise<number> {
+    await this.advanceWaitingStarts();
     const rows: { id: string }[] = await this.em.fork().execute(
       `select "id" from "engine_outbox" where ${NEXT_IN_ORDER} and "next_attempt_at" <= now() order by "id" limit ?`,
       [limit],
@@ -120,6 +117,20 @@ export class EngineOutbox {
     // Temporal answers again: what waits out a backoff from its absence is due now.
     if (delivered > 0) await this.em.fork().execute(`update "engine_outbox" set "next_attempt_at" = now() where "delivered_at" is null and "next_attempt_at" > now() and "due_at" <= now()`);
     return delivered;
+  }
+
+  /**
+   * A workflow told something (cancel, run now) must exist to hear it: a start still waiting for
+   * its time becomes due now when a later command of its workflow is due. Driven from the due
+   * commands (few), not from the waiting starts (a week of occurrences).
+   */
+  private async advanceWaitingStarts(narrowing = '', params: string[] = []): Promise<void> {
+    await this.em.fork().execute(
+      `update "engine_outbox" set "due_at" = now(), "next_attempt_at" = now()
+       where "delivered_at" is null and "due_at" > now() ${narrowing}
+         and "workflow_id" in (select "later"."workflow_id" from "engine_outbox" "later" where "later"."delivered_at" is null and "later"."next_attempt_at" <= now() and "later"."due_at" <= now())`,
+      params,
+    );
   }
 
   /** Forgets commands delivered more than `olderThanMs` ago; returns how many. */

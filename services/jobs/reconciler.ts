@@ -31,12 +31,13 @@ interface OpenJobRow {
 /**
  * Open jobs in id order after a given id. A client task job still waiting in its run has no
  * workflow until the run starts it, and neither has a job whose start still waits in the engine
- * outbox (Temporal was away), so neither is read.
+ * outbox (Temporal was away, or the job is not due yet), so neither is read. The outbox is
+ * matched on the workflow ID, which its index of undelivered commands covers.
  */
 const OPEN_JOBS_AFTER = `select "id", "workflow_id" from "jobs"
   where "id" > ? and "state" not in (${FINAL_JOB_STATES.map(() => '?').join(', ')}) and "created_at" < ?
     and ("run_id" is null or "launched_at" is not null)
-    and not exists (select 1 from "engine_outbox" where "engine_outbox"."subject_id" = "jobs"."id" and "engine_outbox"."kind" = 'START_JOB' and "engine_outbox"."delivered_at" is null)
+    and not exists (select 1 from "engine_outbox" where "engine_outbox"."workflow_id" = "jobs"."workflow_id" and "engine_outbox"."kind" = 'START_JOB' and "engine_outbox"."delivered_at" is null)
   order by "id" limit ?`;
 
 /** Brings Job History in line with Temporal for jobs whose workflows ended without telling Steward. */
