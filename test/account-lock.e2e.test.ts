@@ -1,10 +1,10 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { METADATA_ENCODING_KEY } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { canLogin } from '../infra/ssh';
-import { ADMIN_ROLES, type StewardStack, startStewardStack } from './harness/steward';
+import { ADMIN_ROLES, eventually, type StewardStack, startStewardStack } from './harness/steward';
 import { testEnvironment } from './harness/test-env';
-import { createRotatableRecord, finishedJob, type RotatableRecord, runOnDemand, sshTarget, unlock } from './harness/vault-fixtures';
+import { createRotatableRecord, finishedJob, type RotatableRecord, runOnDemand, scheduleRun, sshTarget, unlock } from './harness/vault-fixtures';
 
 describe('no two jobs change one account at once', () => {
   let stack: StewardStack;
@@ -72,6 +72,26 @@ describe('no two jobs change one account at once', () => {
     for (const workflowId of [expected, ...jobWorkflowIds]) {
       const stored = Buffer.from(temporal.api.history.v1.History.encode(await historyOf(workflowId)).finish());
       expect(stored.includes(Buffer.from(record.username))).toBe(false);
+    }
+  });
+  it('a job looks its account lock up again when it comes due: one planned under an earlier lock name takes the current one', async () => {
+    const { sshdHost, sshdPort } = testEnvironment();
+    const lockUnder = (key: string) => `account-lock-${createHmac('sha256', key).update(`${record.username}@${sshdHost}:${sshdPort}`).digest('hex')}`;
+    // Due within the dispatcher's lead, so its workflow starts and is planned at once, then sleeps on its timer.
+    const scheduled = await scheduleRun(stack, token, record.recordId, record.taskId, new Date(Date.now() + 15_000));
+    await eventually(async () => ((await historyOf(scheduled.workflowId)).events!.some((event) => event.timerStartedEventAttributes) ? true : undefined), 15_000, 'the job to sleep on its timer');
+    // Meanwhile the locks are renamed, as an upgrade that changed their naming did.
+    const connection = stack.orm.em.fork().getConnection();
+    const [{ lock_key: before }] = await connection.execute<{ lock_key: string }[]>('select lock_key from server_settings');
+    const renamed = randomBytes(32).toString('hex');
+    await connection.execute('update server_settings set lock_key = ?', [renamed]);
+    try {
+      expect((await finishedJob(stack, token, scheduled.id, 90_000)).state).toBe('COMPLETED');
+      const released = (await historyOf(scheduled.workflowId)).events!.map((event) => event.signalExternalWorkflowExecutionInitiatedEventAttributes?.workflowExecution?.workflowId).filter(Boolean);
+      expect(released).toEqual([lockUnder(renamed)]);
+      expect(lockUnder(renamed)).not.toBe(lockUnder(before));
+    } finally {
+      await connection.execute('update server_settings set lock_key = ?', [before]);
     }
   });
 });

@@ -51,6 +51,13 @@ const PENDING_WRITES_PATCH = 'cancel-waits-for-pending-password-writes';
  * their histories say.
  */
 const NODE_HOST_STEPS_PATCH = 'host-steps-on-node-queue';
+/**
+ * Jobs that started before this took the account's lock as it was when they were planned, maybe
+ * days before they came due. A job now looks its account up again once due, so it takes the lock
+ * every other job of that account takes then (renamed under the installation's key, or moved with
+ * an edited host or user).
+ */
+const LOCK_WHEN_DUE_PATCH = 'account-lock-looked-up-when-due';
 
 const bookkeeping = proxyActivities<Activities>(JOB_BOOKKEEPING);
 const onHost: HostSteps = proxyActivities<Activities>(HOST_STEP);
@@ -156,15 +163,13 @@ export async function vaultTaskJob({ jobId }: VaultTaskJobInput): Promise<VaultT
   // A job cancelled before it started has nothing on the host to settle.
   return recordingCancellation(jobId, async () => {
     const plan = await bookkeeping.getJobPlan({ jobId });
-    if (!plan.runnable) {
-      // Cancelled in Steward before it started: Temporal should say so too.
-      if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('Cancelled before it started');
-      return { state: JobState.CANCELLED };
-    }
+    if (!plan.runnable) return endedBeforeStart();
     await waitUntilDue(plan, () => runNowRequested);
     const remoteNode = plan.nodeName && plan.nodeName !== LOCAL_NODE && patched(NODE_HOST_STEPS_PATCH) ? plan.nodeName : null;
     if (remoteNode) await awaitNode(remoteNode);
-    const lock = { jobId, lockWorkflowId: plan.lockWorkflowId, account: plan.account };
+    const current = patched(LOCK_WHEN_DUE_PATCH) ? await bookkeeping.getJobPlan({ jobId }) : plan;
+    if (!current.runnable) return endedBeforeStart();
+    const lock = { jobId, lockWorkflowId: current.lockWorkflowId, account: current.account };
     for (;;) {
       if (plan.deferUntilSessionsEnd && patched(SESSION_DEFERRAL_PATCH)) await waitForSessionsToEnd(jobId, sessionChanges);
       accountGranted = false; // a job that gave the lock back for its window asks again
@@ -178,6 +183,12 @@ export async function vaultTaskJob({ jobId }: VaultTaskJobInput): Promise<VaultT
       await condition(() => runNowRequested, Math.max(0, Date.parse(outcome.opensAt) - Date.now()));
     }
   });
+}
+
+/** Cancelled or removed in Steward before it started: Temporal should say so too. */
+function endedBeforeStart(): { state: JobState } {
+  if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('Cancelled before it started');
+  return { state: JobState.CANCELLED };
 }
 
 /**
