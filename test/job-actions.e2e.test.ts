@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ADMIN_ROLES, eventually, type StewardStack, startStewardStack } from './harness/steward';
-import { createRotatableRecord, finishedJob, getJob, type RotatableRecord, runOnDemand, scheduleRun } from './harness/vault-fixtures';
+import { createRotatableRecord, finishedJob, getJob, type RotatableRecord, runOnDemand, scheduleRun, waitingOnTimer } from './harness/vault-fixtures';
 
 const RUN = 'mutation ($input: JobActionInput!) { runJob(input: $input) { job { id state type } } }';
 const CANCEL = 'mutation ($input: JobActionInput!) { cancelJob(input: $input) { job { id state } } }';
@@ -41,6 +41,8 @@ describe('Job History actions: Run and Cancel', () => {
 
   it('Cancel removes a Scheduled job at once, and its workflow ends as cancelled in Temporal', async () => {
     const scheduled = await scheduleRun(stack, token, record.recordId, record.taskId, new Date(Date.now() + 10 * 60_000));
+    // Cancelled within moments of its start, the workflow may read its plan after the cancel and end Completed, reporting the job Cancelled; a job waiting for its time is the case here.
+    await waitingOnTimer(stack.client.workflow.getHandle(scheduled.workflowId));
     const cancelled = await stack.graphql<any>(CANCEL, { input: { jobId: scheduled.id } }, token);
     expect(cancelled.data.cancelJob.job.state).toBe('CANCELLED');
     const job = await getJob(stack, token, scheduled.id);

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { ScheduleNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { ScheduleNotFoundError } from '@temporalio/client';
 import { Job, JobType } from '../db/entities';
 import { createServices } from '../services';
 import type { ReconcileProgress } from '../services/jobs/reconciler';
@@ -9,7 +9,7 @@ import { ensureJobReconciliationSchedule, JOB_RECONCILIATION_SCHEDULE } from '..
 import { createMigratedDatabase, dropDatabase } from './harness/databases';
 import { ADMIN_ROLES, eventually, type StewardStack, startStewardStack } from './harness/steward';
 import { testEnvironment } from './harness/test-env';
-import { createRotatableRecord, getJob, type RotatableRecord, scheduleRun } from './harness/vault-fixtures';
+import { createRotatableRecord, getJob, type RotatableRecord, scheduleRun, waitingOnTimer } from './harness/vault-fixtures';
 
 const TEN_MINUTES = 10 * 60_000;
 
@@ -19,14 +19,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 function temporalCli(...args: string[]): string {
   const env = testEnvironment();
   return execFileSync(env.temporalCli, [...args, '--address', env.temporalAddress, '--namespace', env.temporalNamespace], { encoding: 'utf8' });
-}
-
-/** Resolves once the job's workflow sleeps on its durable timer (it has read its plan). */
-async function waitingOnTimer(handle: WorkflowHandle): Promise<void> {
-  await eventually(async () => {
-    const history = await handle.fetchHistory();
-    return history.events?.some((event) => event.timerStartedEventAttributes) ? true : undefined;
-  }, 30_000, `${handle.workflowId} to wait on its timer`);
 }
 
 /** Polls Job History closely (every 50 ms) so the time it takes to show a state can be measured. */

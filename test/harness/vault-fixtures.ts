@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { WorkflowHandle } from '@temporalio/client';
 import { generatePassword } from '../../services/vault/password-policy';
 import { createTestUser } from './sshd';
 import { eventually, type StewardStack, uniqueName } from './steward';
@@ -140,4 +141,12 @@ export function sshdLogOffset(): number {
 export function failedLoginsSince(username: string, offset: number): number {
   const log = readFileSync(testEnvironment().sshdLogFile, 'utf8').slice(offset);
   return log.split('\n').filter((line) => line.includes(`Failed password for ${username} `)).length;
+}
+
+/** Resolves once the job's workflow sleeps on its durable timer: it has read its plan, and waits for its time. */
+export async function waitingOnTimer(handle: WorkflowHandle): Promise<void> {
+  await eventually(async () => {
+    const history = await handle.fetchHistory();
+    return history.events?.some((event) => event.timerStartedEventAttributes) ? true : undefined;
+  }, 30_000, `${handle.workflowId} to wait on its timer`);
 }
