@@ -41,8 +41,12 @@ export async function rowStateReader(orm: MikroORM, uncountedAuditOutcomes: read
   };
 }
 
-/** Resolves once every engine command is delivered, so nothing writes behind the next refused call's back. */
+/**
+ * Resolves once every engine command that is due is delivered, so nothing writes behind the next
+ * refused call's back. A job's start waiting for its time (the due-time dispatcher) is not due
+ * for days, and writes nothing until then.
+ */
 export async function outboxDrained(orm: MikroORM): Promise<boolean> {
-  const [row] = await orm.em.fork().getConnection().execute<{ pending: string }[]>('select count(*) as pending from engine_outbox where delivered_at is null');
+  const [row] = await orm.em.fork().getConnection().execute<{ pending: string }[]>('select count(*) as pending from engine_outbox where delivered_at is null and due_at <= now()');
   return row!.pending === '0';
 }
