@@ -118,11 +118,13 @@ async function runJob(jobId: string, options: { scheduleFallback: boolean; remot
 }
 
 /** Waits, as a durable timer, until the job is due or someone presses Run. */
-async function waitUntilDue(plan: JobPlan, runNowRequested: () => boolean): Promise<void> {
+/** Sleeps until the job is due or someone presses Run; says whether it had to wait. */
+async function waitUntilDue(plan: JobPlan, runNowRequested: () => boolean): Promise<boolean> {
   const waitMs = Date.parse(plan.scheduledFor) - Date.now();
-  if (waitMs <= 0) return;
+  if (waitMs <= 0) return false;
   setCurrentDetails(`Scheduled for ${plan.scheduledFor}`);
   await condition(runNowRequested, waitMs);
+  return true;
 }
 
 /**
@@ -164,10 +166,11 @@ export async function vaultTaskJob({ jobId }: VaultTaskJobInput): Promise<VaultT
   return recordingCancellation(jobId, async () => {
     const plan = await bookkeeping.getJobPlan({ jobId });
     if (!plan.runnable) return endedBeforeStart();
-    await waitUntilDue(plan, () => runNowRequested);
+    const waited = await waitUntilDue(plan, () => runNowRequested);
     const remoteNode = plan.nodeName && plan.nodeName !== LOCAL_NODE && patched(NODE_HOST_STEPS_PATCH) ? plan.nodeName : null;
     if (remoteNode) await awaitNode(remoteNode);
-    const current = patched(LOCK_WHEN_DUE_PATCH) ? await bookkeeping.getJobPlan({ jobId }) : plan;
+    // A job due at once (On Demand, Run) has just read its plan; one that waited reads it again.
+    const current = (waited || remoteNode) && patched(LOCK_WHEN_DUE_PATCH) ? await bookkeeping.getJobPlan({ jobId }) : plan;
     if (!current.runnable) return endedBeforeStart();
     const lock = { jobId, lockWorkflowId: current.lockWorkflowId, account: current.account };
     for (;;) {
