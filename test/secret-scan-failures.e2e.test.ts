@@ -229,6 +229,14 @@ describe('no password leaks on the failure paths of a rotation', () => {
     expectNoSecrets(secrets, haystacks);
   }
 
+  async function configureFallback(settings: { enabled: boolean; frequencySeconds: number; cycles: number }): Promise<void> {
+    const { data } = await gql<{ fallbackSettings: { version: number } }>('query { fallbackSettings { version } }');
+    const updated = await gql('mutation ($input: UpdateFallbackSettingsInput!) { updateFallbackSettings(input: $input) { settings { enabled } } }', {
+      input: { ...settings, version: data!.fallbackSettings.version },
+    });
+    expect(updated.errors).toBeUndefined();
+  }
+
   beforeAll(async () => {
     const port = await freePort();
     // Both as their own processes, so everything they print reaches the scan, at the most verbose level an operator can choose.
@@ -273,14 +281,12 @@ describe('no password leaks on the failure paths of a rotation', () => {
     };
     token = await stack.signIn(ADMIN_ROLES);
     // A failed job schedules its Fallback job (far off): that path runs, and its workflow is scanned too.
-    const { data } = await gql<{ fallbackSettings: { version: number } }>('query { fallbackSettings { version } }');
-    const updated = await gql('mutation ($input: UpdateFallbackSettingsInput!) { updateFallbackSettings(input: $input) { settings { enabled } } }', {
-      input: { enabled: true, frequencySeconds: 3600, cycles: 1, version: data!.fallbackSettings.version },
-    });
-    expect(updated.errors).toBeUndefined();
+    await configureFallback({ enabled: true, frequencySeconds: 3600, cycles: 1 });
   }, 180_000);
 
   afterAll(async () => {
+    // Other test files share this database: leave fallback as it starts, off.
+    await configureFallback({ enabled: false, frequencySeconds: 3600, cycles: 3 }).catch(() => undefined);
     await commandLines.stop();
     for (const cleanup of cleanups) await cleanup().catch(() => undefined);
     await Promise.all([worker?.stop(), api?.stop()]);
