@@ -37,6 +37,12 @@ describe('the engine outbox', () => {
       [subjectId],
     );
 
+  const workflowExists = async (workflowId: string) =>
+    stack!.client.workflow
+      .getHandle(workflowId)
+      .describe()
+      .then(() => true, (error: unknown) => (error instanceof WorkflowNotFoundError ? false : Promise.reject(error)));
+
   it('queues writes while the API cannot reach Temporal, answers reads, and runs each job exactly once when Temporal is back', async () => {
     // An API whose Temporal is a closed port; no worker, so nothing else reaches Temporal either.
     stack = await startStewardStack({ databaseUrl, worker: false, apiTemporalAddress: `127.0.0.1:${await freePort()}` });
@@ -127,11 +133,6 @@ describe('the engine outbox', () => {
     const token = await stack.signIn(ADMIN_ROLES);
     const record = await createRotatableRecord(stack, token, { script: 'VERIFY_PASSWORD' });
     records.push(record);
-    const workflowExists = async (workflowId: string) =>
-      stack!.client.workflow
-        .getHandle(workflowId)
-        .describe()
-        .then(() => true, (error: unknown) => (error instanceof WorkflowNotFoundError ? false : Promise.reject(error)));
     const twoHoursAhead = () => new Date(Date.now() + 2 * 3_600_000);
 
     // Due in two hours: a row in Job History and a start in the outbox, due fifteen minutes before the job; no workflow yet.
@@ -166,5 +167,40 @@ describe('the engine outbox', () => {
     await eventually(async () => ((await pendingCommands(stack!, toCancel.id)).every((command) => command.delivered_at) ? true : undefined), 30_000, 'its commands to be settled');
     expect((await pendingCommands(stack, toCancel.id)).map((command) => command.kind)).toEqual(['START_JOB', 'CANCEL_JOB']);
     expect(await workflowExists(toCancel.workflowId)).toBe(false);
+  });
+
+  it('keeps a job due later cancelled when the process dies between its Cancel and the delivery: no workflow runs it, nothing touches the host', async () => {
+    // An API cut off from Temporal, and no worker.
+    await stack?.stop();
+    stack = await startStewardStack({ databaseUrl, worker: false, apiTemporalAddress: `127.0.0.1:${await freePort()}` });
+    const token = await stack.signIn(ADMIN_ROLES);
+    const record = await createRotatableRecord(stack, token);
+    records.push(record);
+    const job = await scheduleRun(stack, token, record.recordId, record.taskId, new Date(Date.now() + 2 * 3_600_000));
+    // Its start is held by a claim, as a process that died while sending it leaves it; otherwise this API
+    // would settle the start of a job already ended at once, with no Temporal needed.
+    await stack.orm.em.fork().execute(`update "engine_outbox" set "claimed_until" = now() + interval '1 hour' where "subject_id" = ?`, [job.id]);
+    const cancelled = await stack.graphql<any>('mutation ($input: JobActionInput!) { cancelJob(input: $input) { job { state } } }', { input: { jobId: job.id } }, token);
+    expect(cancelled.data.cancelJob.job.state).toBe('CANCELLED');
+    // The Cancel committed; neither command went further. The process stops here.
+    expect(await pendingCommands(stack, job.id)).toEqual([
+      expect.objectContaining({ kind: 'START_JOB', attempts: 0, delivered_at: null }),
+      expect.objectContaining({ kind: 'CANCEL_JOB', attempts: 0, delivered_at: null }),
+    ]);
+    await stack.stop();
+
+    // A new process with a worker; the dead one's claim has lapsed and the start's time has come (moved here rather than waited for).
+    stack = await startStewardStack({ databaseUrl });
+    await stack.orm.em.fork().execute(`update "engine_outbox" set "due_at" = now(), "next_attempt_at" = now(), "claimed_until" = null where "subject_id" = ?`, [job.id]);
+    await eventually(async () => ((await pendingCommands(stack!, job.id)).every((command) => command.delivered_at) ? true : undefined), 30_000, 'its commands to be settled');
+
+    // The start of a job already ended is settled without starting a workflow: nothing was queued, started or run.
+    expect(await workflowExists(job.workflowId)).toBe(false);
+    const after = await getJob(stack, token, job.id);
+    expect(after).toMatchObject({ state: 'CANCELLED', startedAt: null });
+    expect(after.events.map((event: { kind: string }) => event.kind)).toEqual(['SCHEDULED', 'CANCELLED']);
+    const password = await unlock(stack, token, record.recordId);
+    expect(password).toBe(record.initialPassword);
+    expect(await canLogin(sshTarget(record.username, password))).toBe(true);
   });
 });
