@@ -160,7 +160,7 @@ export function createServices(em: EntityManager, ports: ServicePorts, accounts:
     tasks: new TaskService(em, records, access, shadows, scheduler, nodes),
     scriptLibrary: new ScriptLibraryService(em),
     lifecycle,
-    recordImport: new RecordImportService(em, secrets, records, jobs, outbox),
+    recordImport: new RecordImportService(em, secrets, records, outbox),
     accessRequests: new AccessRequestService(em, access, lifecycle, inVaultTransaction, outbox, webhookEvents),
     fallback: new FallbackService(em, jobs),
     jobActions: new JobActionsService(em, jobs, scheduler, clientRuns, outbox),

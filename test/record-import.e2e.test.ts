@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { AuditEvent, Job, JobState, JobType, VaultRecord } from '../db/entities';
+import { AuditEvent, Job, JobEvent, JobState, JobType, VaultRecord } from '../db/entities';
+import { createRecordInputProblems } from '../api/inputs/record-import-inputs';
+import { createServices } from '../services';
+import { AuthService } from '../services/identity/auth-service';
+import { SYSTEM_ACTOR } from '../services/shared/audit';
+import { ConflictError } from '../services/shared/errors';
 import { generatePassword } from '../services/vault/password-policy';
+import { RecordImportFormat } from '../services/vault/record-import';
+import type { RecordSpec } from '../services/vault/record-service';
+import { temporalPorts } from '../temporal/ports';
 import { createTestUser } from './harness/sshd';
 import { ADMIN_ROLES, type StewardStack, startStewardStack, uniqueName } from './harness/steward';
 import { testEnvironment } from './harness/test-env';
@@ -162,6 +170,13 @@ describe('importRecords', () => {
       expect(stored.encryptedPassword).not.toContain(initialPassword);
       const upcoming = await em.find(Job, { record: { $in: result.records.map((record) => record.id) }, type: JobType.SCHEDULED, state: JobState.SCHEDULED });
       expect(upcoming.map((job) => job.triggerEvent)).toEqual(['EVERY_N_DAYS', 'EVERY_N_DAYS']);
+      // Each occurrence has what createRecord's gets: its Scheduled event, and its start in the engine outbox.
+      for (const job of upcoming) {
+        const events = await em.find(JobEvent, { job: job.id });
+        expect(events.map((event) => [event.kind, event.message])).toEqual([['SCHEDULED', expect.stringMatching(/^Recurring \(EVERY_N_DAYS\)/)]]);
+        const starts = await em.getConnection().execute<{ kind: string; workflow_id: string }[]>('select "kind", "workflow_id" from "engine_outbox" where "subject_id" = ?', [job.id]);
+        expect(starts).toEqual([{ kind: 'START_JOB', workflow_id: job.workflowId }]);
+      }
       const imports = await em.find(AuditEvent, { action: 'importRecords' });
       expect(imports.filter((event) => event.details?.created === 2)).toHaveLength(1);
 
@@ -200,6 +215,29 @@ describe('importRecords', () => {
     expect(first.created).toBe(2);
     expect(retry).toEqual(first);
     expect(await countNamed(names)).toBe(2);
+  });
+
+  it('writes nothing when a record of a row’s name is created between its checks and its write: the insert’s conflict, not a later error, is reported', async () => {
+    const names = Array.from({ length: 1_500 }, (_, index) => uniqueName(`raced-${index}`));
+    const content = [HEADER, ...names.map((name) => csvRow(name))].join('\n');
+    // In the second chunk of rows, so the first has been inserted when the conflict comes.
+    const raced = names[1_200]!;
+    const services = createServices(stack.orm.em.fork(), temporalPorts(stack.client, stack.masterKey));
+    const user = await new AuthService(stack.orm.em.fork()).createUser(SYSTEM_ACTOR, uniqueName('importer'), generatePassword(), ADMIN_ROLES);
+    const before = await tableCounts();
+    // The row checks run after the names were looked up: the record another request creates now is what a race leaves.
+    const checkWhileAnotherCreates = async (spec: RecordSpec) => {
+      if (spec.name === raced) expect((await importRecords({ format: 'CSV', content: [HEADER, csvRow(raced)].join('\n'), recordTypeId: plainTypeId })).created).toBe(1);
+      return createRecordInputProblems(spec);
+    };
+
+    const imported = services.recordImport.importRecords(user, { format: RecordImportFormat.CSV, content, recordTypeId }, checkWhileAnotherCreates);
+    await expect(imported).rejects.toThrow(ConflictError);
+    await expect(imported).rejects.toThrow('A record of the same name as one in the import was created meanwhile; nothing was imported');
+    expect(await countNamed(names)).toBe(1);
+    // Only the other request's record and its audit entry: none of the import's records, jobs or audit.
+    const [records, jobs, audits] = await tableCounts();
+    expect([records - before[0]!, jobs - before[1]!, audits - before[2]!]).toEqual([1, 0, 1]);
   });
 
   it('imports 10,000 rows (the time is printed, not asserted)', async () => {

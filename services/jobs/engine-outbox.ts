@@ -45,6 +45,11 @@ export async function deliveriesSettled(): Promise<void> {
   while (deliveriesInFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
+/** A command's row: due at once (the database's clock) unless a later time is given. */
+function commandRow({ dueAt, ...command }: EngineCommandSpec) {
+  return { ...command, ...(dueAt ? { dueAt, nextAttemptAt: dueAt } : {}) };
+}
+
 /** Only rows whose workflow has no older undelivered command: one workflow's commands go in order. */
 const NEXT_IN_ORDER = `"delivered_at" is null and not exists (
   select 1 from "engine_outbox" "earlier" where "earlier"."workflow_id" = "engine_outbox"."workflow_id" and "earlier"."delivered_at" is null and "earlier"."id" < "engine_outbox"."id")`;
@@ -66,9 +71,15 @@ export class EngineOutbox {
   private readonly added = new Set<string>();
 
   /** Adds the command to the caller's unit of work: it commits, or not, with the change. */
-  add(em: EntityManager, { dueAt, ...command }: EngineCommandSpec): void {
-    em.create(EngineCommand, { ...command, ...(dueAt ? { dueAt, nextAttemptAt: dueAt } : {}) });
+  add(em: EntityManager, command: EngineCommandSpec): void {
+    em.create(EngineCommand, commandRow(command));
     this.added.add(command.workflowId);
+  }
+
+  /** Inserts many commands at once in the caller's transaction, outside its unit of work (a bulk import's). */
+  async insertMany(em: EntityManager, commands: EngineCommandSpec[]): Promise<void> {
+    await em.insertMany(EngineCommand, commands.map(commandRow));
+    for (const command of commands) this.added.add(command.workflowId);
   }
 
   /** The workflows of every command added through this outbox so far. */

@@ -1,4 +1,5 @@
-import type { FilterQuery } from '@mikro-orm/core';
+import { randomUUID } from 'node:crypto';
+import type { FilterQuery, RequiredEntityData } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuditOutcome, ClientTask, EngineCommandKind, ClientTaskCapability, FINAL_JOB_STATES, Job, JobEvent, JobEventKind, JobState, JobType, PolicyEvent, Task, type User, type VaultRecord } from '../../db/entities';
 import { RecordPermission } from '../../lib/enums';
@@ -7,7 +8,7 @@ import { type Actor, actorOf, addAuditEvent } from '../shared/audit';
 import { resolveJobTarget } from '../vault/job-target';
 import type { RecordAccess } from '../vault/record-access';
 import { BadInputError, ForbiddenError, NotFoundError } from '../shared/errors';
-import type { EngineOutbox } from './engine-outbox';
+import type { EngineCommandSpec, EngineOutbox } from './engine-outbox';
 import type { JobMetrics } from '../ports';
 import { type Page, type PageRequest, paginateNewestFirst } from '../shared/pagination';
 import type { RecordService } from '../vault/record-service';
@@ -43,6 +44,43 @@ export interface NewJob {
   /** For recurring occurrences: the record and task whose schedule it is (Target Record may send the job elsewhere). */
   chain?: { record: VaultRecord; task: Task } | null;
   audit?: { actor: Actor; action: string };
+}
+
+/** What a new job writes: its row, its first event (Scheduled, with the reason) and the command that starts its workflow. */
+export interface NewJobRows {
+  job: RequiredEntityData<Job> & { id: string; workflowId: string };
+  event: Omit<RequiredEntityData<JobEvent>, 'job'>;
+  start: EngineCommandSpec;
+}
+
+/**
+ * A new job's rows, its ID chosen here: `stage` adds them to a unit of work, a bulk import inserts
+ * them by the thousand (relations are entities, which an insert writes as their IDs).
+ */
+export function newJobRows(spec: NewJob): NewJobRows {
+  const id = randomUUID();
+  const workflowId = `job-${id}`;
+  return {
+    job: {
+      id,
+      workflowId,
+      record: spec.record,
+      task: spec.task,
+      taskName: spec.task.name,
+      type: spec.type,
+      nodeName: spec.task.executionNode,
+      requestedBy: spec.requestedBy?.id ?? null,
+      scheduledFor: spec.scheduledFor,
+      fallbackOf: spec.fallbackOf ?? null,
+      fallbackCycle: spec.fallbackCycle ?? null,
+      dueAt: spec.dueAt ?? null,
+      triggerEvent: spec.triggerEvent ?? null,
+      chainRecord: spec.chain?.record ?? null,
+      chainTask: spec.chain?.task ?? null,
+    },
+    event: { kind: JobEventKind.SCHEDULED, message: spec.reason, at: new Date() },
+    start: { kind: EngineCommandKind.START_JOB, workflowId, subjectId: id, dueAt: startDueAt(spec.scheduledFor) },
+  };
 }
 
 export interface JobFilter {
@@ -133,24 +171,9 @@ export class JobService {
 
   /** Adds a job, its first event and its start command to the caller's unit of work; the caller flushes and delivers. */
   stage(em: EntityManager, spec: NewJob): Job {
-    const created = em.create(Job, {
-      record: spec.record,
-      task: spec.task,
-      taskName: spec.task.name,
-      type: spec.type,
-      nodeName: spec.task.executionNode,
-      workflowId: '',
-      requestedBy: spec.requestedBy?.id ?? null,
-      scheduledFor: spec.scheduledFor,
-      fallbackOf: spec.fallbackOf ?? null,
-      fallbackCycle: spec.fallbackCycle ?? null,
-      dueAt: spec.dueAt ?? null,
-      triggerEvent: spec.triggerEvent ?? null,
-      chainRecord: spec.chain?.record ?? null,
-      chainTask: spec.chain?.task ?? null,
-    });
-    created.workflowId = `job-${created.id}`;
-    em.create(JobEvent, { job: created, kind: JobEventKind.SCHEDULED, message: spec.reason, at: new Date() });
+    const rows = newJobRows(spec);
+    const created = em.create(Job, rows.job);
+    em.create(JobEvent, { ...rows.event, job: created });
     if (spec.audit) {
       addAuditEvent(em, {
         actor: spec.audit.actor,
@@ -160,7 +183,7 @@ export class JobService {
         details: { recordId: spec.record.id, taskId: spec.task.id, scheduledFor: spec.scheduledFor.toISOString() },
       });
     }
-    this.outbox.add(em, { kind: EngineCommandKind.START_JOB, workflowId: created.workflowId, subjectId: created.id, dueAt: startDueAt(spec.scheduledFor) });
+    this.outbox.add(em, rows.start);
     return created;
   }
 

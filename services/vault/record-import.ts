@@ -1,12 +1,13 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { randomUUID } from 'node:crypto';
+import { ref, type RequiredEntityData, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AuditOutcome, RecordType, type Task, type User, VaultRecord } from '../../db/entities';
+import { AuditOutcome, Job, JobEvent, RecordType, type Task, type User, VaultRecord } from '../../db/entities';
 import { PolicyEvent, RECURRING_EVENTS } from '../../lib/enums';
 import { actorOf, addAuditEvent } from '../shared/audit';
 import { ConflictError } from '../shared/errors';
 import type { VaultSecrets } from '../shared/vault-secrets';
 import type { EngineOutbox } from '../jobs/engine-outbox';
-import type { JobService } from '../jobs/job-service';
+import { newJobRows, type NewJobRows } from '../jobs/job-service';
 import { resolveJobTarget } from './job-target';
 import { type ImportRow, parseImportRows, RecordImportFormat } from './record-import-rows';
 import type { RecordService, RecordSpec } from './record-service';
@@ -47,8 +48,23 @@ const IMPORT_RECORDS_RETURNED = 100;
 const DELIVERED_BEFORE_ANSWER = 20;
 /** Names looked up per query: well under PostgreSQL's limit of bound parameters. */
 const NAME_LOOKUP_CHUNK = 10_000;
-/** Rows written per flush. */
+/** Rows inserted per chunk. */
 const WRITE_CHUNK = 1_000;
+
+/** What one chunk of the import inserts. */
+interface ImportChunk {
+  records: (RequiredEntityData<VaultRecord> & { id: string })[];
+  jobs: NewJobRows[];
+}
+
+/** What every chunk of one import schedules with. */
+interface ChunkScheduling {
+  em: EntityManager;
+  now: Date;
+  reason: string;
+  /** A new record has its type's tasks (none of its own yet): read once per type. */
+  tasksByType: Map<string, Task[]>;
+}
 
 interface CheckedRow {
   row: number;
@@ -68,7 +84,6 @@ export class RecordImportService {
     private readonly em: EntityManager,
     private readonly secrets: VaultSecrets,
     private readonly records: RecordService,
-    private readonly jobs: JobService,
     private readonly outbox: EngineOutbox,
   ) {}
 
@@ -140,47 +155,31 @@ export class RecordImportService {
   }
 
   /**
-   * One transaction, flushed a chunk of rows at a time: MikroORM sends each flush's inserts in
-   * batches, and clearing the unit of work after it keeps memory and change tracking bounded.
+   * One transaction, a chunk of rows at a time. Plain rows are inserted in bulk, outside the unit
+   * of work: its change tracking, and inserting entities, cost more than the writing itself. A
+   * chunk is built while the one before it is written, so the event loop works while the database does.
    */
   private async write(user: User, format: RecordImportFormat, rows: CheckedRow[]): Promise<{ recordIds: string[]; workflowIds: string[] }> {
     const actor = actorOf(user);
     return this.em.transactional(async (em) => {
-      const now = new Date();
+      const scheduling: ChunkScheduling = { em, now: new Date(), reason: `${user.username} imported the record`, tasksByType: new Map() };
       const recordIds: string[] = [];
       const workflowIds: string[] = [];
+      let written: Promise<void> = Promise.resolve();
       for (let start = 0; start < rows.length; start += WRITE_CHUNK) {
-        // A new record has its type's tasks (none of its own yet): read once per type and chunk, as the chunk's unit of work holds them.
-        const tasksByType = new Map<string, Task[]>();
-        for (const { spec, recordType } of rows.slice(start, start + WRITE_CHUNK)) {
-          const record = em.create(VaultRecord, {
-            recordType: recordType.id,
-            name: spec.name.trim(),
-            host: spec.host,
-            port: spec.port ?? 22,
-            username: spec.username,
-            encryptedPassword: '',
-            hostKeyFingerprint: spec.hostKeyFingerprint,
-            timeZone: spec.timeZone ?? 'UTC',
-            fieldValues: checkedRecordFieldValues(spec.fields ?? [], recordType.fields),
-          });
-          record.encryptedPassword = this.secrets.seal(record.id, spec.password);
-          recordIds.push(record.id);
-          let tasks = tasksByType.get(recordType.id);
-          if (!tasks) tasksByType.set(recordType.id, (tasks = await this.records.tasksOf(record)));
-          for (const task of tasks) {
-            const recurring = task.policyEvents.some((event) => RECURRING_EVENTS.includes(event));
-            const afterChange = task.policyEvents.includes(PolicyEvent.AFTER_RECORD_CHANGE);
-            if (!recurring && !afterChange) continue;
-            const target = await resolveJobTarget(em, this.records, record, task);
-            const occurrence = recurring ? occurrenceJob({ record, task }, target, now, null) : null;
-            if (occurrence) workflowIds.push(this.jobs.stage(em, occurrence).workflowId);
-            if (afterChange) workflowIds.push(this.jobs.stage(em, eventJob(target, PolicyEvent.AFTER_RECORD_CHANGE, now, `${user.username} imported the record`)).workflowId);
-          }
-        }
-        await em.flush();
-        em.clear();
+        // A failed insert aborts the transaction: its error, not the next chunk's, is the one to report.
+        const chunk = await this.buildChunk(scheduling, rows.slice(start, start + WRITE_CHUNK)).catch(async (error: unknown) => {
+          await written;
+          throw error;
+        });
+        recordIds.push(...chunk.records.map(({ id }) => id));
+        workflowIds.push(...chunk.jobs.map(({ job }) => job.workflowId));
+        await written;
+        written = this.insert(em, chunk);
+        // Awaited with the next chunk; until then this only keeps its failure from going unhandled.
+        written.catch(() => undefined);
       }
+      await written;
       // One entry for the import, not one per record as createRecord writes: the audit chain seals
       // every entry at commit against one head row, and 100,000 of them kept the commit going for minutes.
       addAuditEvent(em, {
@@ -191,5 +190,49 @@ export class RecordImportService {
       });
       return { recordIds, workflowIds };
     });
+  }
+
+  /** The rows of a chunk of records and of what createRecord schedules for each: its first recurring occurrences and its After creating or updating a record jobs. */
+  private async buildChunk({ em, now, reason, tasksByType }: ChunkScheduling, rows: CheckedRow[]): Promise<ImportChunk> {
+    const chunk: ImportChunk = { records: [], jobs: [] };
+    for (const { spec, recordType } of rows) {
+      const id = randomUUID();
+      const row: ImportChunk['records'][number] = {
+        id,
+        recordType: recordType.id,
+        name: spec.name.trim(),
+        host: spec.host,
+        port: spec.port ?? 22,
+        username: spec.username,
+        encryptedPassword: this.secrets.seal(id, spec.password),
+        hostKeyFingerprint: spec.hostKeyFingerprint,
+        timeZone: spec.timeZone ?? 'UTC',
+        fieldValues: checkedRecordFieldValues(spec.fields ?? [], recordType.fields),
+      };
+      chunk.records.push(row);
+      // An entity to schedule from, which no entity manager tracks: em.create's would be held until the commit.
+      const record = Object.assign(new VaultRecord(), row, { recordType: ref(recordType) });
+      let tasks = tasksByType.get(recordType.id);
+      if (!tasks) tasksByType.set(recordType.id, (tasks = await this.records.tasksOf(record)));
+      for (const task of tasks) {
+        const recurring = task.policyEvents.some((event) => RECURRING_EVENTS.includes(event));
+        const afterChange = task.policyEvents.includes(PolicyEvent.AFTER_RECORD_CHANGE);
+        if (!recurring && !afterChange) continue;
+        const target = await resolveJobTarget(em, this.records, record, task);
+        const occurrence = recurring ? occurrenceJob({ record, task }, target, now, null) : null;
+        if (occurrence) chunk.jobs.push(newJobRows(occurrence));
+        if (afterChange) chunk.jobs.push(newJobRows(eventJob(target, PolicyEvent.AFTER_RECORD_CHANGE, now, reason)));
+      }
+    }
+    return chunk;
+  }
+
+  /** A chunk's records, then its jobs, their first events and their start commands, in the order their foreign keys need. */
+  private async insert(em: EntityManager, { records, jobs }: ImportChunk): Promise<void> {
+    await em.insertMany(VaultRecord, records);
+    if (!jobs.length) return;
+    await em.insertMany(Job, jobs.map(({ job }) => job));
+    await em.insertMany(JobEvent, jobs.map(({ job, event }) => ({ ...event, job: job.id })));
+    await this.outbox.insertMany(em, jobs.map(({ start }) => start));
   }
 }
