@@ -243,6 +243,8 @@ describe('client task assignments and inheritance', () => {
     expect(rootBreak.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'groupId' });
     expect((await breakAt({ systemId: unknown })).errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'systemId' });
     expect((await gql(EFFECTIVE, { systemId: unknown })).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    // Not a UUID: not found either, never the database's error from a query run alongside.
+    expect((await gql(EFFECTIVE, { systemId: 'not-a-uuid' })).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     expect(await counts()).toEqual(before);
   });
 
