@@ -24,6 +24,7 @@ import {
 } from './harness/kill-points';
 import { createTestUser } from './harness/sshd';
 import { ADMIN_ROLES, eventually, type StewardStack, startStewardStack, uniqueName } from './harness/steward';
+import { createMigratedDatabase, dropDatabase } from './harness/databases';
 import { testEnvironment } from './harness/test-env';
 import {
   createRotatableRecord,
@@ -76,6 +77,7 @@ interface RotationCase {
 }
 
 describe('kill-point matrix: a worker SIGKILLed at each step of a rotation, and during a client task run', () => {
+  let databaseUrl: string;
   let stack: StewardStack;
   let token: string;
   let killPointWorker: KillPointWorker | undefined;
@@ -138,7 +140,7 @@ describe('kill-point matrix: a worker SIGKILLed at each step of a rotation, and 
    * history) be written: it is the update of the record itself that waits.
    */
   async function lockRow(recordId: string): Promise<PgClient> {
-    const client = new PgClient({ connectionString: testEnvironment().databaseUrl });
+    const client = new PgClient({ connectionString: databaseUrl });
     await client.connect();
     await client.query('begin');
     await client.query('select id from records where id = $1 for no key update', [recordId]);
@@ -157,7 +159,14 @@ describe('kill-point matrix: a worker SIGKILLed at each step of a rotation, and 
 
   beforeAll(async () => {
     const setupStartedAt = Date.now();
-    stack = await startStewardStack({ worker: false });
+    // A database of its own: the first reconciliation of a new worker restarts the assignment
+    // schedules earlier files left in the shared database (239 in one CI run), each firing what it
+    // missed, and that burst kept this file's client jobs from starting within the wait below.
+    const url = new URL(testEnvironment().databaseUrl);
+    url.pathname = `/steward_kill_points_${process.pid}`;
+    databaseUrl = url.toString();
+    await createMigratedDatabase(databaseUrl);
+    stack = await startStewardStack({ worker: false, databaseUrl });
     token = await stack.signIn(ADMIN_ROLES);
     logOffset = sshdLogOffset();
     const points: KillPoint[] = [];
@@ -224,7 +233,7 @@ describe('kill-point matrix: a worker SIGKILLed at each step of a rotation, and 
 
     // Every job is queued; the kill-point worker takes them all.
     const workerStartedAt = Date.now();
-    killPointWorker = await startKillPointWorker(NODE, points);
+    killPointWorker = await startKillPointWorker(NODE, points, { DATABASE_URL: databaseUrl });
     const servingAt = Date.now();
     let blocked: string | undefined;
     const standing: [string, () => Promise<boolean>][] = [
@@ -256,7 +265,7 @@ describe('kill-point matrix: a worker SIGKILLed at each step of a rotation, and 
     // The host commands go on without a worker, as they would; the dead worker's transaction rolls back.
     for (const username of [duringPasswd.username, shadowAccount.username, held.username]) release(username);
     await rowLock.query('rollback');
-    worker = await startWorkerProcess({ nodeName: NODE });
+    worker = await startWorkerProcess({ nodeName: NODE, extraEnv: { DATABASE_URL: databaseUrl } });
     restartedAt = Date.now();
     timings.push(
       `setup ${workerStartedAt - setupStartedAt} ms; kill-point worker serving in ${servingAt - workerStartedAt} ms; ` +
@@ -270,6 +279,7 @@ describe('kill-point matrix: a worker SIGKILLed at each step of a rotation, and 
     await rowLock?.end().catch(() => undefined);
     for (const cleanup of cleanups) await cleanup().catch(() => undefined);
     await stack?.stop();
+    if (databaseUrl) await dropDatabase(databaseUrl);
     console.log(`kill-point matrix timings:\n${timings.join('\n')}`);
   });
 

@@ -29,14 +29,14 @@ export interface KillPointWorker extends ScriptProcess {
   reached(point: KillPoint): boolean;
 }
 
-/** Starts test/harness/kill-point-worker.ts for a node; resolves once it serves its task queue. */
-export async function startKillPointWorker(nodeName: string, points: KillPoint[]): Promise<KillPointWorker> {
+/** Starts test/harness/kill-point-worker.ts for a node (`extraEnv` adds to its environment, e.g. DATABASE_URL); resolves once it serves its task queue. */
+export async function startKillPointWorker(nodeName: string, points: KillPoint[], extraEnv: Record<string, string> = {}): Promise<KillPointWorker> {
   const scripts = path.resolve(__dirname, '..', '..', 'scripts');
   const worker = await startScriptProcess({
     script: path.relative(scripts, path.join(__dirname, 'kill-point-worker.ts')),
     name: `the kill-point worker for node "${nodeName}"`,
     ready: { line: 'serving task queue', meaning: 'serving its task queue' },
-    env: { STEWARD_NODE: nodeName, [KILL_POINTS_VARIABLE]: JSON.stringify(points) },
+    env: { STEWARD_NODE: nodeName, [KILL_POINTS_VARIABLE]: JSON.stringify(points), ...extraEnv },
   });
   return { ...worker, reached: (point) => worker.logs().includes(killPointMarker(point)) };
 }
