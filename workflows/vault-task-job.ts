@@ -117,8 +117,7 @@ async function runJob(jobId: string, options: { scheduleFallback: boolean; remot
   });
 }
 
-/** Waits, as a durable timer, until the job is due or someone presses Run. */
-/** Sleeps until the job is due or someone presses Run; says whether it had to wait. */
+/** Sleeps on a durable timer until the job is due or someone presses Run; says whether it had to wait. */
 async function waitUntilDue(plan: JobPlan, runNowRequested: () => boolean): Promise<boolean> {
   const waitMs = Date.parse(plan.scheduledFor) - Date.now();
   if (waitMs <= 0) return false;

@@ -43,8 +43,11 @@ export class EngineCommand {
   @Property({ type: 'datetime', defaultRaw: 'now()' })
   createdAt: Opt<Date> = new Date();
 
-  /** When it may first be delivered: at once, or for a job's start shortly before the job is due (the due-time dispatcher). */
-  /** Written by the database (its clock, the one `deliverSoon` compares with) unless a later time is given. */
+  /**
+   * When it may first be delivered: at once, or for a job's start shortly before the job is due
+   * (the due-time dispatcher). Written by the database (its clock, the one `deliverSoon` compares
+   * with) unless a later time is given.
+   */
   @Property({ type: 'datetime', defaultRaw: 'now()' })
   dueAt!: Opt<Date>;
 

@@ -76,10 +76,9 @@ export class EngineOutbox {
     this.added.add(command.workflowId);
   }
 
-  /** Inserts many commands at once in the caller's transaction, outside its unit of work (a bulk import's). */
+  /** Inserts many commands at once in the caller's transaction, outside its unit of work; the caller delivers them (a bulk import). */
   async insertMany(em: EntityManager, commands: EngineCommandSpec[]): Promise<void> {
     await em.insertMany(EngineCommand, commands.map(commandRow));
-    for (const command of commands) this.added.add(command.workflowId);
   }
 
   /** The workflows of every command added through this outbox so far. */
