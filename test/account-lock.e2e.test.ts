@@ -2,9 +2,9 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { METADATA_ENCODING_KEY } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { canLogin } from '../infra/ssh';
-import { ADMIN_ROLES, eventually, type StewardStack, startStewardStack } from './harness/steward';
+import { ADMIN_ROLES, type StewardStack, startStewardStack } from './harness/steward';
 import { testEnvironment } from './harness/test-env';
-import { createRotatableRecord, finishedJob, type RotatableRecord, runOnDemand, scheduleRun, sshTarget, unlock } from './harness/vault-fixtures';
+import { createRotatableRecord, finishedJob, type RotatableRecord, runOnDemand, scheduleRun, sshTarget, unlock, waitingOnTimer } from './harness/vault-fixtures';
 
 describe('no two jobs change one account at once', () => {
   let stack: StewardStack;
@@ -79,7 +79,7 @@ describe('no two jobs change one account at once', () => {
     const lockUnder = (key: string) => `account-lock-${createHmac('sha256', key).update(`${record.username}@${sshdHost}:${sshdPort}`).digest('hex')}`;
     // Due within the dispatcher's lead, so its workflow starts and is planned at once, then sleeps on its timer.
     const scheduled = await scheduleRun(stack, token, record.recordId, record.taskId, new Date(Date.now() + 15_000));
-    await eventually(async () => ((await historyOf(scheduled.workflowId)).events!.some((event) => event.timerStartedEventAttributes) ? true : undefined), 15_000, 'the job to sleep on its timer');
+    await waitingOnTimer(stack.client.workflow.getHandle(scheduled.workflowId), 15_000);
     // Meanwhile the locks are renamed, as an upgrade that changed their naming did.
     const connection = stack.orm.em.fork().getConnection();
     const [{ lock_key: before }] = await connection.execute<{ lock_key: string }[]>('select lock_key from server_settings');

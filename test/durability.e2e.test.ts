@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { startDevServer, waitForPort } from '../scripts/temporal-dev-server';
 import { createMigratedDatabase, dropDatabase } from './harness/databases';
-import { ADMIN_ROLES, eventually, type StewardStack, startStewardStack } from './harness/steward';
+import { ADMIN_ROLES, type StewardStack, startStewardStack } from './harness/steward';
 import { TEST_MASTER_KEY, testEnvironment } from './harness/test-env';
-import { createRotatableRecord, finishedJob, getJob, type RotatableRecord, scheduleRun } from './harness/vault-fixtures';
+import { createRotatableRecord, finishedJob, getJob, type RotatableRecord, scheduleRun, waitingOnTimer } from './harness/vault-fixtures';
 import { freePort } from './harness/ports';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -79,13 +79,7 @@ describe('durability: jobs sleeping on timers while the Temporal server restarts
     // The first comes due while the server is down, the second after it is back.
     const early = await scheduleRun(stack!, token, record!.recordId, record!.taskId, new Date(now + 15_000));
     const late = await scheduleRun(stack!, token, record!.recordId, record!.taskId, new Date(now + 35_000));
-    for (const job of [early, late]) {
-      const handle = stack!.client.workflow.getHandle(job.workflowId);
-      await eventually(async () => {
-        const history = await handle.fetchHistory();
-        return history.events?.some((event) => event.timerStartedEventAttributes) ? true : undefined;
-      }, 15_000, `${job.workflowId} to sleep on its timer`);
-    }
+    for (const job of [early, late]) await waitingOnTimer(stack!.client.workflow.getHandle(job.workflowId), 15_000);
 
     const stoppedAt = Date.now();
     await server.stop();

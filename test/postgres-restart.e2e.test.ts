@@ -6,7 +6,7 @@ import { freePort } from './harness/ports';
 import { type PrivatePostgres, startPrivatePostgres } from './harness/private-postgres';
 import { type ScriptProcess, startScriptProcess } from './harness/script-process';
 import { ADMIN_ROLES, eventually, type GraphqlResult, type StewardStack, startStewardStack, uniqueName } from './harness/steward';
-import { createRotatableRecord, finishedJob, type RotatableRecord, runOnDemand, scheduleRun, sshTarget, unlock } from './harness/vault-fixtures';
+import { createRotatableRecord, finishedJob, type RotatableRecord, runOnDemand, scheduleRun, sshTarget, unlock, waitingOnTimer } from './harness/vault-fixtures';
 import { startWorkerProcess, type WorkerProcess } from './harness/worker-process';
 
 /** How long PostgreSQL stays down at the least, so the API is asked many times while it is. */
@@ -87,10 +87,7 @@ describe('a PostgreSQL restart with work in flight', () => {
     // In flight: a job sleeping on its timer, due while PostgreSQL is down ...
     const dueAt = Date.now() + 15_000;
     const sleeping = await scheduleRun(viaApiProcess, admin, timed.recordId, timed.taskId, new Date(dueAt));
-    await eventually(async () => {
-      const history = await s.client.workflow.getHandle(sleeping.workflowId).fetchHistory();
-      return history.events?.some((event) => event.timerStartedEventAttributes) ? true : undefined;
-    }, 15_000, 'the scheduled job to sleep on its timer');
+    await waitingOnTimer(s.client.workflow.getHandle(sleeping.workflowId), 15_000);
     // ... and a rotation whose passwd runs on the host, held there until PostgreSQL is down.
     const running = await runOnDemand(viaApiProcess, admin, rotating.recordId, rotating.taskId);
     await eventually(async () => (isHeld(rotating.username) ? true : undefined), 60_000, 'passwd to run on the host');

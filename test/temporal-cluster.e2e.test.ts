@@ -9,7 +9,7 @@ import { type ScriptProcess, startScriptProcess } from './harness/script-process
 import { ADMIN_ROLES, eventually, type GraphqlResult, type StewardStack, startStewardStack, uniqueName } from './harness/steward';
 import { planTestCluster, type TestCluster } from './harness/temporal-cluster';
 import { testEnvironment } from './harness/test-env';
-import { createRotatableRecord, finishedJob, getJob, type RotatableRecord, runOnDemand, scheduleRun, sshTarget, unlock } from './harness/vault-fixtures';
+import { createRotatableRecord, finishedJob, getJob, type RotatableRecord, runOnDemand, scheduleRun, sshTarget, unlock, waitingOnTimer } from './harness/vault-fixtures';
 import { startWorkerProcess } from './harness/worker-process';
 
 /** Four Steward processes start at once on a small machine: each is given longer than the usual 90 s. */
@@ -155,10 +155,7 @@ describe('Steward on a Temporal cluster with two workers and two API processes',
 
   it('shows a job cancelled with `temporal workflow cancel` on the cluster as Cancelled', async () => {
     const scheduled = await scheduleRun(viaApis, token, rotated.recordId, rotated.taskId, new Date(Date.now() + 10 * 60_000));
-    await eventually(async () => {
-      const history = await stack!.client.workflow.getHandle(scheduled.workflowId).fetchHistory();
-      return history.events?.some((event) => event.timerStartedEventAttributes) ? true : undefined;
-    }, 30_000, 'the scheduled job to sleep on its timer');
+    await waitingOnTimer(stack!.client.workflow.getHandle(scheduled.workflowId));
     const cancelledAt = Date.now();
     execFileSync(testEnvironment().temporalCli, ['workflow', 'cancel', '--address', cluster!.address, '--namespace', cluster!.namespace, '--workflow-id', `job-${scheduled.id}`]);
     const job = await explained(finishedJob(viaApis, token, scheduled.id, 30_000));
@@ -177,12 +174,7 @@ describe('Steward on a Temporal cluster with two workers and two API processes',
     const rotating = await runOnDemand(viaApis, token, record.recordId, record.taskId);
     await explained(eventually(async () => (isHeld(record.username) ? true : undefined), 60_000, 'passwd to hold on the host'));
     const sleeping = await scheduleRun(viaApis, token, record.recordId, record.taskId, new Date(Date.now() + 25_000));
-    await explained(
-      eventually(async () => {
-        const history = await stack!.client.workflow.getHandle(sleeping.workflowId).fetchHistory();
-        return history.events?.some((event) => event.timerStartedEventAttributes) ? true : undefined;
-      }, 30_000, 'the scheduled job to sleep on its timer'),
-    );
+    await explained(waitingOnTimer(stack!.client.workflow.getHandle(sleeping.workflowId)));
 
     // The history host that keeps the timer dies with matching; the other host takes its shards over.
     const killed = ['matching', await cluster!.historyHostOf(sleeping.workflowId)];
