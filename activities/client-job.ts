@@ -1,6 +1,8 @@
 import type { AssignmentFiring } from '../services/assignments/firings';
 import type { ClientJobPlan, ClientJobStart } from '../services/client-tasks/runs/client-job-service';
 import type { SystemWait } from '../services/client-tasks/runs/unreachable-systems';
+import type { EndpointRunPlan } from '../services/client-tasks/endpoint';
+import type { NodeRunResult } from '../services/client-tasks/endpoint/node-run';
 import type { DueClientJob } from '../services/client-tasks/runs/client-run-service';
 import { type ActivityDependencies, servicesFor } from './dependencies';
 import { onHost } from './host-work';
@@ -26,13 +28,25 @@ export function createClientJobActivities(deps: ActivityDependencies) {
       return services().clientJobs.plan(jobId);
     },
 
-    /** Whether the job's system answers SSH; when not, how long the job waits before it looks again, or how it ended. */
-    async awaitClientSystem({ jobId, attempt }: JobRef & { attempt: number }): Promise<SystemWait> {
-      return services().clientJobs.awaitSystem(jobId, attempt);
+    /**
+     * Whether the job's system answers SSH; when not, how long the job waits before it looks again,
+     * or how it ended. `unreachable` is what the system's remote node saw (null: it answers).
+     */
+    async awaitClientSystem({ jobId, attempt, unreachable }: JobRef & { attempt: number; unreachable?: string | null }): Promise<SystemWait> {
+      return services().clientJobs.awaitSystem(jobId, attempt, unreachable);
     },
 
     async startClientJob({ jobId }: JobRef): Promise<ClientJobStart> {
-      return services().clientJobs.start(jobId, deps.nodeName);
+      return services().clientJobs.start(jobId);
+    },
+
+    /** The run a remote node carries out for the job, credentials included: the payload converter seals it for that node. */
+    async planClientTaskOnNode({ jobId }: JobRef): Promise<EndpointRunPlan> {
+      return permanentFailuresAreFinal(() => services().clientJobs.planOnNode(jobId));
+    },
+
+    async recordClientTaskFromNode({ jobId, result }: JobRef & { result: NodeRunResult }): Promise<string> {
+      return services().clientJobs.recordFromNode(jobId, result);
     },
 
     /** The SSH work: heartbeats with progress, and stops the task on the host when cancelled. */

@@ -2,7 +2,10 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { HostKeyMismatchError, SshAuthenticationError, type SshTarget } from '../infra/ssh';
 import { HOST_KEY_MISMATCH_FAILURE, type SealedForNode } from '../lib/nodes';
 import { PermanentFailure } from '../services/shared/permanent-failure';
-import { changeOnHost, firstAcceptedLogin, type HostChange, type HostChangeOutcome } from '../services/vault/host-change';
+import { changeOnHost, commandOnHost, firstAcceptedLogin, type HostChange, type HostChangeOutcome, type HostCommand, type HostCommandOutcome } from '../services/vault/host-change';
+import type { EndpointRunPlan } from '../services/client-tasks/endpoint';
+import { type NodeRunResult, runOnNode } from '../services/client-tasks/endpoint/node-run';
+import { unreachableReason } from '../services/client-tasks/runs/unreachable-systems';
 import { onHost } from './host-work';
 import { permanentFailuresAreFinal } from './permanent-failures';
 
@@ -41,6 +44,21 @@ export function createNodeHostStepActivities() {
 
     async changePasswordOnNode({ change }: SealedForNode & { change: HostChange }): Promise<HostChangeOutcome> {
       return onHost(({ signal }) => permanentFailuresAreFinal(() => guardedOnNode(() => changeOnHost(change, signal))));
+    },
+
+    /** Null when the system answers SSH from the node, else why not. */
+    async probeSystemOnNode({ address }: SealedForNode & { address: { host: string; port: number } }): Promise<string | null> {
+      return unreachableReason(address);
+    },
+
+    /** A client task on a system the node reaches, planned centrally; what it learns of the system comes back with its result. */
+    async runClientTaskOnNode({ run }: SealedForNode & { run: EndpointRunPlan }): Promise<NodeRunResult> {
+      return onHost((host) => permanentFailuresAreFinal(() => guardedOnNode(() => runOnNode(run, host))));
+    },
+
+    /** A planned command (a Custom Command, a library verify script); its outcome goes back for the central worker to judge. */
+    async runCommandOnNode({ command }: SealedForNode & { command: HostCommand }): Promise<HostCommandOutcome> {
+      return onHost(({ signal }) => permanentFailuresAreFinal(() => guardedOnNode(() => commandOnHost(command, signal))));
     },
 
     /** The index of the first of the logins the host accepts, or -1. */

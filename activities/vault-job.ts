@@ -3,9 +3,9 @@ import { JobEventKind, type JobState } from '../lib/enums';
 import type { SshTarget } from '../infra/ssh';
 import { HostKeyMismatchError } from '../infra/ssh';
 import { reportHostKeyMismatch } from '../services/systems/host-key-mismatch';
-import type { HostChange, HostChangeOutcome } from '../services/vault/host-change';
+import type { HostChange, HostChangeOutcome, HostCommand, HostCommandOutcome } from '../services/vault/host-change';
 import type { HostKeySeen } from './node-host-steps';
-import type { ReconcileOutcome, SettleAttempt } from '../services/vault/rotation-service';
+import type { ReconcileOutcome, SettleAttempt, VerifyCheck, VerifyResult } from '../services/vault/rotation-service';
 import type { SessionWait } from '../services/vault/session-service';
 import type { JobPlan, StartedJob } from '../services/vault/vault-job-service';
 import { whenDatabaseAnswers } from './database-wait';
@@ -92,7 +92,29 @@ export function createVaultJobActivities(deps: ActivityDependencies) {
     },
 
     async verifyCurrentPassword({ jobId }: JobRef): Promise<void> {
-      await onHost(() => permanentFailuresAreFinal(() => services().rotation.verifyCurrentPassword(jobId)));
+      await onHost(({ signal }) => permanentFailuresAreFinal(() => services().rotation.verifyCurrentPassword(jobId, signal)));
+      await recordStep(jobId, 'Logged in with the password the vault holds');
+    },
+
+    /** A remote node's Custom Command as the node runs it, credentials included: the payload converter seals it for that node. */
+    async planCustomCommand({ jobId }: JobRef): Promise<HostCommand> {
+      await noteRetry(jobId, 'Running the command');
+      return permanentFailuresAreFinal(() => services().customCommands.plan(jobId));
+    },
+
+    async recordCustomCommand({ jobId, label, outcome }: JobRef & { label: string; outcome: HostCommandOutcome }): Promise<number> {
+      const exitCode = await permanentFailuresAreFinal(() => services().customCommands.record(jobId, label, outcome));
+      await recordStep(jobId, 'Ran the command');
+      return exitCode;
+    },
+
+    /** How a remote node verifies the vault's password: a login, or the job's library verify script. */
+    async planVerify({ jobId }: JobRef): Promise<VerifyCheck> {
+      return permanentFailuresAreFinal(() => services().rotation.planVerify(jobId));
+    },
+
+    async recordVerify({ jobId, result }: JobRef & { result: VerifyResult }): Promise<void> {
+      await permanentFailuresAreFinal(() => services().rotation.recordVerify(jobId, result));
       await recordStep(jobId, 'Logged in with the password the vault holds');
     },
 

@@ -112,10 +112,10 @@ export function createServices(em: EntityManager, ports: ServicePorts, accounts:
   const identity = createIdentityServices(em, accounts);
   const permissionSets = new PermissionSetService(em);
   const userGroups = new UserGroupService(em);
-  const systemTree = new SystemTreeService(em);
 
   // Jobs and the vault
   const { nodes, records, access, sessions, clientTaskPermissions, outbox, webhookEvents, jobs, scheduler } = createVaultScope(em, ports);
+  const systemTree = new SystemTreeService(em, nodes);
   const inVaultTransaction = vaultTransactions(em, ports, outbox);
   const shadows = new ShadowAccounts(em, access, secrets);
   const jobOutput = new JobOutputLog(em);

@@ -1,11 +1,16 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import type { Payload } from '@temporalio/common';
 import { canLogin } from '../infra/ssh';
+import { generatePassword } from '../services/vault/password-policy';
 import { deriveNodeKey } from '../lib/node-keys';
 import { NodeRoutingCodec } from '../temporal/node-codec';
 import { NODE_METADATA_KEY } from '../temporal/payload-converter';
-import { ADMIN_ROLES, type StewardStack, startStewardStack, uniqueName } from './harness/steward';
+import { createManagedEndpoint, type ManagedEndpoint } from './harness/endpoint-fixtures';
+import { ADMIN_ROLES, eventually, type StewardStack, startStewardStack, uniqueName } from './harness/steward';
+import { freePort } from './harness/ports';
 import { createRotatableRecord, finishedJob, getJob, type RotatableRecord, runOnDemand, sshTarget, unlock } from './harness/vault-fixtures';
 import { testEnvironment } from './harness/test-env';
 import { startWorkerProcess, type WorkerProcess } from './harness/worker-process';
@@ -31,6 +36,32 @@ describe('a keyless remote node', () => {
   let nodeWorker: WorkerProcess | undefined;
   const node = uniqueName('keyless');
   const records: RotatableRecord[] = [];
+  const endpoints: ManagedEndpoint[] = [];
+
+  const ok = async (query: string, variables: Record<string, unknown> = {}) => {
+    const response = await stack.graphql<any>(query, variables, token);
+    expect(response.errors).toBeUndefined();
+    return response.data;
+  };
+
+  /** An enabled Agent Wakeup client task: it reads the endpoint's properties. */
+  async function wakeupTask(): Promise<string> {
+    const { products } = await ok('{ products { name taskTypes { id name } } }');
+    const wakeup = products.find((p: { name: string }) => p.name === 'Agent').taskTypes.find((t: { name: string }) => t.name === 'Wakeup');
+    const created = await ok('mutation ($input: CreateClientTaskInput!) { createClientTask(input: $input) { clientTask { id } } }', { input: { taskTypeId: wakeup.id, name: uniqueName('wakeup'), settings: {} } });
+    const taskId = created.createClientTask.clientTask.id as string;
+    await ok('mutation ($input: SetClientTaskEnabledInput!) { setClientTaskEnabled(input: $input) { clientTask { id } } }', { input: { clientTaskId: taskId, enabled: true } });
+    return taskId;
+  }
+
+  /** The activities a job's workflow scheduled on a task queue, as Temporal stores them (fetchHistory would decode them with the master key). */
+  async function activitiesOnQueue(workflowId: string, taskQueue: string) {
+    const { history } = await stack.client.workflowService.getWorkflowExecutionHistory({ namespace: stack.client.options.namespace, execution: { workflowId } });
+    return (history?.events ?? []).flatMap((event) => {
+      const scheduled = event.activityTaskScheduledEventAttributes;
+      return scheduled?.taskQueue?.name === taskQueue ? [scheduled] : [];
+    });
+  }
 
   beforeAll(async () => {
     stack = await startStewardStack();
@@ -42,6 +73,7 @@ describe('a keyless remote node', () => {
   afterAll(async () => {
     await nodeWorker?.stop();
     for (const record of records) await record.removeUser();
+    for (const endpoint of endpoints) await endpoint.remove();
     await stack?.stop();
   });
 
@@ -79,16 +111,9 @@ describe('a keyless remote node', () => {
     await expect(canLogin(sshTarget(record.username, record.initialPassword))).resolves.toBe(false);
 
     // Every activity sent to the node's queue was sealed for it; its host steps got what they needed there.
-    // As Temporal stores it (fetchHistory would decode it with the master key).
-    const { history } = await stack.client.workflowService.getWorkflowExecutionHistory({
-      namespace: stack.client.options.namespace,
-      execution: { workflowId: queued.workflowId },
-    });
-    const onNode = (history?.events ?? [])
-      .map((event) => event.activityTaskScheduledEventAttributes)
-      .filter((scheduled) => scheduled?.taskQueue?.name === `steward.${node}`);
-    expect(onNode.map((scheduled) => scheduled!.activityType?.name)).toEqual(['awaitNode', 'changePasswordOnNode', 'loginOnNode']);
-    const inputs = onNode.flatMap((scheduled) => (scheduled!.input?.payloads ?? []) as Payload[]);
+    const onNode = await activitiesOnQueue(queued.workflowId, `steward.${node}`);
+    expect(onNode.map((scheduled) => scheduled.activityType?.name)).toEqual(['awaitNode', 'changePasswordOnNode', 'loginOnNode']);
+    const inputs = onNode.flatMap((scheduled) => (scheduled.input?.payloads ?? []) as Payload[]);
     for (const input of inputs) {
       expect(Buffer.from(input.metadata![NODE_METADATA_KEY]!).toString('utf8')).toBe(node);
       expect(Buffer.from(input.metadata!.encoding!).toString('utf8')).toBe('binary/encrypted');
@@ -99,6 +124,81 @@ describe('a keyless remote node', () => {
     await expect(otherNode.decode(inputs)).rejects.toThrow(`sealed for node "${node}"`);
     const forgedKey = new NodeRoutingCodec({ nodeName: node, nodeKey: deriveNodeKey(randomBytes(32), node) });
     await expect(forgedKey.decode(inputs)).rejects.toThrow();
+  });
+
+  it('runs a Custom Command and Verify Password on hosts of the node, the central worker judging what the node saw', async () => {
+    expect(nodeWorker).toBeDefined();
+    const command = await createRotatableRecord(stack, token, { executionNode: node, script: 'CUSTOM_COMMAND', scriptParameters: { command: 'echo "hello from $STEWARD_ACCOUNT"' } });
+    const verify = await createRotatableRecord(stack, token, { executionNode: node, script: 'VERIFY_PASSWORD' });
+    records.push(command, verify);
+    const run = async (record: RotatableRecord) => finishedJob(stack, token, (await runOnDemand(stack, token, record.recordId, record.taskId)).id);
+    const [ran, verified] = await Promise.all([run(command), run(verify)]);
+    expect(ran).toMatchObject({ state: 'COMPLETED', nodeName: node, details: { exitCode: 0, output: `hello from ${command.username}` } });
+    expect(verified).toMatchObject({ state: 'COMPLETED', nodeName: node });
+    const onNodeOf = async (job: { workflowId: string }) => (await activitiesOnQueue(job.workflowId, `steward.${node}`)).map((scheduled) => scheduled.activityType?.name);
+    expect(await onNodeOf(ran)).toEqual(['awaitNode', 'runCommandOnNode']);
+    expect(await onNodeOf(verified)).toEqual(['awaitNode', 'loginOnNode']);
+
+    // The host's password changed behind the vault's back: the node's login is refused, and the job fails.
+    execFileSync('chpasswd', { input: `${verify.username}:${generatePassword()}\n` });
+    const refused = await run(verify);
+    expect(refused).toMatchObject({ state: 'ERROR', nodeName: node });
+    expect(refused.result).toContain(`refused the password the vault holds for ${verify.username}`);
+  });
+
+  it('runs a client task on a system the node reaches, and keeps what the endpoint reported centrally', async () => {
+    expect(nodeWorker).toBeDefined();
+    const endpoint = await createManagedEndpoint(stack, token, { executionNode: node });
+    endpoints.push(endpoint);
+    const run = (await ok('mutation ($input: RunClientTaskNowInput!) { runClientTaskNow(input: $input) { run { id jobs(first: 1) { edges { node { id } } } } } }', {
+      input: { clientTaskId: await wakeupTask(), systemIds: [endpoint.systemId] },
+    })).runClientTaskNow.run;
+    const job = await finishedJob(stack, token, run.jobs.edges[0].node.id);
+    expect(job).toMatchObject({ state: 'COMPLETED', nodeName: node });
+    expect(job.events.find((event: { kind: string }) => event.kind === 'STARTED')?.message).toBe(`Started on node ${node}`);
+
+    // The node gathered the endpoint's properties; the central worker kept them on the system.
+    const { system } = await ok('query ($id: ID!) { system(id: $id) { executionNode lastContactAt properties { hostname osFamily } } }', { id: endpoint.systemId });
+    expect(system).toMatchObject({ executionNode: node, properties: { hostname: hostname(), osFamily: 'linux' } });
+    expect(system.lastContactAt).not.toBeNull();
+    expect(job.result).toContain(hostname());
+
+    // Only the node's work went to its queue, sealed for it; the plan and the bookkeeping stayed central.
+    const onNode = await activitiesOnQueue(job.workflowId, `steward.${node}`);
+    expect(onNode.map((scheduled) => scheduled.activityType?.name)).toEqual(['awaitNode', 'runClientTaskOnNode']);
+    for (const input of onNode.flatMap((scheduled) => (scheduled.input?.payloads ?? []) as Payload[])) {
+      expect(Buffer.from(input.metadata![NODE_METADATA_KEY]!).toString('utf8')).toBe(node);
+      expect(Buffer.from(input.metadata!.encoding!).toString('utf8')).toBe('binary/encrypted');
+    }
+  });
+
+  it('looks from the node at a system an assignment fires on, and ends the job when the node cannot reach it', async () => {
+    expect(nodeWorker).toBeDefined();
+    const endpoint = await createManagedEndpoint(stack, token, { executionNode: node, port: await freePort() });
+    endpoints.push(endpoint);
+    const schedule = { kind: 'DAILY', startAt: new Date(Math.ceil((Date.now() + 3_000) / 1000) * 1000).toISOString(), timeBasis: 'UTC', runMissed: false };
+    const assignment = (await ok('mutation ($input: AssignClientTaskInput!) { assignClientTask(input: $input) { assignment { id } } }', {
+      input: { clientTaskId: await wakeupTask(), systemId: endpoint.systemId, schedule },
+    })).assignClientTask.assignment;
+    const jobId = await eventually(async () => {
+      const { clientRuns } = await ok('query ($filter: ClientRunFilterInput) { clientRuns(filter: $filter, first: 1) { edges { node { jobs(first: 1) { edges { node { id } } } } } } }', {
+        filter: { assignmentId: assignment.id },
+      });
+      return clientRuns.edges[0]?.node.jobs.edges[0]?.node.id as string | undefined;
+    }, 60_000, 'the firing and its job');
+    const job = await finishedJob(stack, token, jobId);
+    expect(job.state).toBe('ERROR');
+    expect(job.result).toMatch(/^System unreachable \(.+\); Run missed task is off/);
+    expect((await activitiesOnQueue(job.workflowId, `steward.${node}`)).map((scheduled) => scheduled.activityType?.name)).toEqual(['awaitNode', 'probeSystemOnNode']);
+    await ok('mutation ($input: RemoveAssignmentInput!) { removeAssignment(input: $input) { removedAssignmentId } }', { input: { assignmentId: assignment.id } });
+  });
+
+  it('refuses a system on a node nobody registered', async () => {
+    const root = await stack.graphql<any>('{ systemTree { id } }', {}, token);
+    const env = testEnvironment();
+    const input = { name: uniqueName('nowhere'), groupId: root.data.systemTree[0].id, host: env.sshdHost, port: env.sshdPort, hostKeyFingerprint: env.sshdFingerprint, executionNode: 'no-such-node' };
+    const created = await stack.graphql<any>('mutation ($input: CreateSystemInput!) { createSystem(input: $input) { system { id } } }', { input }, token);
+    expect(created.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'executionNode' });
   });
 
   it('fails a rotation whose host presents another key than the pinned one, and notes what the node saw on the record', async () => {

@@ -124,3 +124,8 @@ export function nodeArrival(taskQueue: string): ActivityOptions {
 export function hostStepOnNode(taskQueue: string): ActivityOptions {
   return { ...HOST_STEP, taskQueue };
 }
+
+/** A client task on a system a remote node reaches, on the node's own queue, with the limits of `hostRun`. */
+export function hostRunOnNode(limitMs: number, taskQueue: string): ActivityOptions {
+  return { ...hostRun(limitMs), taskQueue };
+}

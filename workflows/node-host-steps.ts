@@ -1,7 +1,7 @@
-import { ActivityFailure, ApplicationFailure, CancellationScope, proxyActivities, setCurrentDetails } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, patched, proxyActivities, setCurrentDetails } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { HOST_KEY_MISMATCH_FAILURE, type SealedForNode, taskQueueForNode } from '../lib/nodes';
-import { hostStepOnNode, JOB_BOOKKEEPING, nodeArrival } from './activity-profiles';
+import { hostRunOnNode, hostStepOnNode, JOB_BOOKKEEPING, nodeArrival } from './activity-profiles';
 
 type HostStep =
   | 'changePasswordOnHost'
@@ -43,12 +43,19 @@ export async function awaitNode(nodeName: string): Promise<void> {
 }
 
 /**
- * The host steps of a remote node's job, whose workflow runs on the central queue: the central
+ * Remote nodes' jobs that ran a Custom Command or Verify Password before these were planned
+ * centrally sent the whole step to the node's queue, for a node worker with the database and the
+ * master key, as their histories say.
+ */
+const PLANNED_COMMANDS_PATCH = 'custom-command-and-verify-planned-centrally';
+
+/**
+ * The host steps of a remote node's vault job, whose workflow runs on the central queue: the central
  * worker plans each step (credentials included, sealed in its history with the master key), the
  * node's worker carries it out with what it was given, sealed with the node's key, and the central
  * worker records what it reports. The node needs neither the database nor the master key.
- * Custom commands, Verify Password and record dependencies still read the database where they
- * run: they go to the node's queue as they are, for a node whose worker has both.
+ * Record dependencies still read the database where they run: they go to the node's queue as they
+ * are, for a node whose worker has both.
  */
 export function hostStepsOnNode(nodeName: string): HostSteps {
   const onNode = proxyActivities<Activities>(hostStepOnNode(taskQueueForNode(nodeName)));
@@ -69,10 +76,49 @@ export function hostStepsOnNode(nodeName: string): HostSteps {
       const accepted = attempts.length ? await reportingHostKeys(() => onNode.loginOnNode(sealedFor(nodeName, { logins }))) : -1;
       return bookkeeping.recordSettle({ jobId, accepted: attempts[accepted]?.password ?? null });
     },
-    verifyCurrentPassword: (input) => onNode.verifyCurrentPassword(sealedFor(nodeName, input)),
-    runCustomCommand: (input) => onNode.runCustomCommand(sealedFor(nodeName, input)),
+    async verifyCurrentPassword(input) {
+      if (!patched(PLANNED_COMMANDS_PATCH)) return onNode.verifyCurrentPassword(sealedFor(nodeName, input));
+      const check = await bookkeeping.planVerify(input);
+      const result =
+        'login' in check
+          ? { accepted: (await reportingHostKeys(() => onNode.loginOnNode(sealedFor(nodeName, { logins: [check.login] })))) === 0 }
+          : { label: check.command.label, ...(await reportingHostKeys(() => onNode.runCommandOnNode(sealedFor(nodeName, { command: check.command })))) };
+      await bookkeeping.recordVerify({ ...input, result });
+    },
+    async runCustomCommand(input) {
+      if (!patched(PLANNED_COMMANDS_PATCH)) return onNode.runCustomCommand(sealedFor(nodeName, input));
+      const command = await bookkeeping.planCustomCommand(input);
+      const outcome = await reportingHostKeys(() => onNode.runCommandOnNode(sealedFor(nodeName, { command })));
+      return bookkeeping.recordCustomCommand({ ...input, label: command.label, outcome });
+    },
     updateDependency: (input) => onNode.updateDependency(sealedFor(nodeName, input)),
     restorePreviousPasswordOnHost: (input) => onNode.restorePreviousPasswordOnHost(sealedFor(nodeName, input)),
     verifyRestoredPassword: (input) => onNode.verifyRestoredPassword(sealedFor(nodeName, input)),
+  };
+}
+
+/** The SSH work of a client task job whose system a remote node reaches. */
+export interface ClientStepsOnNode {
+  /** Null when the system answers SSH from the node, else why not. */
+  probe(address: { host: string; port: number }): Promise<string | null>;
+  /** Runs the job's task there within its limit; returns the job's one-line result. */
+  run(jobId: string, limitMs: number): Promise<string>;
+}
+
+/**
+ * As for a vault job's host steps: the central worker plans the run (the system's login included,
+ * sealed in its history with the master key), the node carries it out with only what it was given,
+ * sealed with the node's key, and the central worker keeps what it reports on the job and the system.
+ */
+export function clientStepsOnNode(nodeName: string): ClientStepsOnNode {
+  const queue = taskQueueForNode(nodeName);
+  return {
+    probe: (address) => proxyActivities<Activities>(hostStepOnNode(queue)).probeSystemOnNode(sealedFor(nodeName, { address })),
+    async run(jobId, limitMs) {
+      const run = await bookkeeping.planClientTaskOnNode({ jobId });
+      const onNode = proxyActivities<Activities>(hostRunOnNode(limitMs, queue));
+      const result = await reportingHostKeys(() => onNode.runClientTaskOnNode(sealedFor(nodeName, { run })));
+      return bookkeeping.recordClientTaskFromNode({ jobId, result });
+    },
   };
 }

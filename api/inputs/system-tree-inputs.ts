@@ -72,6 +72,11 @@ export class CreateSystemInput {
   @Field(() => String, { nullable: true, description: 'IANA time zone; UTC unless given.' })
   @IsOptional()
   timeZone?: string;
+
+  @Field(() => String, { nullable: true, description: 'The registered worker node that reaches the system over SSH; "local" when omitted.' })
+  @IsOptional()
+  @Length(1, 63)
+  executionNode?: string;
 }
 
 @InputType({ description: 'Changes a managed system; fields left out keep their values.' })
@@ -91,6 +96,11 @@ export class UpdateSystemInput extends UpdateSshTargetInput {
   @Field(() => String, { nullable: true, description: 'The system’s new IANA time zone, such as Europe/Berlin; unchanged when omitted.' })
   @IsOptional()
   timeZone?: string;
+
+  @Field(() => String, { nullable: true, description: 'The registered worker node that now reaches the system; unchanged when omitted. Jobs already running finish where they started.' })
+  @IsOptional()
+  @Length(1, 63)
+  executionNode?: string;
 }
 
 @InputType({ description: 'Moves a managed system to another group.' })

@@ -41,6 +41,11 @@ export class ManagedSystem extends BaseEntity {
   @Property({ type: 'integer', default: 22 })
   port: Opt<number> = 22;
 
+  /** The worker node that reaches the system: its client task jobs' SSH work goes to that node's task queue. */
+  @Field(() => String, { description: 'The worker node that reaches the system over SSH; "local" is the central worker.' })
+  @Property({ type: 'string', length: 64, default: 'local' })
+  executionNode: Opt<string> = 'local';
+
   /** The vault record whose account Steward uses to reach the system. */
   @ManyToOne(() => VaultRecord, { ref: true, nullable: true, deleteRule: 'set null' })
   credentialRecord?: Ref<VaultRecord> | null;

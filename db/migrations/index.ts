@@ -26,6 +26,7 @@ import { Migration20261201170000RecordTypeFields } from './Migration202612011700
 import { Migration20261201180500LiveUpdates } from './Migration20261201180500_live_updates';
 import { Migration20261202010000AccountLockKey } from './Migration20261202010000_account_lock_key';
 import { Migration20261202011000OutboxDueAt } from './Migration20261202011000_outbox_due_at';
+import { Migration20261202020000SystemExecutionNode } from './Migration20261202020000_system_execution_node';
 import { Migration20261201180100ScriptLibrary } from './Migration20261201180100_script_library';
 import { Migration20261201180300RecordDependencies } from './Migration20261201180300_record_dependencies';
 import { Migration20261201180400Webhooks } from './Migration20261201180400_webhooks';
@@ -62,4 +63,5 @@ export const migrations: MigrationObject[] = [
   { name: 'Migration20261201180500_live_updates', class: Migration20261201180500LiveUpdates },
   { name: 'Migration20261202010000_account_lock_key', class: Migration20261202010000AccountLockKey },
   { name: 'Migration20261202011000_outbox_due_at', class: Migration20261202011000OutboxDueAt },
+  { name: 'Migration20261202020000_system_execution_node', class: Migration20261202020000SystemExecutionNode },
 ];

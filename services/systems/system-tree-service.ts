@@ -5,6 +5,8 @@ import { type Actor, addAuditEvent } from '../shared/audit';
 import { BadInputError, ConflictError } from '../shared/errors';
 import { assertFingerprint, assertHost, assertNotBlank, assertPort, assertTimeZone, UUID } from '../shared/validation';
 import { findByIdOrNotFound } from '../shared/find';
+import type { NodeService } from '../jobs/worker-nodes';
+import { LOCAL_NODE } from '../../lib/nodes';
 
 export interface SystemFields {
   name: string;
@@ -14,6 +16,7 @@ export interface SystemFields {
   credentialRecordId?: string | null;
   hostKeyFingerprint: string;
   timeZone?: string | null;
+  executionNode?: string | null;
 }
 
 export interface SystemChanges {
@@ -23,6 +26,7 @@ export interface SystemChanges {
   credentialRecordId?: string | null;
   hostKeyFingerprint?: string | null;
   timeZone?: string | null;
+  executionNode?: string | null;
 }
 
 function assertName(name: string): string {
@@ -34,7 +38,10 @@ function assertName(name: string): string {
 
 /** Groups, subgroups and managed systems. Every change is audited and validated before anything is written. */
 export class SystemTreeService {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly nodes: NodeService,
+  ) {}
 
   roots(): Promise<SystemGroup[]> {
     return this.em.find(SystemGroup, { parent: null }, { orderBy: { name: 'asc' } });
@@ -128,6 +135,8 @@ export class SystemTreeService {
     if (fields.timeZone != null) assertTimeZone(fields.timeZone);
     const group = await this.parentGroup(fields.groupId, 'groupId');
     const credential = fields.credentialRecordId ? await this.credentialRecord(fields.credentialRecordId) : null;
+    const executionNode = fields.executionNode ?? LOCAL_NODE;
+    await this.nodes.assertRegistered(executionNode);
     return this.em.transactional(async (em) => {
       const system = em.create(ManagedSystem, {
         name,
@@ -137,6 +146,7 @@ export class SystemTreeService {
         credentialRecord: credential ? ref(credential) : null,
         hostKeyFingerprint: fields.hostKeyFingerprint,
         timeZone: fields.timeZone ?? 'UTC',
+        executionNode,
       });
       addAuditEvent(em, { actor, action: 'createSystem', target: { type: 'ManagedSystem', id: system.id }, outcome: AuditOutcome.SUCCESS, details: { name, groupId: group.id } });
       return system;
@@ -151,6 +161,7 @@ export class SystemTreeService {
     if (changes.hostKeyFingerprint != null) assertFingerprint(changes.hostKeyFingerprint);
     if (changes.timeZone != null) assertTimeZone(changes.timeZone);
     const credential = changes.credentialRecordId ? await this.credentialRecord(changes.credentialRecordId) : null;
+    if (changes.executionNode != null) await this.nodes.assertRegistered(changes.executionNode);
     await this.em.lock(system, LockMode.OPTIMISTIC, version);
     if (name != null) system.name = name;
     if (changes.host != null) system.host = changes.host;
@@ -158,6 +169,7 @@ export class SystemTreeService {
     if (credential) system.credentialRecord = ref(credential);
     if (changes.hostKeyFingerprint != null) system.hostKeyFingerprint = changes.hostKeyFingerprint;
     if (changes.timeZone != null) system.timeZone = changes.timeZone;
+    if (changes.executionNode != null) system.executionNode = changes.executionNode;
     const changed = Object.entries(changes).filter(([, value]) => value != null).map(([key]) => key);
     addAuditEvent(this.em, { actor, action: 'updateSystem', target: { type: 'ManagedSystem', id: system.id }, outcome: AuditOutcome.SUCCESS, details: { changed } });
     await this.em.flush();

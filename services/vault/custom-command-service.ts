@@ -1,12 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Job, Task, VaultRecord } from '../../db/entities';
-import { withSshSession } from '../../infra/ssh';
-import { execStoppable, execUntilAborted } from '../../infra/stoppable-exec';
 import { type LibraryRunPlan, libraryRunPlan, libraryVersionOfJob } from '../scripts/library-script-run';
 import type { JobOutputLog } from '../jobs/job-output-log';
 import type { JobService } from '../jobs/job-service';
 import { PermanentFailure } from '../shared/permanent-failure';
-import { redact } from '../shared/redaction';
+import { commandOnHost, type HostCommand, type HostCommandOutcome } from './host-change';
 import type { RotationService } from './rotation-service';
 import type { VaultSecrets } from '../shared/vault-secrets';
 import type { ShadowAccounts } from './shadow-accounts';
@@ -26,8 +24,17 @@ export class CustomCommandService {
     private readonly output: JobOutputLog,
   ) {}
 
-  /** Runs the command; aborting the signal stops it on the host (with all it started) and throws. */
+  /** Runs the command here, its lines followed live; aborting the signal stops it on the host (with all it started) and throws. */
   async run(jobId: string, signal: AbortSignal): Promise<number> {
+    const planned = await this.plan(jobId);
+    // Subscribers of jobOutput follow the lines while the command runs.
+    const lines = this.output.writer(jobId, planned.secrets);
+    const outcome = await this.rotation.guard(() => commandOnHost(planned, signal, lines.onOutput)).finally(() => lines.end());
+    return this.record(jobId, planned.label, outcome);
+  }
+
+  /** The command as the worker that reaches the host runs it, credentials included. */
+  async plan(jobId: string): Promise<HostCommand> {
     const job = await this.em.findOneOrFail(Job, { id: jobId });
     if (!job.task) throw new PermanentFailure('The task of this job was removed');
     const task = await this.em.findOneOrFail(Task, { id: job.task.id });
@@ -37,23 +44,23 @@ export class CustomCommandService {
     const shadow = await this.shadows.credentialsFor(task, record);
     const connectAs = shadow ?? { username: record.username, password };
     const run = await this.commandOf(job, task, record.username);
-    const secrets = [password, shadow?.password ?? ''];
-    // Subscribers of jobOutput follow the lines while the command runs.
-    const lines = this.output.writer(job.id, secrets);
-    const result = await this.rotation
-      .guard(() =>
-        withSshSession(this.rotation.target(record, connectAs.password, connectAs.username), (session) =>
-          run.posixShell
-            ? execStoppable(session, run.command, { env: run.env, stdin: run.stdin || undefined, onOutput: lines.onOutput }, { signal, runLabel: job.id })
-            : execUntilAborted(session, run.command, { stdin: run.stdin, onOutput: lines.onOutput }, signal, null),
-        ),
-      )
-      .finally(() => lines.end());
-    const exitCode = result.exitCode ?? -1;
-    const output = redact([result.stdout, result.stderr].filter(Boolean).join('\n').trim(), secrets);
-    await this.jobs.keepOutput(job.id, { exitCode, output });
-    if (exitCode !== 0) throw new PermanentFailure(`${run.label} exited with code ${exitCode}`);
-    return exitCode;
+    return {
+      connectAs: this.rotation.target(record, connectAs.password, connectAs.username),
+      command: run.command,
+      stdin: run.stdin,
+      env: run.env,
+      posixShell: run.posixShell,
+      runLabel: job.id,
+      label: run.label,
+      secrets: [password, shadow?.password ?? ''],
+    };
+  }
+
+  /** Keeps what the command printed; a non-zero exit fails the job. */
+  async record(jobId: string, label: string, outcome: HostCommandOutcome): Promise<number> {
+    await this.jobs.keepOutput(jobId, { exitCode: outcome.exitCode, output: outcome.output });
+    if (outcome.exitCode !== 0) throw new PermanentFailure(`${label} exited with code ${outcome.exitCode}`);
+    return outcome.exitCode;
   }
 
   /** The library script version the job started with, or the task's own command. */

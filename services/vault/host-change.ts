@@ -1,21 +1,15 @@
-import { canLogin, SshAuthenticationError, type SshTarget, withSshSession } from '../../infra/ssh';
+import { canLogin, type ExecOptions, SshAuthenticationError, type SshTarget, withSshSession } from '../../infra/ssh';
 import { execStoppable, execUntilAborted } from '../../infra/stoppable-exec';
 import { redact } from '../shared/redaction';
 
 /**
- * Everything the change step of a rotation needs on the host, and nothing from the database or
- * the master key: the central worker plans it (RotationService.planHostChange), and whichever
- * worker reaches the host, the local one or a remote node's, carries it out.
+ * A command to run on a record's host, with all it needs and nothing from the database or the
+ * master key: the central worker plans it, and whichever worker reaches the host, the local one
+ * or a remote node's, runs it (`commandOnHost`).
  */
-export interface HostChange {
-  /** Who runs the change: the account with its current password, or a shadow account. */
+export interface HostCommand {
+  /** Who runs it: the account with its current password, or a shadow account. */
   connectAs: SshTarget;
-  /** The account with the pending password, to find a change an earlier attempt already made. */
-  pendingLogin: SshTarget;
-  /** The vault knows the host took the pending password (an earlier attempt's worker died before reporting): that login comes first. */
-  pendingFirst: boolean;
-  /** The change logs in as the account itself, so a refused login may mean an earlier attempt set the pending password. */
-  asAccount: boolean;
   command: string;
   stdin: string;
   env?: Record<string, string>;
@@ -29,7 +23,23 @@ export interface HostChange {
   secrets: string[];
 }
 
-export type HostChangeOutcome = { alreadyChanged: true } | { alreadyChanged: false; exitCode: number; output: string };
+export interface HostCommandOutcome {
+  exitCode: number;
+  /** stdout and stderr, secrets redacted. */
+  output: string;
+}
+
+/** Everything the change step of a rotation needs on the host (RotationService.planHostChange). */
+export interface HostChange extends HostCommand {
+  /** The account with the pending password, to find a change an earlier attempt already made. */
+  pendingLogin: SshTarget;
+  /** The vault knows the host took the pending password (an earlier attempt's worker died before reporting): that login comes first. */
+  pendingFirst: boolean;
+  /** The change logs in as the account itself, so a refused login may mean an earlier attempt set the pending password. */
+  asAccount: boolean;
+}
+
+export type HostChangeOutcome = { alreadyChanged: true } | ({ alreadyChanged: false } & HostCommandOutcome);
 
 /**
  * Runs the change, which logs in with the password that works now. Only when the account's own
@@ -42,17 +52,24 @@ export type HostChangeOutcome = { alreadyChanged: true } | { alreadyChanged: fal
 export async function changeOnHost(change: HostChange, signal: AbortSignal): Promise<HostChangeOutcome> {
   if (change.pendingFirst && (await canLogin(change.pendingLogin))) return { alreadyChanged: true };
   try {
-    const result = await withSshSession(change.connectAs, (session) =>
-      change.posixShell
-        ? execStoppable(session, change.command, { stdin: change.stdin, env: change.env }, { signal, runLabel: change.runLabel })
-        : execUntilAborted(session, change.command, { stdin: change.stdin }, signal, null),
-    );
-    const output = redact([result.stdout, result.stderr].filter(Boolean).join('\n').trim(), change.secrets);
-    return { alreadyChanged: false, exitCode: result.exitCode ?? -1, output };
+    return { alreadyChanged: false, ...(await commandOnHost(change, signal)) };
   } catch (error) {
     if (change.asAccount && error instanceof SshAuthenticationError && (await canLogin(change.pendingLogin))) return { alreadyChanged: true };
     throw error;
   }
+}
+
+/**
+ * Runs a planned command; `onOutput` follows its lines as they are printed. Aborting the signal
+ * stops it on a Unix host and throws. Host-key and authentication errors are thrown as they are.
+ */
+export async function commandOnHost(planned: HostCommand, signal: AbortSignal, onOutput?: ExecOptions['onOutput']): Promise<HostCommandOutcome> {
+  const result = await withSshSession(planned.connectAs, (session) =>
+    planned.posixShell
+      ? execStoppable(session, planned.command, { stdin: planned.stdin || undefined, env: planned.env, onOutput }, { signal, runLabel: planned.runLabel })
+      : execUntilAborted(session, planned.command, { stdin: planned.stdin, onOutput }, signal, null),
+  );
+  return { exitCode: result.exitCode ?? -1, output: redact([result.stdout, result.stderr].filter(Boolean).join('\n').trim(), planned.secrets) };
 }
 
 /** The index of the first login the host accepts, tried in order, or -1 when it accepts none. */

@@ -1,18 +1,17 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuditOutcome, Job, type LibraryScriptVersion, PasswordHistoryEntry, ScriptKey, Task, VaultRecord } from '../../db/entities';
-import { canLogin, HostKeyMismatchError, SshAuthenticationError, type SshTarget, withSshSession } from '../../infra/ssh';
+import { canLogin, HostKeyMismatchError, SshAuthenticationError, type SshTarget } from '../../infra/ssh';
 import type { JobService } from '../jobs/job-service';
 import { addAuditEvent, SYSTEM_ACTOR } from '../shared/audit';
 import { PermanentFailure } from '../shared/permanent-failure';
 import { reportHostKeyMismatch } from '../systems/host-key-mismatch';
 import { generatePassword } from './password-policy';
-import { redact } from '../shared/redaction';
 import { DEFAULT_PASSWORD_LENGTH } from '../../lib/script-parameters';
 import { type Credentials, type PasswordChangePlan, passwordChangePlan } from './script-library';
 import { libraryRunPlan, libraryVersionOfJob } from '../scripts/library-script-run';
 import type { ShadowAccounts } from './shadow-accounts';
 import type { VaultSecrets } from '../shared/vault-secrets';
-import { changeOnHost, firstAcceptedLogin, type HostChange, type HostChangeOutcome } from './host-change';
+import { changeOnHost, commandOnHost, firstAcceptedLogin, type HostChange, type HostChangeOutcome, type HostCommand, type HostCommandOutcome } from './host-change';
 
 export type ReconcileOutcome = 'NOTHING_PENDING' | 'PROMOTED_PENDING' | 'KEPT_CURRENT' | 'NEITHER_WORKS';
 
@@ -21,6 +20,11 @@ export interface SettleAttempt {
   password: 'PENDING' | 'CURRENT';
   login: SshTarget;
 }
+
+/** How the host is asked whether it accepts the vault's password. */
+export type VerifyCheck = { login: SshTarget } | { command: HostCommand };
+/** What it answered: the login taken or refused, or what the verify script printed and its exit code. */
+export type VerifyResult = { accepted: boolean } | ({ label: string } & HostCommandOutcome);
 
 export interface HostChangeResult {
   exitCode: number;
@@ -138,25 +142,35 @@ export class RotationService {
   }
 
   /** The Verify Password script: does the host accept the password the vault holds? */
-  async verifyCurrentPassword(jobId: string): Promise<void> {
+  async verifyCurrentPassword(jobId: string, signal: AbortSignal): Promise<void> {
+    const check = await this.planVerify(jobId);
+    const result: VerifyResult =
+      'login' in check ? { accepted: await this.guard(() => canLogin(check.login)) } : { label: check.command.label, ...(await this.guard(() => commandOnHost(check.command, signal))) };
+    await this.recordVerify(jobId, result);
+  }
+
+  /** What verifies the vault's password on the host: a login with it, or the job's library verify script (that password on stdin). */
+  async planVerify(jobId: string): Promise<VerifyCheck> {
     const job = await this.em.findOneOrFail(Job, { id: jobId });
     const record = await this.em.findOneOrFail(VaultRecord, { id: job.recordId() }, { populate: ['encryptedPassword'], refresh: true });
     const password = this.secrets.open(record.id, record.encryptedPassword);
     const library = await libraryVersionOfJob(this.em, job);
-    if (library) return this.verifyWithLibraryScript(job, library, record, password);
-    if (!(await this.tryLogin(record, password))) {
-      throw new PermanentFailure(`${record.host} refused the password the vault holds for ${record.username}`);
-    }
+    if (!library) return { login: this.target(record, password) };
+    const task = job.task ? await this.em.findOne(Task, { id: job.task.id }) : null;
+    const run = libraryRunPlan(library, record.username, task?.scriptParameters?.parameters, { currentPassword: password });
+    return { command: { connectAs: this.target(record, password), ...run, runLabel: job.id, label: `Script ${run.label} on ${record.host}`, secrets: [password] } };
   }
 
-  /** A library verify script: logging in with the vault's password, then the body (that password on stdin) must exit 0. */
-  private async verifyWithLibraryScript(job: Job, version: LibraryScriptVersion, record: VaultRecord, password: string): Promise<void> {
-    const task = job.task ? await this.em.findOne(Task, { id: job.task.id }) : null;
-    const run = libraryRunPlan(version, record.username, task?.scriptParameters?.parameters, { currentPassword: password });
-    const result = await this.guard(() => withSshSession(this.target(record, password), (session) => session.exec(run.command, { stdin: run.stdin, env: run.env })));
-    const exitCode = result.exitCode ?? -1;
-    await this.jobs.keepOutput(job.id, { exitCode, output: redact([result.stdout, result.stderr].filter(Boolean).join('\n').trim(), [password]) });
-    if (exitCode !== 0) throw new PermanentFailure(`Script ${run.label} on ${record.host} exited with code ${exitCode}`);
+  /** A refused login, or a script that exits non-zero, fails the job; a script's output is kept. */
+  async recordVerify(jobId: string, result: VerifyResult): Promise<void> {
+    const job = await this.em.findOneOrFail(Job, { id: jobId });
+    const record = await this.em.findOneOrFail(VaultRecord, { id: job.recordId() });
+    if ('accepted' in result) {
+      if (!result.accepted) throw new PermanentFailure(`${record.host} refused the password the vault holds for ${record.username}`);
+      return;
+    }
+    await this.jobs.keepOutput(job.id, { exitCode: result.exitCode, output: result.output });
+    if (result.exitCode !== 0) throw new PermanentFailure(`${result.label} exited with code ${result.exitCode}`);
   }
 
   /** Step 5: pending becomes current; the previous password goes to history. */
@@ -272,10 +286,6 @@ export class RotationService {
   private async recordOfJob(jobId: string): Promise<VaultRecord> {
     const job = await this.em.findOneOrFail(Job, { id: jobId });
     return this.em.findOneOrFail(VaultRecord, { id: job.recordId() }, { populate: ['encryptedPendingPassword'] });
-  }
-
-  private async tryLogin(record: VaultRecord, password: string): Promise<boolean> {
-    return this.guard(() => canLogin(this.target(record, password)));
   }
 
   /** Host-key and credential problems do not heal by retrying. */

@@ -21,7 +21,7 @@ export interface ManagedEndpoint {
   giveToAccount(filePath: string): void;
 }
 
-export async function createManagedEndpoint(stack: StewardStack, token: string, overrides: { hostKeyFingerprint?: string } = {}): Promise<ManagedEndpoint> {
+export async function createManagedEndpoint(stack: StewardStack, token: string, overrides: { hostKeyFingerprint?: string; executionNode?: string; port?: number } = {}): Promise<ManagedEndpoint> {
   const env = testEnvironment();
   const record = await createRotatableRecord(stack, token, { script: 'VERIFY_PASSWORD' });
   const root = await stack.graphql<any>('{ systemTree { id } }', {}, token);
@@ -32,9 +32,10 @@ export async function createManagedEndpoint(stack: StewardStack, token: string, 
         name: uniqueName('endpoint'),
         groupId: root.data.systemTree[0].id,
         host: env.sshdHost,
-        port: env.sshdPort,
+        port: overrides.port ?? env.sshdPort,
         credentialRecordId: record.recordId,
         hostKeyFingerprint: overrides.hostKeyFingerprint ?? env.sshdFingerprint,
+        executionNode: overrides.executionNode,
       },
     },
     token,

@@ -24,7 +24,7 @@ export interface RotatableRecord {
 export async function createRotatableRecord(
   stack: StewardStack,
   token: string,
-  overrides: { hostKeyFingerprint?: string; executionNode?: string; script?: string; policyEvents?: string[]; schedule?: Record<string, unknown> } = {},
+  overrides: { hostKeyFingerprint?: string; executionNode?: string; script?: string; scriptParameters?: Record<string, unknown>; policyEvents?: string[]; schedule?: Record<string, unknown> } = {},
 ): Promise<RotatableRecord> {
   const initialPassword = generatePassword();
   const account = await createTestUser(initialPassword);
@@ -35,6 +35,7 @@ export async function createRotatableRecord(
       policyEvents: overrides.policyEvents ?? ['ON_DEMAND'],
       executionNode: overrides.executionNode ?? 'local',
       ...(overrides.schedule ? { schedule: overrides.schedule } : {}),
+      ...(overrides.scriptParameters ? { scriptParameters: overrides.scriptParameters } : {}),
     },
   ]);
   const recordId = await createRecordOf(stack, token, type.id, account.username, initialPassword, overrides.hostKeyFingerprint);

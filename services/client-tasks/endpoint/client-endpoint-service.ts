@@ -6,11 +6,10 @@ import type { PackageRepositoryService } from '../package-repository';
 import { settingsChecker } from '../settings';
 import type { VaultSecrets } from '../../shared/vault-secrets';
 import { isCompatible } from './compatibility';
-import { withSystemConnection } from './connection';
-import { builtInDriver, type EndpointDriver, runProductCommand } from './drivers';
-import { EndpointSession } from './endpoint-session';
+import { systemLogin, withSystemConnection } from './connection';
+import { driverFor, type EndpointRunOptions, type EndpointRunPlan, type EndpointRunResult, runPlannedTask } from './endpoint-run';
 import { PermanentFailure } from '../../shared/permanent-failure';
-import { REPORT_PREFIX, type Report } from './report';
+import { REPORT_PREFIX } from './report';
 import { SystemState } from './system-state';
 
 export interface EndpointRunRequest {
@@ -23,21 +22,7 @@ export interface EndpointRunRequest {
   jobId?: string;
 }
 
-export interface EndpointRunResult {
-  summary: string;
-  report: Report;
-  /** What the endpoint printed, step by step, secrets redacted. */
-  output: string;
-}
-
-export interface EndpointRunOptions {
-  /** Told what the run is doing at each step; the caller keeps heartbeating in between (activities/host-work.ts). */
-  heartbeat: (details: string) => void;
-  /** Aborting stops the task on the endpoint, then the run throws the abort reason (Temporal's CancelledFailure in an activity). */
-  signal: AbortSignal;
-}
-
-/** Carries out one client task on one managed system over SSH. */
+/** Carries out one client task on one managed system over SSH, or plans it for the node that reaches the system. */
 export class ClientEndpointService {
   constructor(
     private readonly em: EntityManager,
@@ -46,7 +31,8 @@ export class ClientEndpointService {
     private readonly output: JobOutputLog,
   ) {}
 
-  async run(request: EndpointRunRequest, options: EndpointRunOptions): Promise<EndpointRunResult> {
+  /** Checks the request and gathers all a run needs, the system's login included. */
+  async plan(request: EndpointRunRequest): Promise<EndpointRunPlan> {
     if (!RUN_LABEL.test(request.runLabel)) throw new PermanentFailure('A run label is 1–128 letters, digits, ".", "_" or "-"');
     const system = await this.em.findOne(ManagedSystem, { id: request.systemId });
     if (!system) throw new PermanentFailure(`System ${request.systemId} no longer exists`);
@@ -56,32 +42,26 @@ export class ClientEndpointService {
     if (!isCompatible(taskType, system)) throw new PermanentFailure(`${taskType.name} does not run on ${system.properties?.osFamily} systems`);
     const problem = settingsChecker(taskType)(request.settings);
     if (problem) throw new PermanentFailure(problem);
-    const driver = this.driverFor(product, taskType);
+    const plannedType = { product: product.name, name: taskType.name, command: taskType.command ?? null };
+    driverFor(plannedType); // a type that cannot run fails before anything is sent anywhere
+    const target = await systemLogin(this.em, this.secrets, system);
+    return { target, systemId: system.id, taskType: plannedType, settings: request.settings, runLabel: request.runLabel };
+  }
 
-    options.heartbeat(`Connecting to ${system.host}:${system.port}`);
-    return withSystemConnection(this.em, this.secrets, system, async (ssh, password) => {
+  /** Runs the task here: the drivers read the package repository and keep what they learn of the system as they go. */
+  async run(request: EndpointRunRequest, options: EndpointRunOptions): Promise<EndpointRunResult> {
+    const plan = await this.plan(request);
+    options.heartbeat(`Connecting to ${plan.target.host}:${plan.target.port}`);
+    return withSystemConnection(this.em, plan.target, async (ssh) => {
       const state = new SystemState(this.em);
-      await state.recordContact(system.id);
+      await state.recordContact(plan.systemId);
       // The report line is for Steward, not for people following the job.
-      const lines = request.jobId ? this.output.writer(request.jobId, [password], (stream, line) => stream === 'stdout' && line.startsWith(REPORT_PREFIX)) : null;
-      const session = new EndpointSession(ssh, { runLabel: request.runLabel, heartbeat: options.heartbeat, signal: options.signal, secrets: [password], onOutput: lines?.onOutput });
+      const lines = request.jobId ? this.output.writer(request.jobId, [plan.target.password], (stream, line) => stream === 'stdout' && line.startsWith(REPORT_PREFIX)) : null;
       try {
-        const outcome = await driver({ session, repository: this.repository, state, system, taskType, settings: request.settings });
-        return { ...outcome, output: session.output() };
-      } catch (error) {
-        if (error instanceof PermanentFailure) error.output = session.output();
-        throw error;
+        return await runPlannedTask(ssh, plan, { repository: this.repository, state, onOutput: lines?.onOutput }, options);
       } finally {
         await lines?.end();
       }
     });
-  }
-
-  /** A type with a command runs it; a built-in type without one runs Steward's own driver. */
-  private driverFor(product: Product, taskType: ClientTaskType): EndpointDriver {
-    if (taskType.command) return runProductCommand;
-    const driver = builtInDriver(product.name, taskType.name);
-    if (!driver) throw new PermanentFailure(`${product.name} / ${taskType.name} has no command and is not built in, so it cannot run`);
-    return driver;
   }
 }

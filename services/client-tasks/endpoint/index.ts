@@ -1,2 +1,3 @@
-export { ClientEndpointService, type EndpointRunOptions, type EndpointRunRequest, type EndpointRunResult } from './client-endpoint-service';
+export { ClientEndpointService, type EndpointRunRequest } from './client-endpoint-service';
+export type { EndpointRunOptions, EndpointRunPlan, EndpointRunResult } from './endpoint-run';
 export { isCompatible } from './compatibility';

@@ -1,6 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ClientRun, ClientTask, ClientTaskAssignment, ClientTaskType, FINAL_JOB_STATES, Job, JobState, ManagedSystem } from '../../../db/entities';
-import { type ClientEndpointService, isCompatible } from '../endpoint';
+import { type ClientEndpointService, type EndpointRunOptions, type EndpointRunPlan, type EndpointRunRequest, type EndpointRunResult, isCompatible } from '../endpoint';
+import type { NodeRunResult } from '../endpoint/node-run';
+import { SystemState } from '../endpoint/system-state';
 import type { JobService } from '../../jobs/job-service';
 import { type SystemWait, UnreachableSystems } from './unreachable-systems';
 
@@ -15,6 +17,9 @@ export interface ClientJobPlan {
   runLimitMs: number | null;
   /** A job of an assignment firing: an unreachable system is waited for, or not, as its schedule's Run missed task says. */
   waitsForSystem?: boolean;
+  /** The worker node that reaches the system, and where the system is, for that node to look at it. */
+  nodeName?: string;
+  address?: { host: string; port: number };
 }
 
 /** How starting a client job went: RUNNING, or the final state it ended in without running. */
@@ -48,6 +53,8 @@ export class ClientJobService {
       lockLabel: `system ${system.name} (${system.host}:${system.port})`,
       runLimitMs: stopAfter ? stopAfter * 60_000 : null,
       waitsForSystem: !!assignment,
+      nodeName: system.executionNode,
+      address: { host: system.host, port: system.port },
     };
   }
 
@@ -55,14 +62,14 @@ export class ClientJobService {
    * Before a job of an assignment firing starts: whether its system answers, and if not, whether
    * the job waits for it (and how long until it looks again) or ends, as UnreachableSystems decides.
    */
-  async awaitSystem(jobId: string, attempt: number, now = new Date()): Promise<SystemWait> {
+  async awaitSystem(jobId: string, attempt: number, probed?: string | null, now = new Date()): Promise<SystemWait> {
     const job = await this.em.findOne(Job, { id: jobId });
     const run = job?.run ? await this.em.findOne(ClientRun, { id: job.run.id }) : null;
     const assignment = run?.assignment ? await this.em.findOne(ClientTaskAssignment, { id: run.assignment.id }) : null;
     // Ended meanwhile, or no longer an assignment's: start() has the last word.
     if (!job?.system || job.state !== JobState.SCHEDULED || !run || !assignment) return { retryInMs: null, ended: null };
     const system = await this.em.findOneOrFail(ManagedSystem, { id: job.system.id });
-    return this.unreachable.check(job, system, run, assignment, attempt, now);
+    return this.unreachable.check(job, system, run, assignment, attempt, probed, now);
   }
 
   /**
@@ -70,7 +77,7 @@ export class ClientJobService {
    * task that was deleted, disabled or never approved meanwhile does not run; neither does one
    * whose type does not support the system's operating system.
    */
-  async start(jobId: string, nodeName: string): Promise<ClientJobStart> {
+  async start(jobId: string): Promise<ClientJobStart> {
     const job = await this.em.findOne(Job, { id: jobId });
     if (!job?.system || FINAL_JOB_STATES.includes(job.state)) return { state: JobState.CANCELLED, reason: 'Ended before it started' };
     const task = job.clientTask ? await this.em.findOne(ClientTask, { id: job.clientTask.id }) : null;
@@ -93,19 +100,36 @@ export class ClientJobService {
       return { state: JobState.INCOMPATIBLE, reason };
     }
     job.clientTaskRevision = task.approvedRevision;
-    if (!(await this.jobs.markRunning(jobId, nodeName))) return { state: JobState.CANCELLED, reason: 'Ended before it started' };
+    if (!(await this.jobs.markRunning(jobId, system.executionNode))) return { state: JobState.CANCELLED, reason: 'Ended before it started' };
     await this.jobs.recordStep(jobId, `Running revision ${task.approvedRevision} of "${task.name}"`);
     return { state: JobState.RUNNING, reason: 'Running' };
   }
 
   /** Runs the job's task on its system over SSH and keeps what the endpoint reported. Returns the job's one-line result. */
-  async runOnSystem(jobId: string, options: { heartbeat: (details: string) => void; signal: AbortSignal }): Promise<string> {
+  async runOnSystem(jobId: string, options: EndpointRunOptions): Promise<string> {
+    const outcome = await this.endpoint.run(await this.runRequest(jobId), options);
+    return this.keepResult(jobId, outcome);
+  }
+
+  /** Everything the system's node needs to run the job's task there, its login included (sealed for that node on its way). */
+  async planOnNode(jobId: string): Promise<EndpointRunPlan> {
+    return this.endpoint.plan(await this.runRequest(jobId));
+  }
+
+  /** Keeps what a run on the system's node reported, and the node's contact with the system. Returns the job's one-line result. */
+  async recordFromNode(jobId: string, result: NodeRunResult): Promise<string> {
+    const job = await this.em.findOneOrFail(Job, { id: jobId });
+    await new SystemState(this.em).recordReports(job.system!.id, result.systemReports);
+    return this.keepResult(jobId, result);
+  }
+
+  private async runRequest(jobId: string): Promise<EndpointRunRequest> {
     const job = await this.em.findOneOrFail(Job, { id: jobId });
     const task = await this.em.findOneOrFail(ClientTask, { id: job.clientTask!.id });
-    const outcome = await this.endpoint.run(
-      { systemId: job.system!.id, clientTaskTypeId: task.taskType.id, settings: task.settings, runLabel: job.id, jobId: job.id },
-      options,
-    );
+    return { systemId: job.system!.id, clientTaskTypeId: task.taskType.id, settings: task.settings, runLabel: job.id, jobId: job.id };
+  }
+
+  private async keepResult(jobId: string, outcome: EndpointRunResult): Promise<string> {
     await this.jobs.keepOutput(jobId, { output: outcome.output, report: outcome.report });
     await this.jobs.recordStep(jobId, outcome.summary);
     return outcome.summary;

@@ -31,14 +31,17 @@ export class UnreachableSystems {
     private readonly jobs: JobService,
   ) {}
 
-  /** `attempt` counts from 0: the first look at the system is at the job's start time. */
-  async check(job: Job, system: ManagedSystem, run: ClientRun, assignment: ClientTaskAssignment, attempt: number, now = new Date()): Promise<SystemWait> {
+  /**
+   * `attempt` counts from 0: the first look at the system is at the job's start time. `probed` is
+   * what the system's node found when it looked (null: it answers); without it, this process looks.
+   */
+  async check(job: Job, system: ManagedSystem, run: ClientRun, assignment: ClientTaskAssignment, attempt: number, probed?: string | null, now = new Date()): Promise<SystemWait> {
     const { schedule } = assignment;
     const deadline = nextFiringAfter(schedule, run);
     if (attempt > 0 && schedule.runMissed && now >= deadline) {
       return this.end(job, JobState.CANCELLED, `Skipped: the system was unreachable until the next firing (${deadline.toISOString()}), which runs instead`);
     }
-    const unreachable = await unreachableReason(system);
+    const unreachable = probed !== undefined ? probed : await unreachableReason(system);
     if (!unreachable) {
       if (attempt > 0) await this.jobs.recordStep(job.id, `The system answers again after ${attempt} failed look(s); running the missed task once`);
       return GO_ON;
@@ -70,7 +73,7 @@ function nextFiringAfter(schedule: AssignmentSchedule, run: ClientRun): Date {
 }
 
 /** Null when the system answers SSH (it shows its host key, without Steward logging in), else why not. */
-async function unreachableReason(system: ManagedSystem): Promise<string | null> {
+export async function unreachableReason(system: Pick<ManagedSystem, 'host' | 'port'>): Promise<string | null> {
   try {
     await scanHostKey(system.host, system.port);
     return null;

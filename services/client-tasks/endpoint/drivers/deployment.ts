@@ -1,7 +1,7 @@
 import type { ProductPackage } from '../../../../db/entities';
-import { PACKAGE_PRODUCT_NAME, type PackageRepositoryService } from '../../package-repository';
+import { PACKAGE_PRODUCT_NAME } from '../../package-repository';
 import { PermanentFailure } from '../../../shared/permanent-failure';
-import type { EndpointDriver } from './driver';
+import type { EndpointDriver, PackageSource } from './driver';
 import { describeInstalled } from './installed-products';
 import { installPackage, removeProduct } from './product-install';
 
@@ -12,7 +12,7 @@ interface DeploymentSettings {
   installRoot?: string;
 }
 
-async function packageToInstall(repository: PackageRepositoryService, product: string, version: string | undefined): Promise<ProductPackage> {
+async function packageToInstall(repository: PackageSource, product: string, version: string | undefined): Promise<ProductPackage> {
   const found = version ? await repository.find(product, version) : await repository.newest(product);
   if (!found) throw new PermanentFailure(`The repository has no package ${product}${version ? ` ${version}` : ''}`);
   return found;

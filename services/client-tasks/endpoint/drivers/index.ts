@@ -8,7 +8,7 @@ import { collectStatistics } from './statistics';
 import { updateProducts } from './update';
 import { wakeUp } from './wakeup';
 
-export type { DriverContext, DriverOutcome, EndpointDriver } from './driver';
+export type { DriverContext, DriverOutcome, EndpointDriver, PackageSource } from './driver';
 export { runProductCommand } from './product-command';
 
 /** One driver per built-in task type; the type makes a missing one a compile error. */

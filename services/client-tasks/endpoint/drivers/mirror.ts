@@ -1,10 +1,9 @@
 import type { ProductPackage } from '../../../../db/entities';
-import type { PackageRepositoryService } from '../../package-repository';
 import { agentScript } from '../agent-shell';
 import { PermanentFailure } from '../../../shared/permanent-failure';
 import { endpointPath } from '../paths';
 import { checkReport, reportShape } from '../report';
-import type { EndpointDriver } from './driver';
+import type { EndpointDriver, PackageSource } from './driver';
 
 /**
  * The mirror directory is entered with enter_dir, which creates it if need be and refuses a link
@@ -75,7 +74,7 @@ export function mirrorFileName(repositoryPackage: ProductPackage): string {
   return name;
 }
 
-async function chosenPackages(repository: PackageRepositoryService, products: string[] | undefined): Promise<ProductPackage[]> {
+async function chosenPackages(repository: PackageSource, products: string[] | undefined): Promise<ProductPackage[]> {
   const packages = await repository.ofProducts(products ?? null);
   const missing = (products ?? []).filter((product) => !packages.some((candidate) => candidate.product === product));
   if (missing.length) throw new PermanentFailure(`The repository has no package of ${missing.join(', ')}`);

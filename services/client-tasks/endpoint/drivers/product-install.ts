@@ -1,6 +1,7 @@
 import type { InstalledProduct, ProductPackage } from '../../../../db/entities';
 import { VERSION_PATTERN } from '../../../../lib/versions';
-import { PACKAGE_PRODUCT_NAME, type PackageRepositoryService } from '../../package-repository';
+import { PACKAGE_PRODUCT_NAME } from '../../package-repository';
+import type { PackageSource } from './driver';
 import { PermanentFailure } from '../../../shared/permanent-failure';
 import { agentScript } from '../agent-shell';
 import type { EndpointSession } from '../endpoint-session';
@@ -115,7 +116,7 @@ const INVENTORIED = reportShape<{ installedProducts: InstalledProduct[] }>({
 /** Uploads a package and installs it; installRoot null keeps the product where it is (or the agent's default root). */
 export async function installPackage(
   session: EndpointSession,
-  repository: PackageRepositoryService,
+  repository: PackageSource,
   repositoryPackage: ProductPackage,
   installRoot: string | null,
 ): Promise<InstallOutcome> {
