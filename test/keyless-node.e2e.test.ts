@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import path from 'node:path';
 import type { Payload } from '@temporalio/common';
 import { canLogin } from '../infra/ssh';
 import { generatePassword } from '../services/vault/password-policy';
@@ -144,6 +145,50 @@ describe('a keyless remote node', () => {
     const refused = await run(verify);
     expect(refused).toMatchObject({ state: 'ERROR', nodeName: node });
     expect(refused.result).toContain(`refused the password the vault holds for ${verify.username}`);
+  });
+
+  it('updates a dependency through the node, and rolls the host and it back through the node when another fails', async () => {
+    expect(nodeWorker).toBeDefined();
+    const record = await createRotatableRecord(stack, token, { executionNode: node });
+    records.push(record);
+    const env = testEnvironment();
+    // The record's own account writes the password it reads on stdin to a file in its home; never in argv.
+    const addDependency = (name: string, command: string) =>
+      ok('mutation ($input: AddRecordDependencyInput!) { addRecordDependency(input: $input) { dependency { id } } }', {
+        input: { recordId: record.recordId, name: uniqueName(name), host: env.sshdHost, port: env.sshdPort, hostKeyFingerprint: env.sshdFingerprint, accountRecordId: record.recordId, command },
+      });
+    const config = () => readFileSync(path.join(execFileSync('getent', ['passwd', record.username], { encoding: 'utf8' }).split(':')[5]!, 'app.conf'), 'utf8');
+    const rotate = async () => finishedJob(stack, token, (await runOnDemand(stack, token, record.recordId, record.taskId)).id);
+    const onNodeOf = async (job: { workflowId: string }) => (await activitiesOnQueue(job.workflowId, `steward.${node}`)).map((scheduled) => scheduled.activityType?.name);
+    await addDependency('config', `IFS= read -r password; umask 077; printf '%s' "$password" > "$HOME/app.conf"`);
+
+    const rotated = await rotate();
+    expect(rotated).toMatchObject({ state: 'COMPLETED', nodeName: node });
+    const password = await unlock(stack, token, record.recordId);
+    expect(password).not.toBe(record.initialPassword);
+    expect(config()).toBe(password);
+    expect(await onNodeOf(rotated)).toEqual(['awaitNode', 'changePasswordOnNode', 'loginOnNode', 'runCommandOnNode']);
+
+    await addDependency('broken', 'cat > /dev/null; echo "no such service" >&2; exit 1');
+    const failed = await rotate();
+    expect(failed.state).toBe('ERROR');
+    expect(failed.result).toContain('exited with code 1');
+    expect(failed.result).toContain('rolled back: the host and the dependencies updated are back on the previous password');
+    expect(failed.details).toEqual({ exitCode: 1, output: 'no such service' });
+    expect(await unlock(stack, token, record.recordId)).toBe(password);
+    await expect(canLogin(sshTarget(record.username, password))).resolves.toBe(true);
+    expect(config()).toBe(password);
+    // Change, verify, both dependencies; then the host set back, verified, and the first dependency set back.
+    expect(await onNodeOf(failed)).toEqual([
+      'awaitNode',
+      'changePasswordOnNode',
+      'loginOnNode',
+      'runCommandOnNode',
+      'runCommandOnNode',
+      'changePasswordOnNode',
+      'loginOnNode',
+      'runCommandOnNode',
+    ]);
   });
 
   it('runs a client task on a system the node reaches, and keeps what the endpoint reported centrally', async () => {

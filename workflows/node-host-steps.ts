@@ -43,19 +43,17 @@ export async function awaitNode(nodeName: string): Promise<void> {
 }
 
 /**
- * Remote nodes' jobs that ran a Custom Command or Verify Password before these were planned
- * centrally sent the whole step to the node's queue, for a node worker with the database and the
- * master key, as their histories say.
+ * Remote nodes' jobs that ran a Custom Command, Verify Password or a dependency step before these
+ * were planned centrally sent the whole step to the node's queue, for a node worker with the
+ * database and the master key, as their histories say.
  */
-const PLANNED_COMMANDS_PATCH = 'custom-command-and-verify-planned-centrally';
+const PLANNED_STEPS_PATCH = 'node-steps-planned-centrally';
 
 /**
  * The host steps of a remote node's vault job, whose workflow runs on the central queue: the central
  * worker plans each step (credentials included, sealed in its history with the master key), the
  * node's worker carries it out with what it was given, sealed with the node's key, and the central
  * worker records what it reports. The node needs neither the database nor the master key.
- * Record dependencies still read the database where they run: they go to the node's queue as they
- * are, for a node whose worker has both.
  */
 export function hostStepsOnNode(nodeName: string): HostSteps {
   const onNode = proxyActivities<Activities>(hostStepOnNode(taskQueueForNode(nodeName)));
@@ -77,7 +75,7 @@ export function hostStepsOnNode(nodeName: string): HostSteps {
       return bookkeeping.recordSettle({ jobId, accepted: attempts[accepted]?.password ?? null });
     },
     async verifyCurrentPassword(input) {
-      if (!patched(PLANNED_COMMANDS_PATCH)) return onNode.verifyCurrentPassword(sealedFor(nodeName, input));
+      if (!patched(PLANNED_STEPS_PATCH)) return onNode.verifyCurrentPassword(sealedFor(nodeName, input));
       const check = await bookkeeping.planVerify(input);
       const result =
         'login' in check
@@ -86,14 +84,29 @@ export function hostStepsOnNode(nodeName: string): HostSteps {
       await bookkeeping.recordVerify({ ...input, result });
     },
     async runCustomCommand(input) {
-      if (!patched(PLANNED_COMMANDS_PATCH)) return onNode.runCustomCommand(sealedFor(nodeName, input));
+      if (!patched(PLANNED_STEPS_PATCH)) return onNode.runCustomCommand(sealedFor(nodeName, input));
       const command = await bookkeeping.planCustomCommand(input);
       const outcome = await reportingHostKeys(() => onNode.runCommandOnNode(sealedFor(nodeName, { command })));
       return bookkeeping.recordCustomCommand({ ...input, label: command.label, outcome });
     },
-    updateDependency: (input) => onNode.updateDependency(sealedFor(nodeName, input)),
-    restorePreviousPasswordOnHost: (input) => onNode.restorePreviousPasswordOnHost(sealedFor(nodeName, input)),
-    verifyRestoredPassword: (input) => onNode.verifyRestoredPassword(sealedFor(nodeName, input)),
+    async updateDependency(input) {
+      if (!patched(PLANNED_STEPS_PATCH)) return onNode.updateDependency(sealedFor(nodeName, input));
+      const { command, name } = await bookkeeping.planDependencyUpdate(input);
+      const outcome = await reportingHostKeys(() => onNode.runCommandOnNode(sealedFor(nodeName, { command })));
+      await bookkeeping.recordDependencyUpdate({ ...input, name, label: command.label, outcome });
+    },
+    async restorePreviousPasswordOnHost(input) {
+      if (!patched(PLANNED_STEPS_PATCH)) return onNode.restorePreviousPasswordOnHost(sealedFor(nodeName, input));
+      const change = await bookkeeping.planRestore(input);
+      const outcome = await reportingHostKeys(() => onNode.changePasswordOnNode(sealedFor(nodeName, { change })));
+      await bookkeeping.recordRestore({ ...input, outcome });
+    },
+    async verifyRestoredPassword(input) {
+      if (!patched(PLANNED_STEPS_PATCH)) return onNode.verifyRestoredPassword(sealedFor(nodeName, input));
+      const login = await bookkeeping.restoredLogin(input);
+      const accepted = (await reportingHostKeys(() => onNode.loginOnNode(sealedFor(nodeName, { logins: [login] })))) === 0;
+      await bookkeeping.recordRestoredLogin({ ...input, accepted });
+    },
   };
 }
 

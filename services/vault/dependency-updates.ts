@@ -1,11 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Job, RecordDependency, ScriptKey, Task, VaultRecord } from '../../db/entities';
-import { canLogin, type ExecResult, SshAuthenticationError, withSshSession } from '../../infra/ssh';
-import { execStoppable, execUntilAborted } from '../../infra/stoppable-exec';
+import { canLogin, type SshTarget } from '../../infra/ssh';
 import type { JobService } from '../jobs/job-service';
 import { PermanentFailure } from '../shared/permanent-failure';
-import { redact } from '../shared/redaction';
 import type { VaultSecrets } from '../shared/vault-secrets';
+import { changeOnHost, commandOnHost, type HostChange, type HostChangeOutcome, type HostCommand, type HostCommandOutcome } from './host-change';
 import { passwordHostAccepts } from './revealed-password';
 import type { RotationService } from './rotation-service';
 import { type Credentials, passwordChangePlan } from './script-library';
@@ -20,8 +19,13 @@ export interface DependencyRef {
   name: string;
 }
 
-/** The host already accepts the previous password: an earlier try of the restore set it. */
-const ALREADY_RESTORED = Symbol('already restored');
+/** A dependency's command, planned for the worker that reaches its host. */
+export interface PlannedDependencyUpdate {
+  name: string;
+  /** `host:port`, for messages. */
+  host: string;
+  command: HostCommand;
+}
 
 /**
  * The dependency steps of a password rotation, between verify and promote, while the vault holds
@@ -48,8 +52,16 @@ export class DependencyUpdates {
     return dependencies.map((dependency) => ({ dependencyId: dependency.id, name: dependency.name }));
   }
 
-  /** Runs the dependency's command with the new password (APPLY) or the previous one (ROLL_BACK); aborting the signal stops it on the host. */
+  /** Runs the dependency's command here with the new password (APPLY) or the previous one (ROLL_BACK); aborting the signal stops it on the host. */
   async update(jobId: string, dependencyId: string, phase: DependencyPhase, signal: AbortSignal): Promise<string> {
+    const { command, name, host } = await this.planUpdate(jobId, dependencyId, phase);
+    const outcome = await this.onDependencyHost(host, () => this.rotation.guard(() => commandOnHost(command, signal)));
+    await this.recordUpdate(jobId, command.label, outcome);
+    return name;
+  }
+
+  /** The dependency's command as the worker that reaches its host runs it, logged in as its account record, the password to set on stdin. */
+  async planUpdate(jobId: string, dependencyId: string, phase: DependencyPhase): Promise<PlannedDependencyUpdate> {
     const job = await this.em.findOneOrFail(Job, { id: jobId });
     const record = await this.em.findOneOrFail(VaultRecord, { id: job.recordId() }, { populate: ['encryptedPassword', 'encryptedPendingPassword'], refresh: true });
     const current = this.secrets.open(record.id, record.encryptedPassword);
@@ -61,20 +73,28 @@ export class DependencyUpdates {
     const account = await this.accountFor(dependency);
     // The record's own account logs in with the password its host holds in this phase.
     const login: Credentials = account.id === record.id ? { username: record.username, password } : this.credentialsOf(account);
-    const target = { host: dependency.host, port: dependency.port, username: login.username, password: login.password, hostKeyFingerprint: dependency.hostKeyFingerprint };
-    const result = await this.onDependencyHost(dependency, () =>
-      this.rotation.guard(() =>
-        withSshSession(target, (session) =>
-          execStoppable(session, dependency.command, { stdin: `${password}\n`, env: { STEWARD_ACCOUNT: record.username } }, { signal, runLabel: job.id }),
-        ),
-      ),
-    );
-    const exitCode = result.exitCode ?? -1;
-    if (exitCode !== 0) {
-      await this.jobs.keepOutput(job.id, { exitCode, output: this.outputOf(result, [current, pending ?? '', login.password]) });
-      throw new PermanentFailure(`The command on ${dependency.host}:${dependency.port} exited with code ${exitCode}`);
-    }
-    return dependency.name;
+    const host = `${dependency.host}:${dependency.port}`;
+    return {
+      name: dependency.name,
+      host,
+      command: {
+        connectAs: { host: dependency.host, port: dependency.port, username: login.username, password: login.password, hostKeyFingerprint: dependency.hostKeyFingerprint },
+        command: dependency.command,
+        stdin: `${password}\n`,
+        env: { STEWARD_ACCOUNT: record.username },
+        posixShell: true,
+        runLabel: job.id,
+        label: `The command on ${host}`,
+        secrets: [current, pending ?? '', login.password],
+      },
+    };
+  }
+
+  /** A non-zero exit fails the step, its output kept; a successful one leaves the rotation's output as it is. */
+  async recordUpdate(jobId: string, label: string, outcome: HostCommandOutcome): Promise<void> {
+    if (outcome.exitCode === 0) return;
+    await this.jobs.keepOutput(jobId, outcome);
+    throw new PermanentFailure(`${label} exited with code ${outcome.exitCode}`);
   }
 
   /**
@@ -83,6 +103,12 @@ export class DependencyUpdates {
    * the previous one was set back by an earlier try.
    */
   async restorePreviousPassword(jobId: string, signal: AbortSignal): Promise<void> {
+    const change = await this.planRestore(jobId);
+    await this.recordRestore(jobId, await this.rotation.guard(() => changeOnHost(change, signal)));
+  }
+
+  /** The change back to the previous password; its "pending" login is the previous password, which an earlier try may have set already. */
+  async planRestore(jobId: string): Promise<HostChange> {
     const job = await this.em.findOneOrFail(Job, { id: jobId });
     const record = await this.em.findOneOrFail(VaultRecord, { id: job.recordId() }, { populate: ['encryptedPassword', 'encryptedPendingPassword'], refresh: true });
     if (!record.encryptedPendingPassword) throw new PermanentFailure('No pending password is stored for this rotation');
@@ -91,35 +117,49 @@ export class DependencyUpdates {
     const task = job.task ? await this.em.findOneOrFail(Task, { id: job.task.id }) : null;
     const shadow = await this.shadows.credentialsFor(task, record);
     const plan = passwordChangePlan(task?.script ?? ScriptKey.PASSWORD_RESET_REMOTE_UNIX, { username: record.username, password: pending }, current, shadow);
-    const result = await this.rotation.guard(async () => {
-      try {
-        return await withSshSession(this.rotation.target(record, plan.connectAs.password, plan.connectAs.username), (session) =>
-          plan.posixShell
-            ? execStoppable(session, plan.command, { stdin: plan.stdin }, { signal, runLabel: job.id })
-            : execUntilAborted(session, plan.command, { stdin: plan.stdin }, signal, null),
-        );
-      } catch (error) {
-        if (!shadow && error instanceof SshAuthenticationError && (await canLogin(this.rotation.target(record, current)))) return ALREADY_RESTORED;
-        throw error;
-      }
-    });
-    if (result !== ALREADY_RESTORED && result.exitCode !== 0) {
-      await this.jobs.keepOutput(job.id, { exitCode: result.exitCode ?? -1, output: this.outputOf(result, [current, pending, shadow?.password ?? '']) });
-      throw new PermanentFailure(`Setting ${record.host} back to the previous password failed with exit code ${result.exitCode ?? -1}`);
+    return {
+      connectAs: this.rotation.target(record, plan.connectAs.password, plan.connectAs.username),
+      pendingLogin: this.rotation.target(record, current),
+      pendingFirst: false,
+      asAccount: !shadow,
+      command: plan.command,
+      stdin: plan.stdin,
+      posixShell: plan.posixShell,
+      runLabel: job.id,
+      label: `Setting ${record.host} back to the previous password`,
+      secrets: [current, pending, shadow?.password ?? ''],
+    };
+  }
+
+  async recordRestore(jobId: string, outcome: HostChangeOutcome): Promise<void> {
+    const job = await this.em.findOneOrFail(Job, { id: jobId });
+    if (!outcome.alreadyChanged && outcome.exitCode !== 0) {
+      await this.jobs.keepOutput(job.id, { exitCode: outcome.exitCode, output: outcome.output });
+      const record = await this.em.findOneOrFail(VaultRecord, { id: job.recordId() });
+      throw new PermanentFailure(`Setting ${record.host} back to the previous password failed with exit code ${outcome.exitCode}`);
     }
     // From here on settling tries the previous password first.
-    await this.em.nativeUpdate(VaultRecord, { id: record.id }, { pendingAcceptedAt: null });
+    await this.em.nativeUpdate(VaultRecord, { id: job.recordId() }, { pendingAcceptedAt: null });
   }
 
   /** Logs in with the previous password; once it works, the new one is dropped and the vault keeps the previous. */
   async verifyRestoredPassword(jobId: string): Promise<void> {
+    const login = await this.restoredLogin(jobId);
+    await this.recordRestoredLogin(jobId, await this.rotation.guard(() => canLogin(login)));
+  }
+
+  async restoredLogin(jobId: string): Promise<SshTarget> {
     const job = await this.em.findOneOrFail(Job, { id: jobId });
     const record = await this.em.findOneOrFail(VaultRecord, { id: job.recordId() }, { populate: ['encryptedPassword'], refresh: true });
-    const current = this.secrets.open(record.id, record.encryptedPassword);
-    if (!(await this.rotation.guard(() => canLogin(this.rotation.target(record, current))))) {
-      throw new PermanentFailure(`${record.host} does not accept the previous password for ${record.username} after setting it back`);
-    }
-    const outcome = await this.rotation.reconcile(record.id);
+    return this.rotation.target(record, this.secrets.open(record.id, record.encryptedPassword));
+  }
+
+  /** The host took the previous password back: the vault keeps it and drops the new one. */
+  async recordRestoredLogin(jobId: string, accepted: boolean): Promise<void> {
+    const job = await this.em.findOneOrFail(Job, { id: jobId });
+    const record = await this.em.findOneOrFail(VaultRecord, { id: job.recordId() });
+    if (!accepted) throw new PermanentFailure(`${record.host} does not accept the previous password for ${record.username} after setting it back`);
+    const outcome = await this.rotation.settle(record.id, 'CURRENT');
     if (outcome !== 'KEPT_CURRENT' && outcome !== 'NOTHING_PENDING') throw new PermanentFailure(`Settling after the rollback found ${outcome.toLowerCase().replace(/_/g, ' ')}`);
   }
 
@@ -139,16 +179,12 @@ export class DependencyUpdates {
   }
 
   /** A permanent failure says it was on the dependency's host, not the record's (the workflow adds the dependency's name). */
-  private async onDependencyHost<T>(dependency: RecordDependency, work: () => Promise<T>): Promise<T> {
+  private async onDependencyHost<T>(host: string, work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (error) {
-      if (error instanceof PermanentFailure) throw new PermanentFailure(`On ${dependency.host}:${dependency.port}: ${error.message}`);
+      if (error instanceof PermanentFailure) throw new PermanentFailure(`On ${host}: ${error.message}`);
       throw error;
     }
-  }
-
-  private outputOf(result: ExecResult, secrets: string[]): string {
-    return redact([result.stdout, result.stderr].filter(Boolean).join('\n').trim(), secrets);
   }
 }
