@@ -1,21 +1,26 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { HostKeyMismatchError, SshAuthenticationError, type SshTarget } from '../infra/ssh';
 import { HOST_KEY_MISMATCH_FAILURE, type SealedForNode } from '../lib/nodes';
 import { PermanentFailure } from '../services/shared/permanent-failure';
-import { changeOnHost, commandOnHost, firstAcceptedLogin, type HostChange, type HostChangeOutcome, type HostCommand, type HostCommandOutcome } from '../services/vault/host-change';
+import { hostKeySeen } from '../services/systems/host-key-mismatch';
+import {
+  changeOnHost,
+  commandOnHost,
+  firstAcceptedLogin,
+  type HostChange,
+  type HostChangeOutcome,
+  type HostCommand,
+  type HostCommandOutcome,
+  type SettleLoginAnswer,
+  type SettleLogins,
+  settleLogins,
+} from '../services/vault/host-change';
+import { NODE_PASS_BUDGET_MS } from '../services/vault/pending-settler';
 import type { EndpointRunPlan } from '../services/client-tasks/endpoint';
 import { type NodeRunResult, runOnNode } from '../services/client-tasks/endpoint/node-run';
 import { unreachableReason } from '../services/client-tasks/runs/unreachable-systems';
 import { onHost } from './host-work';
 import { permanentFailuresAreFinal } from './permanent-failures';
-
-/** What a node saw of a host key other than the pinned one, for the central worker to note on the records and systems that pin it. */
-export interface HostKeySeen {
-  host: string;
-  port: number;
-  expected: string;
-  actual: string;
-}
 
 /** Host-key and credential problems do not heal by retrying. */
 async function guardedOnNode<T>(work: () => Promise<T>): Promise<T> {
@@ -23,8 +28,7 @@ async function guardedOnNode<T>(work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (error) {
     if (error instanceof HostKeyMismatchError) {
-      const seen: HostKeySeen = { host: error.host, port: error.port, expected: error.expected, actual: error.actual };
-      throw ApplicationFailure.nonRetryable(error.message, HOST_KEY_MISMATCH_FAILURE, seen);
+      throw ApplicationFailure.nonRetryable(error.message, HOST_KEY_MISMATCH_FAILURE, hostKeySeen(error));
     }
     if (error instanceof SshAuthenticationError) throw new PermanentFailure('The host refused the password the vault holds');
     throw error;
@@ -59,6 +63,12 @@ export function createNodeHostStepActivities() {
     /** A planned command (a Custom Command, a library verify script); its outcome goes back for the central worker to judge. */
     async runCommandOnNode({ command }: SealedForNode & { command: HostCommand }): Promise<HostCommandOutcome> {
       return onHost(({ signal }) => permanentFailuresAreFinal(() => guardedOnNode(() => commandOnHost(command, signal))));
+    },
+
+    /** A reconciliation's sweep of the pending passwords the node's rotations left: which login each host accepts, within the sweep's budget. */
+    async settleLoginsOnNode({ records }: SealedForNode & { records: SettleLogins[] }): Promise<SettleLoginAnswer[]> {
+      const context = Context.current();
+      return settleLogins(records, NODE_PASS_BUDGET_MS, () => context.heartbeat());
     },
 
     /** The index of the first of the logins the host accepts, or -1. */

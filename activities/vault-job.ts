@@ -1,10 +1,8 @@
 import { Context } from '@temporalio/activity';
 import { JobEventKind, type JobState } from '../lib/enums';
 import type { SshTarget } from '../infra/ssh';
-import { HostKeyMismatchError } from '../infra/ssh';
-import { reportHostKeyMismatch } from '../services/systems/host-key-mismatch';
+import { type HostKeySeen, reportHostKeyMismatch } from '../services/systems/host-key-mismatch';
 import type { HostChange, HostChangeOutcome, HostCommand, HostCommandOutcome } from '../services/vault/host-change';
-import type { HostKeySeen } from './node-host-steps';
 import type { ReconcileOutcome, SettleAttempt, VerifyCheck, VerifyResult } from '../services/vault/rotation-service';
 import type { SessionWait } from '../services/vault/session-service';
 import type { JobPlan, StartedJob } from '../services/vault/vault-job-service';
@@ -161,8 +159,8 @@ export function createVaultJobActivities(deps: ActivityDependencies) {
     },
 
     /** A node refused a host's key: the records and systems pinning the key it expected show the one it saw. */
-    async reportHostKeyMismatch({ host, port, expected, actual }: HostKeySeen): Promise<void> {
-      await reportHostKeyMismatch(deps.orm.em.fork(), new HostKeyMismatchError(host, port, expected, actual));
+    async reportHostKeyMismatch(seen: HostKeySeen): Promise<void> {
+      await reportHostKeyMismatch(deps.orm.em.fork(), seen);
     },
 
     async scheduleFallback({ jobId }: JobRef): Promise<string | null> {

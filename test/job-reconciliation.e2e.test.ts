@@ -1,6 +1,7 @@
 /**
  * The reconciliation workflow (workflows/job-reconciliation.ts) settles pending passwords on every
- * node at once, so one away node holds a run up a minute in all, not a minute per away node. Its
+ * node at once, so one away node holds a run up a minute in all, not a minute per away node. A
+ * remote node is sent only the logins to try (settleLoginsOnNode), planned and recorded centrally. Its
  * activities here are stand-ins, since what is tested is the workflow's orchestration (the sweep
  * itself is pending-settle.e2e's): each node's sweep waits until every node's sweep has started,
  * so run one after another the first would give up waiting and settle nothing.
@@ -29,7 +30,15 @@ describe('the reconciliation workflow', () => {
         namespace: env.temporalNamespace,
         taskQueue: centralQueue,
         workflowBundle: { codePath: env.workflowBundlePath },
-        activities: { reconcileJobsWithTemporal: async () => 0, ensureAssignmentSchedules: async () => 0, nodesWithPendingPasswords: async () => nodes },
+        activities: {
+          reconcileJobsWithTemporal: async () => 0,
+          ensureAssignmentSchedules: async () => 0,
+          nodesWithPendingPasswords: async () => nodes,
+          // One record per node, whose host accepts its first login, the current password.
+          planNodeSettles: async ({ nodeName }: { nodeName: string }) => [{ recordId: nodeName, attempts: [{ password: 'CURRENT', login: {} }] }],
+          recordNodeSettles: async ({ answers }: { answers: { accepted: string | null }[] }) => answers.filter(({ accepted }) => accepted === 'CURRENT').length,
+          noteNodesSeen: async () => nodes.length,
+        },
       });
       const nodeWorkers = await Promise.all(
         nodes.map((node) =>
@@ -38,12 +47,12 @@ describe('the reconciliation workflow', () => {
             namespace: env.temporalNamespace,
             taskQueue: taskQueueForNode(node),
             activities: {
-              settlePendingPasswords: async () => {
+              settleLoginsOnNode: async ({ records }: { records: { recordId: string }[] }) => {
                 sweepsStarted.add(node);
                 await eventually(async () => (sweepsStarted.size === nodes.length ? true : undefined), 15_000, 'every node to start its sweep').catch((error: Error) => {
                   throw ApplicationFailure.nonRetryable(error.message);
                 });
-                return 1;
+                return records.map(({ recordId }) => ({ recordId, accepted: 0 }));
               },
             },
           }),
@@ -54,7 +63,7 @@ describe('the reconciliation workflow', () => {
       try {
         const client = new Client({ connection: clientConnection, namespace: env.temporalNamespace });
         const result = await client.workflow.execute('jobReconciliation', { taskQueue: centralQueue, workflowId: `job-reconciliation-test-${suffix}`, args: [] });
-        expect(result).toEqual({ changed: 0, schedulesStarted: 0, pendingPasswordsSettled: 2 });
+        expect(result).toEqual({ changed: 0, schedulesStarted: 0, pendingPasswordsSettled: 2, nodesSeen: 2 });
       } finally {
         for (const worker of workers) worker.shutdown();
         await Promise.all(running);

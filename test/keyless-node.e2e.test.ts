@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Payload } from '@temporalio/common';
 import { canLogin } from '../infra/ssh';
+import { VaultSecrets } from '../services/shared/vault-secrets';
 import { generatePassword } from '../services/vault/password-policy';
 import { deriveNodeKey } from '../lib/node-keys';
 import { NodeRoutingCodec } from '../temporal/node-codec';
@@ -190,6 +191,31 @@ describe('a keyless remote node', () => {
       'runCommandOnNode',
     ]);
   });
+
+  it('settles a pending password a rotation left on a host of the node, and notes the node as seen, in a reconciliation run', async () => {
+    expect(nodeWorker).toBeDefined();
+    const seenBefore = (await ok('{ workerNodes { name lastSeenAt } }')).workerNodes.find((entry: { name: string }) => entry.name === node);
+    expect(seenBefore.lastSeenAt).toBeNull(); // a keyless worker has no database to say so itself
+    const record = await createRotatableRecord(stack, token, { executionNode: node });
+    records.push(record);
+    // What a rotation of the node leaves when the host took the new password and the job could not settle it.
+    const pending = generatePassword();
+    await stack.orm.em.fork().execute(
+      `update records set encrypted_pending_password = ?, pending_password_since = now() - interval '1 hour', pending_node_name = ?, pending_accepted_at = now() where id = ?`,
+      [new VaultSecrets(stack.masterKey).seal(record.recordId, pending), node, record.recordId],
+    );
+    execFileSync('chpasswd', { input: `${record.username}:${pending}\n` });
+
+    const workflowId = uniqueName('reconciliation');
+    const result = await stack.client.workflow.execute('jobReconciliation', { taskQueue: 'steward.local', workflowId, args: [] });
+    expect(result.pendingPasswordsSettled).toBeGreaterThanOrEqual(1);
+    expect(result.nodesSeen).toBeGreaterThanOrEqual(1);
+    expect(await unlock(stack, token, record.recordId)).toBe(pending);
+    const seen = (await ok('{ workerNodes { name lastSeenAt } }')).workerNodes.find((entry: { name: string }) => entry.name === node);
+    expect(Date.parse(seen.lastSeenAt)).toBeGreaterThan(Date.now() - 5 * 60_000);
+    // The node was sent the logins only, sealed for it.
+    expect((await activitiesOnQueue(workflowId, `steward.${node}`)).map((scheduled) => scheduled.activityType?.name)).toEqual(['settleLoginsOnNode']);
+  }, 180_000);
 
   it('runs a client task on a system the node reaches, and keeps what the endpoint reported centrally', async () => {
     expect(nodeWorker).toBeDefined();

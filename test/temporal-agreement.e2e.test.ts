@@ -177,9 +177,9 @@ describe('Steward and Temporal agree on how jobs end', () => {
 
       const runs = await listWorkflowIds(stack, `WorkflowType = "jobReconciliation" AND TemporalScheduledById = "${JOB_RECONCILIATION_SCHEDULE}"`);
       expect(runs.length).toBeGreaterThan(0);
-      // Each run then settles the pending passwords rotations left behind, on each node's queue.
+      // Each run then settles the pending passwords rotations left behind, on each node's queue, and notes the remote nodes seen.
       const latest = await stack.client.workflow.getHandle(runs[runs.length - 1]!).result();
-      expect(latest).toEqual({ changed: expect.any(Number), schedulesStarted: expect.any(Number), pendingPasswordsSettled: expect.any(Number) });
+      expect(latest).toEqual({ changed: expect.any(Number), schedulesStarted: expect.any(Number), pendingPasswordsSettled: expect.any(Number), nodesSeen: expect.any(Number) });
     } finally {
       // Created only for this test: it must not keep reconciling other test files' jobs every minute.
       if (!existed) await scheduleHandle.delete();

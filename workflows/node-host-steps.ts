@@ -19,7 +19,7 @@ export type HostSteps = { [Step in HostStep]: (...args: Parameters<Activities[St
 const bookkeeping = proxyActivities<Activities>(JOB_BOOKKEEPING);
 
 /** An input sealed with the node's key (temporal/payload-converter.ts), so the node can read it and nothing of the master key's reaches it. */
-function sealedFor<T extends object>(nodeName: string, input: T): T & SealedForNode {
+export function sealedFor<T extends object>(nodeName: string, input: T): T & SealedForNode {
   return { ...input, sealedForNode: nodeName };
 }
 

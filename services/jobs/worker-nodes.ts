@@ -35,6 +35,11 @@ export class NodeService {
     }
   }
 
+  /** A worker of the node polled its queue at `at`, as Temporal saw it: for a keyless worker, which cannot report itself. */
+  async noteSeen(name: string, at: Date): Promise<void> {
+    await this.em.nativeUpdate(WorkerNode, { name, $or: [{ lastSeenAt: null }, { lastSeenAt: { $lt: at } }] }, { lastSeenAt: at });
+  }
+
   /** A worker of the node is alive. */
   async reportSeen(name: string): Promise<void> {
     const updated = await this.em.nativeUpdate(WorkerNode, { name }, { lastSeenAt: new Date() });

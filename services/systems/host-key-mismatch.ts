@@ -1,6 +1,14 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { HostKeyMismatchError } from '../../infra/ssh';
 
+/** What a worker saw of a host key other than the pinned one: plain data, for a node to hand to the central worker. */
+export type HostKeySeen = Pick<HostKeyMismatchError, 'host' | 'port' | 'expected' | 'actual'>;
+
+/** The plain data of a refused host key. */
+export function hostKeySeen({ host, port, expected, actual }: HostKeySeen): HostKeySeen {
+  return { host, port, expected, actual };
+}
+
 /** A host key that did not match the pin of a record or system, while that pin stands. */
 export interface HostKeyMismatchView {
   pinned: string;
@@ -19,7 +27,7 @@ interface PinHolder {
  * Notes a refused host key on every record and system that pins the same key for that host and
  * port. Written in its own unit of work, so the job's failure does not roll it back.
  */
-export async function reportHostKeyMismatch(em: EntityManager, error: HostKeyMismatchError): Promise<void> {
+export async function reportHostKeyMismatch(em: EntityManager, error: HostKeySeen): Promise<void> {
   const connection = em.fork().getConnection();
   for (const table of ['records', 'managed_systems']) {
     await connection.execute(

@@ -1,6 +1,7 @@
-import { canLogin, type ExecOptions, SshAuthenticationError, type SshTarget, withSshSession } from '../../infra/ssh';
+import { canLogin, type ExecOptions, HostKeyMismatchError, SshAuthenticationError, type SshTarget, withSshSession } from '../../infra/ssh';
 import { execStoppable, execUntilAborted } from '../../infra/stoppable-exec';
 import { redact } from '../shared/redaction';
+import { type HostKeySeen, hostKeySeen } from '../systems/host-key-mismatch';
 
 /**
  * A command to run on a record's host, with all it needs and nothing from the database or the
@@ -78,4 +79,38 @@ export async function firstAcceptedLogin(logins: readonly SshTarget[]): Promise<
     if (await canLogin(login)) return index;
   }
   return -1;
+}
+
+/** One record's logins for a sweep on the node that reaches its host, in the order to try them. */
+export interface SettleLogins {
+  recordId: string;
+  logins: SshTarget[];
+}
+
+/** What the node found: the index of the login the host accepted (-1: none, or it could not tell), and why it could not. */
+export interface SettleLoginAnswer {
+  recordId: string;
+  accepted: number;
+  failure?: { message: string; hostKey?: HostKeySeen };
+}
+
+/**
+ * A sweep's logins, record after record, until the budget is spent; records not reached are left
+ * out and wait for the next sweep. A host that cannot be reached or shows another key is answered
+ * with the failure, for the central worker to back off.
+ */
+export async function settleLogins(records: readonly SettleLogins[], budgetMs: number, afterEach: () => void): Promise<SettleLoginAnswer[]> {
+  const deadline = Date.now() + budgetMs;
+  const answers: SettleLoginAnswer[] = [];
+  for (const { recordId, logins } of records) {
+    if (Date.now() > deadline) break;
+    try {
+      answers.push({ recordId, accepted: await firstAcceptedLogin(logins) });
+    } catch (error) {
+      const hostKey = error instanceof HostKeyMismatchError ? hostKeySeen(error) : undefined;
+      answers.push({ recordId, accepted: -1, failure: { message: error instanceof Error ? error.message : String(error), hostKey } });
+    }
+    afterEach();
+  }
+  return answers;
 }

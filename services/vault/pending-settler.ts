@@ -1,12 +1,31 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { LOCAL_NODE } from '../../lib/nodes';
 import { PermanentFailure } from '../shared/permanent-failure';
-import type { RotationService } from './rotation-service';
+import { reportHostKeyMismatch } from '../systems/host-key-mismatch';
+import type { SettleLoginAnswer } from './host-change';
+import type { RotationService, SettleAttempt } from './rotation-service';
 
 /** How long one node's pass may keep starting new records; the rest wait for the next pass. */
 const PASS_BUDGET_MS = 2 * 60_000;
 /** The most records one pass reads. */
 const PASS_LIMIT = 500;
+/** The most records a remote node's pass is sent: their logins travel in the reconciliation's history. */
+const NODE_PASS_LIMIT = 100;
+/** How long a remote node's pass may keep trying logins. */
+export const NODE_PASS_BUDGET_MS = PASS_BUDGET_MS;
+
+/** A record a remote node settles: the logins to try, each with which password it is. */
+export interface NodeSettlePlan {
+  recordId: string;
+  attempts: SettleAttempt[];
+}
+
+/** What the node found for a record: the password the host accepted (null: neither), or that it could not tell. */
+export interface NodeSettleAnswer {
+  recordId: string;
+  accepted: SettleAttempt['password'] | null;
+  failure?: SettleLoginAnswer['failure'];
+}
 
 /**
  * Records a rotation left with a pending password, due for a try. A record with a running job is
@@ -46,10 +65,7 @@ export class PendingPasswordSettler {
   /** Settles the node's due records, one after another, within a time budget; returns how many settled. */
   async settleDue(nodeName: string, afterEach: () => void = () => undefined, budgetMs = PASS_BUDGET_MS): Promise<number> {
     const deadline = Date.now() + budgetMs;
-    const due: { id: string }[] = await this.em.execute(
-      `select "r"."id" from "records" "r" where ${DUE} and ${SETTLING_NODE} = ? order by "r"."pending_settle_due_at" nulls first, "r"."id" limit ?`,
-      [nodeName, PASS_LIMIT],
-    );
+    const due = await this.dueOn(nodeName, PASS_LIMIT);
     let settled = 0;
     for (const { id } of due) {
       if (Date.now() > deadline) break;
@@ -57,6 +73,39 @@ export class PendingPasswordSettler {
       afterEach();
     }
     return settled;
+  }
+
+  /**
+   * For a remote node, whose worker may hold neither the database nor the master key: the due
+   * records' logins, in the order to try them, for the node to try (`settleLogins`).
+   */
+  async planOnNode(nodeName: string): Promise<NodeSettlePlan[]> {
+    const plans: NodeSettlePlan[] = [];
+    for (const { id } of await this.dueOn(nodeName, NODE_PASS_LIMIT)) plans.push({ recordId: id, attempts: await this.rotation.settleAttempts(id) });
+    return plans.filter((plan) => plan.attempts.length > 0);
+  }
+
+  /** Keeps what the node found: the password the host accepted, or a backoff; returns how many settled. */
+  async recordFromNode(answers: NodeSettleAnswer[]): Promise<number> {
+    let settled = 0;
+    for (const { recordId, accepted, failure } of answers) {
+      try {
+        if (failure?.hostKey) await reportHostKeyMismatch(this.em, failure.hostKey);
+        const outcome = failure ? 'NEITHER_WORKS' : await this.rotation.settle(recordId, accepted);
+        if (outcome === 'NEITHER_WORKS') await this.backOff(recordId, !!failure?.hostKey);
+        else if (outcome !== 'NOTHING_PENDING') settled++;
+      } finally {
+        this.em.clear();
+      }
+    }
+    return settled;
+  }
+
+  private dueOn(nodeName: string, limit: number): Promise<{ id: string }[]> {
+    return this.em.execute(
+      `select "r"."id" from "records" "r" where ${DUE} and ${SETTLING_NODE} = ? order by "r"."pending_settle_due_at" nulls first, "r"."id" limit ?`,
+      [nodeName, limit],
+    );
   }
 
   private async settle(recordId: string): Promise<boolean> {
