@@ -51,6 +51,19 @@ describe('no two jobs change one account at once', () => {
     await expect(canLogin(sshTarget(record.username, await unlock(stack, token, record.recordId)))).resolves.toBe(true);
   });
 
+  it('asks for the lock by update: a job that finds it free holds it from the answer, and the ones that wait are granted by signal', async () => {
+    const grantSignals = async (workflowId: string) =>
+      (await historyOf(workflowId)).events!.filter((event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'accountGranted').length;
+    const received = await Promise.all(jobWorkflowIds.map(grantSignals));
+    // Of the three queued at once, the first to ask found the lock free; the others waited for it.
+    expect(received.filter((count) => count === 0).length).toBeGreaterThanOrEqual(1);
+    expect(received.filter((count) => count === 1).length).toBeGreaterThanOrEqual(1);
+    expect(received.every((count) => count <= 1)).toBe(true);
+    const releasedTo = (await historyOf(jobWorkflowIds[0]!)).events!.map((event) => event.signalExternalWorkflowExecutionInitiatedEventAttributes?.workflowExecution?.workflowId).find(Boolean)!;
+    const updates = (await historyOf(releasedTo)).events!.filter((event) => event.workflowExecutionUpdateAcceptedEventAttributes);
+    expect(updates.map((event) => event.workflowExecutionUpdateAcceptedEventAttributes!.acceptedRequest!.input!.name)).toEqual(['acquireLock', 'acquireLock', 'acquireLock']);
+  });
+
   it('names the lock by a keyed digest of the account, and keeps the account out of the clear in Temporal', async () => {
     const { sshdHost, sshdPort } = testEnvironment();
     const account = `${record.username}@${sshdHost}:${sshdPort}`;

@@ -4,7 +4,9 @@ import {
   continueAsNew,
   defineQuery,
   defineSignal,
+  defineUpdate,
   getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -26,6 +28,17 @@ export const releaseLockSignal = defineSignal<[LockRequest]>('releaseAccount');
 export const lockGrantedSignal = defineSignal('accountGranted');
 export const lockHolderQuery = defineQuery<string | null>('accountHolder');
 
+/** How the lock answered a job that asked for it by update: held by it now, or whom it waits behind. */
+export interface LockAnswer {
+  granted: boolean;
+  holder: string | null;
+}
+/**
+ * Asks for the lock in one round trip: a free lock is granted in the answer, so the job need not
+ * wait for `lockGrantedSignal`; a busy one queues the job, which is then granted by that signal.
+ */
+export const acquireLockUpdate = defineUpdate<LockAnswer, [LockRequest]>('acquireLock');
+
 export interface ResourceLockInput {
   /** What is locked, for people: an account (`user@host:port`) or a system. Named `account` in running locks' inputs, so it stays. */
   account: string;
@@ -35,6 +48,9 @@ export interface ResourceLockInput {
 const { isWorkflowOpen } = proxyActivities<Activities>(LOCK_HOLDER_CHECK);
 const { requestAccountLock } = proxyActivities<Activities>(JOB_BOOKKEEPING);
 
+/** Jobs that asked for their lock before it answered updates asked by signal, and waited for the grant, as their histories say. */
+const LOCK_BY_UPDATE_PATCH = 'lock-asked-by-update';
+
 /**
  * Runs `work` in a job's workflow while it holds a lock (an account, or a system for client tasks),
  * so no two jobs work on the same thing at once. `granted` turns true when `lockGrantedSignal` arrives.
@@ -43,8 +59,8 @@ export async function withLock<T>(request: AccountLockRequest, granted: () => bo
   const holder = workflowInfo().workflowId;
   try {
     setCurrentDetails(`Waiting for ${request.account}, which another job may be using`);
-    await requestAccountLock(request);
-    await condition(granted);
+    const answer = await requestAccountLock(patched(LOCK_BY_UPDATE_PATCH) ? { ...request, holder } : request);
+    if (!answer?.granted) await condition(granted);
     return await work();
   } finally {
     await CancellationScope.nonCancellable(() => getExternalWorkflowHandle(request.lockWorkflowId).signal(releaseLockSignal, { holder }));
@@ -74,21 +90,33 @@ export async function resourceLock({ account, waiting: carried = [] }: ResourceL
     if (index >= 0) waiting.splice(index, 1);
   });
   setHandler(lockHolderQuery, () => holder);
+  setHandler(acquireLockUpdate, ({ holder: job }) => {
+    // Free, and nobody before it: the job holds the lock from this answer on.
+    if (holder === null && waiting.length === 0) holder = job;
+    else if (job !== holder && !waiting.includes(job)) waiting.push(job);
+    return { granted: holder === job, holder };
+  });
 
+  // Asked for in the same moment the idle minute ran out, an update may have granted the lock: then it stays.
+  const busy = () => waiting.length > 0 || holder !== null;
   for (let grants = 0; grants < GRANTS_BEFORE_CONTINUE_AS_NEW; grants++) {
     setCurrentDetails(`Free; ${waiting.length} waiting`);
-    if (!(await condition(() => waiting.length > 0, '1 minute'))) return;
-    const next = waiting.shift()!;
-    holder = next;
-    try {
-      await getExternalWorkflowHandle(next).signal(lockGrantedSignal);
-    } catch {
-      holder = null; // the job ended while it waited
-      continue;
+    if (!(await condition(busy, '1 minute')) && !busy()) return;
+    if (holder === null) {
+      const next = waiting.shift()!;
+      holder = next;
+      try {
+        await getExternalWorkflowHandle(next).signal(lockGrantedSignal);
+      } catch {
+        holder = null; // the job ended while it waited
+        continue;
+      }
     }
-    setCurrentDetails(`Held by ${next}; ${waiting.length} waiting`);
+    // Whoever holds it now: an update may grant it again the moment it is released.
     while (holder !== null) {
-      if (!(await condition(() => holder === null, '2 minutes')) && !(await isWorkflowOpen({ workflowId: next }))) holder = null;
+      const current: string = holder;
+      setCurrentDetails(`Held by ${current}; ${waiting.length} waiting`);
+      if (!(await condition(() => holder !== current, '2 minutes')) && !(await isWorkflowOpen({ workflowId: current })) && holder === current) holder = null;
     }
   }
   await continueAsNew<typeof resourceLock>({ account, waiting });
