@@ -61,12 +61,13 @@ async function bareJobsPerSecond(jobs: number, accounts: number): Promise<number
   try {
     const worker = await Worker.create({
       connection,
+      namespace: testEnvironment().temporalNamespace,
       taskQueue: TASK_QUEUE,
       workflowsPath: require.resolve('./harness/bare-ssh-workflow'),
       activities: createBareSshActivities(users.map(({ user, password }) => sshTarget(user.username, password))),
     });
     return await worker.runUntil(async () => {
-      const client = new Client({ connection: await Connection.connect({ address: testEnvironment().temporalAddress }) });
+      const client = new Client({ connection: await Connection.connect({ address: testEnvironment().temporalAddress }), namespace: testEnvironment().temporalNamespace });
       try {
         const run = (account: number) => client.workflow.execute('bareSshExec', { taskQueue: TASK_QUEUE, workflowId: `bench-bare-${randomUUID()}`, args: [{ account, command: 'true' }] });
         await run(0); // warm: the worker's first workflow task loads the bundle

@@ -8,6 +8,7 @@
  *                    [-- --p6-systems 200 --p3-records 2000 --p3-wait 10 --p4-systems 100000 --p4-seconds 5]
  *   npm run bench -- --p2-jobs 1000 --p2-accounts 50     (the full P2 figure)
  *   npm run bench -- --only P3,P6                        (only those benchmarks)
+ *   npm run bench -- --only P2 --cluster                 (on a PostgreSQL-backed Temporal cluster instead of the dev server)
  */
 import 'reflect-metadata';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -59,7 +60,8 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const only = onlyIds();
   installTemporalRuntime();
-  const services = await startBenchServices();
+  const cluster = process.argv.includes('--cluster');
+  const services = await startBenchServices({ cluster });
   const rows: BenchRow[] = [];
   try {
     const stack = await startStewardStack();
@@ -98,10 +100,10 @@ async function main(): Promise<void> {
   rows.sort((a, b) => IDS.indexOf(a.id) - IDS.indexOf(b.id));
 
   const machine = `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, load ${os.loadavg().map((load) => load.toFixed(1)).join(' ')}`;
-  console.log(`\nnpm run bench, ${startedAt.toISOString()}, ${machine}\n`);
+  console.log(`\nnpm run bench, ${startedAt.toISOString()}, ${machine}, on ${services.temporal}\n`);
   console.log(table(rows));
   await mkdir(path.dirname(RESULTS_FILE), { recursive: true });
-  await writeFile(RESULTS_FILE, `${JSON.stringify({ startedAt, machine, settings: { only, RUNS, P5_RUNS, P2_JOBS, P2_ACCOUNTS, P4_JOBS, P4_REQUESTS, P7_JOBS, P6_SYSTEMS, P3_RECORDS, P3_WAIT_SECONDS, P4_SYSTEMS, P4_SECONDS }, rows }, null, 2)}\n`);
+  await writeFile(RESULTS_FILE, `${JSON.stringify({ startedAt, machine, temporal: services.temporal, settings: { only, RUNS, P5_RUNS, P2_JOBS, P2_ACCOUNTS, P4_JOBS, P4_REQUESTS, P7_JOBS, P6_SYSTEMS, P3_RECORDS, P3_WAIT_SECONDS, P4_SYSTEMS, P4_SECONDS }, rows }, null, 2)}\n`);
   console.log(`\nwritten to .data/bench-results.json`);
 }
 

@@ -4,7 +4,7 @@ import { DEFAULT_DATABASE_URL } from '../../infra/config';
 import { ensureWorkflowBundle } from '../../temporal/workflow-bundle';
 import { findTemporalCli, startDevServer, waitForPort } from '../../scripts/temporal-dev-server';
 import { createMigratedDatabase, dropDatabase } from './databases';
-import { startSshd } from './sshd';
+import { sshdEnvironment, startSshd } from './sshd';
 import { publishTestEnvironment } from './test-env';
 import { registerTeardown } from './teardown-registry';
 import { freePort } from './ports';
@@ -47,10 +47,7 @@ export default async function globalSetup(globalConfig: Config.GlobalConfig): Pr
   publishTestEnvironment({
     slots: slotNumbers.map((slot, index) => ({ databaseUrl: databaseUrls[index]!, temporalNamespace: namespaces[index]! })),
     temporalAddress: `127.0.0.1:${temporalPort}`,
-    sshdHost: sshd.host,
-    sshdPort: sshd.port,
-    sshdFingerprint: sshd.hostKeyFingerprint,
-    sshdLogFile: sshd.logFile,
+    ...sshdEnvironment(sshd),
     workflowBundlePath: bundle.codePath,
     temporalCli,
   });

@@ -26,6 +26,11 @@ export interface SshdHandle {
   stop(): Promise<void>;
 }
 
+/** The sshd as the test environment names it. */
+export function sshdEnvironment(sshd: SshdHandle) {
+  return { sshdHost: sshd.host, sshdPort: sshd.port, sshdFingerprint: sshd.hostKeyFingerprint, sshdLogFile: sshd.logFile };
+}
+
 function requirePrerequisites(): void {
   for (const bin of [SSHD, '/usr/bin/ssh-keygen', '/usr/sbin/useradd', '/usr/sbin/chpasswd']) {
     if (!fs.existsSync(bin)) throw new Error(`${bin} is missing; ${BOOTSTRAP_HINT}`);
