@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Payload } from '@temporalio/common';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { canLogin } from '../infra/ssh';
 import { VaultSecrets } from '../services/shared/vault-secrets';
 import { generatePassword } from '../services/vault/password-policy';
@@ -45,6 +46,13 @@ describe('a keyless remote node', () => {
     expect(response.errors).toBeUndefined();
     return response.data;
   };
+
+  /** RECORD_HISTORIES=<name> keeps the history for the replay test, as test/histories/<kind>-<name>.json. */
+  async function recordHistory(kind: string, workflowId: string): Promise<void> {
+    if (!process.env.RECORD_HISTORIES) return;
+    const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
+    writeFileSync(path.join(__dirname, 'histories', `${kind}-${process.env.RECORD_HISTORIES}.json`), historyToJSON(history));
+  }
 
   /** An enabled Agent Wakeup client task: it reads the endpoint's properties. */
   async function wakeupTask(): Promise<string> {
@@ -190,6 +198,7 @@ describe('a keyless remote node', () => {
       'loginOnNode',
       'runCommandOnNode',
     ]);
+    await recordHistory('vault-task-job', failed.workflowId);
   });
 
   it('settles a pending password a rotation left on a host of the node, and notes the node as seen, in a reconciliation run', async () => {
@@ -241,6 +250,7 @@ describe('a keyless remote node', () => {
       expect(Buffer.from(input.metadata![NODE_METADATA_KEY]!).toString('utf8')).toBe(node);
       expect(Buffer.from(input.metadata!.encoding!).toString('utf8')).toBe('binary/encrypted');
     }
+    await recordHistory('client-task-job', job.workflowId);
   });
 
   it('looks from the node at a system an assignment fires on, and ends the job when the node cannot reach it', async () => {

@@ -5,7 +5,9 @@ import { stewardDataConverter } from '../temporal/data-converter';
 import { TEST_MASTER_KEY, testEnvironment } from './harness/test-env';
 
 /**
- * Recorded job histories (from `RECORD_HISTORIES=<name> npm test -- test/rotation.e2e.test.ts`) must replay
+ * Recorded job histories (from `RECORD_HISTORIES=<name> npm test -- test/rotation.e2e.test.ts`, or
+ * keyless-node.e2e for a rotation with dependencies rolled back and a client task, both through a
+ * keyless node, the lock asked for by update) must replay
  * against today's workflow code: a change that breaks determinism for running jobs fails here.
  * Such a change needs `patched()`.
  *
