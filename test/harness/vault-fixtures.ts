@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
+import { isGrpcServiceError, type WorkflowHandle } from '@temporalio/client';
 import { generatePassword } from '../../services/vault/password-policy';
 import { createTestUser } from './sshd';
 import { eventually, type StewardStack, uniqueName } from './steward';
@@ -144,14 +144,18 @@ export function failedLoginsSince(username: string, offset: number): number {
   return log.split('\n').filter((line) => line.includes(`Failed password for ${username} `)).length;
 }
 
+const GRPC_NOT_FOUND = 5;
+
 /**
  * Resolves once the job's workflow sleeps on its durable timer: it has read its plan, and waits for
  * its time. The workflow may not exist yet: the mutation answers once its start is committed, and
  * the engine outbox may still be delivering it.
  */
 export async function waitingOnTimer(handle: WorkflowHandle, timeoutMs = 30_000): Promise<void> {
+  // fetchHistory calls the service itself: a workflow not started yet is the service's NOT_FOUND, not WorkflowNotFoundError.
+  const notStartedYet = (error: unknown) => isGrpcServiceError(error) && error.code === GRPC_NOT_FOUND;
   await eventually(async () => {
-    const history = await handle.fetchHistory().catch((error: unknown) => (error instanceof WorkflowNotFoundError ? undefined : Promise.reject(error)));
+    const history = await handle.fetchHistory().catch((error: unknown) => (notStartedYet(error) ? undefined : Promise.reject(error)));
     return history?.events?.some((event) => event.timerStartedEventAttributes) ? true : undefined;
   }, timeoutMs, `${handle.workflowId} to wait on its timer`);
 }
