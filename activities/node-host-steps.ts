@@ -15,7 +15,7 @@ import {
   type SettleLogins,
   settleLogins,
 } from '../services/vault/host-change';
-import { NODE_PASS_BUDGET_MS } from '../services/vault/pending-settler';
+import { PASS_BUDGET_MS } from '../services/vault/pending-settler';
 import type { EndpointRunPlan } from '../services/client-tasks/endpoint';
 import { type NodeRunResult, runOnNode } from '../services/client-tasks/endpoint/node-run';
 import { unreachableReason } from '../services/client-tasks/runs/unreachable-systems';
@@ -68,7 +68,7 @@ export function createNodeHostStepActivities() {
     /** A reconciliation's sweep of the pending passwords the node's rotations left: which login each host accepts, within the sweep's budget. */
     async settleLoginsOnNode({ records }: SealedForNode & { records: SettleLogins[] }): Promise<SettleLoginAnswer[]> {
       const context = Context.current();
-      return settleLogins(records, NODE_PASS_BUDGET_MS, () => context.heartbeat());
+      return settleLogins(records, PASS_BUDGET_MS, () => context.heartbeat());
     },
 
     /** The index of the first of the logins the host accepts, or -1. */

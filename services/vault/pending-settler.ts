@@ -3,16 +3,14 @@ import { LOCAL_NODE } from '../../lib/nodes';
 import { PermanentFailure } from '../shared/permanent-failure';
 import { reportHostKeyMismatch } from '../systems/host-key-mismatch';
 import type { SettleLoginAnswer } from './host-change';
-import type { RotationService, SettleAttempt } from './rotation-service';
+import type { ReconcileOutcome, RotationService, SettleAttempt } from './rotation-service';
 
-/** How long one node's pass may keep starting new records; the rest wait for the next pass. */
-const PASS_BUDGET_MS = 2 * 60_000;
+/** How long one node's pass may keep starting new records (or, on a remote node, trying logins); the rest wait for the next pass. */
+export const PASS_BUDGET_MS = 2 * 60_000;
 /** The most records one pass reads. */
 const PASS_LIMIT = 500;
 /** The most records a remote node's pass is sent: their logins travel in the reconciliation's history. */
 const NODE_PASS_LIMIT = 100;
-/** How long a remote node's pass may keep trying logins. */
-export const NODE_PASS_BUDGET_MS = PASS_BUDGET_MS;
 
 /** A record a remote node settles: the logins to try, each with which password it is. */
 export interface NodeSettlePlan {
@@ -89,14 +87,14 @@ export class PendingPasswordSettler {
   async recordFromNode(answers: NodeSettleAnswer[]): Promise<number> {
     let settled = 0;
     for (const { recordId, accepted, failure } of answers) {
-      try {
-        if (failure?.hostKey) await reportHostKeyMismatch(this.em, failure.hostKey);
-        const outcome = failure ? 'NEITHER_WORKS' : await this.rotation.settle(recordId, accepted);
-        if (outcome === 'NEITHER_WORKS') await this.backOff(recordId, !!failure?.hostKey);
-        else if (outcome !== 'NOTHING_PENDING') settled++;
-      } finally {
-        this.em.clear();
-      }
+      const found = async (): Promise<ReconcileOutcome> => {
+        if (failure?.hostKey) {
+          await reportHostKeyMismatch(this.em, failure.hostKey);
+          throw new PermanentFailure(failure.message);
+        }
+        return failure ? 'NEITHER_WORKS' : this.rotation.settle(recordId, accepted);
+      };
+      if (await this.keep(recordId, found)) settled++;
     }
     return settled;
   }
@@ -108,9 +106,14 @@ export class PendingPasswordSettler {
     );
   }
 
-  private async settle(recordId: string): Promise<boolean> {
+  private settle(recordId: string): Promise<boolean> {
+    return this.keep(recordId, () => this.rotation.reconcile(recordId));
+  }
+
+  /** Keeps what settling found: true when a password was kept; a host that took neither, or a failure, backs the record off. */
+  private async keep(recordId: string, settle: () => Promise<ReconcileOutcome>): Promise<boolean> {
     try {
-      const outcome = await this.rotation.reconcile(recordId);
+      const outcome = await settle();
       if (outcome !== 'NEITHER_WORKS') return outcome !== 'NOTHING_PENDING';
       await this.backOff(recordId, false);
     } catch (error) {
