@@ -1,6 +1,6 @@
 import { createAccessRequestActivities } from './access-request';
 import { createClientJobActivities } from './client-job';
-import type { ActivityDependencies } from './dependencies';
+import { type ActivityDependencies, servicesFor } from './dependencies';
 import { createLockActivities } from './lock';
 import { createNodeHostStepActivities } from './node-host-steps';
 import { createReconciliationActivities } from './reconciliation';
@@ -20,7 +20,8 @@ export function createActivities(deps: ActivityDependencies) {
     ...createClientJobActivities(deps),
     ...createShareSyncActivities(deps),
     ...createWebhookDeliveryActivities(deps),
-    ...createNodeHostStepActivities(),
+    // A worker with the database reads planned packages there, grant or not.
+    ...createNodeHostStepActivities((repositoryPackage) => servicesFor(deps)().packageRepository.content(repositoryPackage)),
   };
 }
 

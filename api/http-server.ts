@@ -17,6 +17,7 @@ import { applyCors, serveCodec } from './codec-endpoint';
 import { type ApiDependencies, type Caller, createContext, type StewardContext } from './context';
 import { drainOnClose } from './draining';
 import { serveExplorer } from './explorer/serve-explorer';
+import { isNodeRequest, serveNodeRequest } from './node-endpoint';
 import { DATABASE_UNAVAILABLE, formatError } from './format-error';
 import { queryCostLimit, queryParseOptions, queryShapeRules } from './query-limits';
 import { databaseCheck, type ReadinessCheck, serveReadiness } from './readiness';
@@ -174,6 +175,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
       if (url.pathname === '/graphql') return handleGraphql(req, res, url);
       if (url.pathname === '/codec/encode') return handleCodec(req, res, 'encode');
       if (url.pathname === '/codec/decode') return handleCodec(req, res, 'decode');
+      if (isNodeRequest(url)) return serveNodeRequest(req, res, url, bearerToken(req), createServices(options.orm.em.fork(), options.ports, options.accounts));
       if (url.pathname === '/healthz') {
         res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
         return;

@@ -185,6 +185,18 @@ function onOff(value: string | undefined, name: string): boolean | undefined {
   return value === 'on';
 }
 
+function httpUrl(value: string | undefined, name: string): string | null {
+  if (value === undefined || value === '') return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new Error(`${name} must be an http or https URL, got "${value}"`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error(`${name} must be an http or https URL, got "${value}"`);
+  return parsed.toString();
+}
+
 function positiveInteger(value: string | undefined, name: string): number | undefined {
   if (value === undefined || value === '') return undefined;
   const parsed = Number(value);
@@ -202,6 +214,8 @@ function workerMetricsPorts(env: NodeJS.ProcessEnv): Pick<StewardConfig, 'worker
 export interface NodeWorkerConfig extends Pick<StewardConfig, 'temporalAddress' | 'temporalNamespace' | 'nodeName' | 'shutdownGraceSeconds' | 'workerMetricsPort' | 'temporalSdkMetricsPort'> {
   /** STEWARD_NODE_KEY: the node's key, which `steward node-key` writes where the master key is. */
   nodeKey: Buffer;
+  /** STEWARD_API_URL: where the node reaches the Steward API, to say hello at start and fetch granted packages; null when unset. */
+  apiUrl: string | null;
 }
 
 /**
@@ -215,6 +229,7 @@ export function loadNodeWorkerConfig(env: NodeJS.ProcessEnv = process.env): Node
   return {
     nodeName,
     nodeKey: parseMasterKey(env.STEWARD_NODE_KEY, 'STEWARD_NODE_KEY (written for the node by `steward node-key NODE --write-to PATH` where the master key is)'),
+    apiUrl: httpUrl(env.STEWARD_API_URL, 'STEWARD_API_URL'),
     temporalAddress,
     temporalNamespace,
     shutdownGraceSeconds: positiveInteger(env.STEWARD_SHUTDOWN_GRACE_SECONDS, 'STEWARD_SHUTDOWN_GRACE_SECONDS') ?? DEFAULT_SHUTDOWN_GRACE_SECONDS,

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { signClaims } from './signed-claims';
 import { keyringOf, MasterKeyring, type MasterKeys } from './master-keyring';
 
 /**
@@ -20,4 +21,12 @@ export function nodeKeyring(masterKeys: MasterKeys, nodeName: string): MasterKey
     deriveNodeKey(keyring.current, nodeName),
     keyring.previous.map((key) => deriveNodeKey(key, nodeName)),
   );
+}
+
+/** How far a node's hello may be from the API's clock and still be taken. */
+export const NODE_HELLO_FRESH_MS = 5 * 60_000;
+
+/** What a node's worker shows the API at start, to learn whether its node is registered under the key it holds. */
+export function nodeHello(nodeName: string, nodeKey: Buffer, now: number): string {
+  return signClaims(nodeKey, { node: nodeName, at: now });
 }

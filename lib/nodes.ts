@@ -17,3 +17,9 @@ export interface SealedForNode {
 
 /** The failure type of a host step a node stopped at a host key other than the pinned one; its details say what the node saw. */
 export const HOST_KEY_MISMATCH_FAILURE = 'HostKeyMismatch';
+
+/** Where on the API a remote node says hello at start (api/node-endpoint.ts). */
+export const NODE_HELLO_PATH = '/node/hello';
+
+/** Where on the API a remote node fetches a package its job was granted. */
+export const NODE_PACKAGES_PATH = '/node/packages/';

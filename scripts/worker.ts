@@ -8,6 +8,7 @@ import { openDatabase } from '../db/database';
 import { loadConfig, loadNodeWorkerConfig, type NodeWorkerConfig, serverIdentityOf } from '../infra/config';
 import { LOCAL_NODE, taskQueueForNode } from '../lib/nodes';
 import { NodeService } from '../services/jobs/worker-nodes';
+import { sayHello } from '../services/jobs/node-hello-client';
 import { ensureJobReconciliationSchedule } from '../temporal/maintenance';
 import { connectTemporalClient } from '../temporal/connection';
 import { startOutboxRelay } from '../temporal/outbox-relay';
@@ -44,8 +45,25 @@ function logServing(nodeName: string, metricsPort: number | undefined, keyless: 
   logger.info({ node: nodeName, taskQueue, keyless, startupMs: Math.round(performance.now()), metricsPort }, `worker for node "${nodeName}" serving task queue ${taskQueue}${mode}`);
 }
 
+/**
+ * A keyless worker has no database to find its node in, so it asks the API: a node that is not
+ * registered, or holds a key the API does not give it, would only fail every step sent to it.
+ * An API that is away does not stop the worker; its steps need Temporal, not the API.
+ */
+async function checkRegistration(config: NodeWorkerConfig): Promise<void> {
+  if (!config.apiUrl) {
+    logger.warn({ node: config.nodeName }, 'STEWARD_API_URL is not set: the registration of this node is not checked, and client tasks that take packages cannot fetch them');
+    return;
+  }
+  const answer = await sayHello(config.apiUrl, config.nodeName, config.nodeKey);
+  if ('unreachable' in answer) logger.warn({ node: config.nodeName }, `could not check this node's registration with the API: ${answer.unreachable}`);
+  else if (!answer.registered) throw new Error(`node "${config.nodeName}" cannot serve: ${answer.why}`);
+  else logger.info({ node: config.nodeName }, 'the API knows this node and its key');
+}
+
 /** A remote node's keyless worker: host steps only, no workflows, database or master key. */
 async function runNodeWorker(config: NodeWorkerConfig): Promise<void> {
+  await checkRegistration(config);
   const sdkMetricsAddress = installRuntime(config);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const worker = await createNodeWorker({
@@ -53,6 +71,7 @@ async function runNodeWorker(config: NodeWorkerConfig): Promise<void> {
     namespace: config.temporalNamespace,
     nodeName: config.nodeName,
     nodeKey: config.nodeKey,
+    apiUrl: config.apiUrl,
     shutdownGraceMs: config.shutdownGraceSeconds * 1000,
   });
   const metrics = await startWorkerMetrics(config, sdkMetricsAddress, worker);

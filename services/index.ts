@@ -4,6 +4,7 @@ import { ClientCatalogService } from './client-tasks/catalog-service';
 import { ClientTaskDeletion } from './client-tasks/deletion';
 import { ClientEndpointService } from './client-tasks/endpoint';
 import { PackageRepositoryService } from './client-tasks/package-repository';
+import { NodeAccessService } from './jobs/node-access';
 import { ClientTaskPermissions } from './client-tasks/permissions';
 import { ClientJobService } from './client-tasks/runs/client-job-service';
 import { ClientRunService } from './client-tasks/runs/client-run-service';
@@ -126,7 +127,7 @@ export function createServices(em: EntityManager, ports: ServicePorts, accounts:
   const approvals = new ClientTaskApprovals(em, clientTaskPermissions, webhookEvents);
   const clientRuns = new ClientRunService(em, clientTaskPermissions, outbox);
   const packageRepository = new PackageRepositoryService(em);
-  const clientEndpoint = new ClientEndpointService(em, secrets, packageRepository, jobOutput);
+  const clientEndpoint = new ClientEndpointService(em, secrets, packageRepository, jobOutput, ports.nodeCredentials);
 
   // Sharing client tasks between servers
   const serverIdentity = new ServerIdentityService(em, ports.server.identity, ports.server.keySecrets);
@@ -140,6 +141,7 @@ export function createServices(em: EntityManager, ports: ServicePorts, accounts:
     systemTree,
     hostKeys: new HostKeyScanner(em),
     nodes,
+    nodeAccess: new NodeAccessService(em, ports.nodeCredentials, packageRepository),
     records,
     access,
     grants: new RecordGrants(em),

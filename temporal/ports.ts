@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { ServicePorts } from '../services/ports';
 import { VaultSecrets } from '../services/shared/vault-secrets';
+import { NodeCredentials } from '../services/jobs/node-credentials';
 import { ServerKeySecrets } from '../services/federation/server-key-secrets';
 import type { ServerIdentitySettings } from '../services/federation/server-identity';
 import { DEFAULT_SERVER_IDENTITY } from '../infra/config';
@@ -22,6 +23,7 @@ export function temporalPorts(client: Client, masterKey: MasterKeys, clientRunCo
     clientWorkflows: new TemporalClientWorkflows(client, clientRunConcurrency),
     shareSchedule: new TemporalShareSchedule(client),
     secrets: new VaultSecrets(masterKey),
+    nodeCredentials: new NodeCredentials(masterKey),
     server: { identity: server, keySecrets: new ServerKeySecrets(masterKey) },
     webhooks: { workflows: new TemporalWebhookWorkflows(client, loadWebhookRetry()), secrets: new WebhookSecrets(masterKey) },
     jobMetrics,

@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createNodeHostStepActivities } from '../activities/node-host-steps';
+import { apiPackageFetch } from '../services/client-tasks/endpoint/api-package-fetch';
 import { DEFAULT_SHUTDOWN_GRACE_SECONDS } from '../infra/config';
 import type { MasterKeys } from '../lib/master-keyring';
 import { taskQueueForNode } from '../lib/nodes';
@@ -71,6 +72,8 @@ export interface NodeWorkerOptions {
   nodeName: string;
   /** The node's own key (lib/node-keys.ts): all it seals and opens payloads with. */
   nodeKey: Buffer;
+  /** Where the node reaches the API, to fetch the packages its jobs were granted; without it, runs that take packages fail. */
+  apiUrl: string | null;
   shutdownGraceMs?: number;
 }
 
@@ -83,7 +86,7 @@ export async function createNodeWorker(options: NodeWorkerOptions): Promise<Work
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: taskQueueForNode(options.nodeName),
-    activities: createNodeHostStepActivities(),
+    activities: createNodeHostStepActivities(apiPackageFetch(options.apiUrl)),
     dataConverter: nodeDataConverter(options.nodeName, options.nodeKey),
     interceptors: { activity: [activityLogContext] },
     ...hostWorkSettings(options.shutdownGraceMs),

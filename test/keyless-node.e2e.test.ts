@@ -11,7 +11,8 @@ import { generatePassword } from '../services/vault/password-policy';
 import { deriveNodeKey } from '../lib/node-keys';
 import { NodeRoutingCodec } from '../temporal/node-codec';
 import { NODE_METADATA_KEY } from '../temporal/payload-converter';
-import { createManagedEndpoint, type ManagedEndpoint } from './harness/endpoint-fixtures';
+import { createManagedEndpoint, type ManagedEndpoint, tarballBase64 } from './harness/endpoint-fixtures';
+import { sayHello } from '../services/jobs/node-hello-client';
 import { ADMIN_ROLES, eventually, type StewardStack, startStewardStack, uniqueName } from './harness/steward';
 import { freePort } from './harness/ports';
 import { createRotatableRecord, finishedJob, getJob, type RotatableRecord, runOnDemand, sshTarget, unlock } from './harness/vault-fixtures';
@@ -55,13 +56,24 @@ describe('a keyless remote node', () => {
   }
 
   /** An enabled Agent Wakeup client task: it reads the endpoint's properties. */
-  async function wakeupTask(): Promise<string> {
+  const wakeupTask = () => agentTask('Wakeup', {});
+
+  /** An enabled client task of one of the Agent's built-in types. */
+  async function agentTask(typeName: string, settings: Record<string, unknown>): Promise<string> {
     const { products } = await ok('{ products { name taskTypes { id name } } }');
-    const wakeup = products.find((p: { name: string }) => p.name === 'Agent').taskTypes.find((t: { name: string }) => t.name === 'Wakeup');
-    const created = await ok('mutation ($input: CreateClientTaskInput!) { createClientTask(input: $input) { clientTask { id } } }', { input: { taskTypeId: wakeup.id, name: uniqueName('wakeup'), settings: {} } });
+    const type = products.find((p: { name: string }) => p.name === 'Agent').taskTypes.find((t: { name: string }) => t.name === typeName);
+    const created = await ok('mutation ($input: CreateClientTaskInput!) { createClientTask(input: $input) { clientTask { id } } }', { input: { taskTypeId: type.id, name: uniqueName(typeName), settings } });
     const taskId = created.createClientTask.clientTask.id as string;
     await ok('mutation ($input: SetClientTaskEnabledInput!) { setClientTaskEnabled(input: $input) { clientTask { id } } }', { input: { clientTaskId: taskId, enabled: true } });
     return taskId;
+  }
+
+  /** Runs a client task on one system now and waits for its job to end. */
+  async function runClientTask(clientTaskId: string, systemId: string) {
+    const run = (await ok('mutation ($input: RunClientTaskNowInput!) { runClientTaskNow(input: $input) { run { id jobs(first: 1) { edges { node { id } } } } } }', {
+      input: { clientTaskId, systemIds: [systemId] },
+    })).runClientTaskNow.run;
+    return finishedJob(stack, token, run.jobs.edges[0].node.id);
   }
 
   /** The activities a job's workflow scheduled on a task queue, as Temporal stores them (fetchHistory would decode them with the master key). */
@@ -102,9 +114,11 @@ describe('a keyless remote node', () => {
     nodeWorker = await startWorkerProcess({
       nodeName: node,
       withoutEnv: ['DATABASE_URL', 'STEWARD_MASTER_KEY', 'STEWARD_PREVIOUS_MASTER_KEYS'],
-      extraEnv: { STEWARD_NODE_KEY: deriveNodeKey(stack.masterKey, node).toString('base64') },
+      extraEnv: { STEWARD_NODE_KEY: deriveNodeKey(stack.masterKey, node).toString('base64'), STEWARD_API_URL: stack.api.url },
     });
     console.log(`the keyless worker of node ${node} served its task queue after ${Date.now() - startedAt} ms`);
+    // It asked the API, signing with its key, whether its node is registered under that key.
+    expect(nodeWorker.logs()).toContain('the API knows this node and its key');
     const environment = environmentNames(nodeWorker.child.pid!);
     expect(environment).toContain('STEWARD_NODE_KEY');
     expect(environment).not.toContain('DATABASE_URL');
@@ -230,10 +244,7 @@ describe('a keyless remote node', () => {
     expect(nodeWorker).toBeDefined();
     const endpoint = await createManagedEndpoint(stack, token, { executionNode: node });
     endpoints.push(endpoint);
-    const run = (await ok('mutation ($input: RunClientTaskNowInput!) { runClientTaskNow(input: $input) { run { id jobs(first: 1) { edges { node { id } } } } } }', {
-      input: { clientTaskId: await wakeupTask(), systemIds: [endpoint.systemId] },
-    })).runClientTaskNow.run;
-    const job = await finishedJob(stack, token, run.jobs.edges[0].node.id);
+    const job = await runClientTask(await wakeupTask(), endpoint.systemId);
     expect(job).toMatchObject({ state: 'COMPLETED', nodeName: node });
     expect(job.events.find((event: { kind: string }) => event.kind === 'STARTED')?.message).toBe(`Started on node ${node}`);
 
@@ -251,6 +262,59 @@ describe('a keyless remote node', () => {
       expect(Buffer.from(input.metadata!.encoding!).toString('utf8')).toBe('binary/encrypted');
     }
     await recordHistory('client-task-job', job.workflowId);
+  });
+
+  it('deploys and updates a product on a system of the node, which fetches only the packages granted to its job from the API', async () => {
+    expect(nodeWorker).toBeDefined();
+    const endpoint = await createManagedEndpoint(stack, token, { executionNode: node });
+    endpoints.push(endpoint);
+    const product = uniqueName('Edge');
+    const checkIn = async (version: string) =>
+      (await ok('mutation ($input: CheckInPackageInput!) { checkInPackage(input: $input) { package { id } } }', {
+        input: { product, version, tarballBase64: tarballBase64({ VERSION: version }), installScript: 'cp VERSION installed-version' },
+      })).checkInPackage.package.id as string;
+    const first = await checkIn('1.0.0');
+    const active = () => readFileSync(path.join(endpoint.home, '.steward-agent/installs', product, 'current/installed-version'), 'utf8');
+
+    const deployed = await runClientTask(await agentTask('Product Deployment', { action: 'install', product }), endpoint.systemId);
+    expect(deployed).toMatchObject({ state: 'COMPLETED', nodeName: node });
+    expect(active()).toBe('1.0.0');
+    const second = await checkIn('1.1.0');
+    const updated = await runClientTask(await agentTask('Product Update', { products: [product] }), endpoint.systemId);
+    expect(updated).toMatchObject({ state: 'COMPLETED', nodeName: node, result: `Updated ${product} 1.0.0 → 1.1.0` });
+    expect(active()).toBe('1.1.0');
+    const { system } = await ok('query ($id: ID!) { system(id: $id) { properties { installedProducts { product version } } } }', { id: endpoint.systemId });
+    expect(system.properties.installedProducts).toContainEqual({ product, version: '1.1.0' });
+
+    // What the node was sent, opened with its own key: the packages planned for the run, and the grant that fetched them.
+    const [scheduled] = (await activitiesOnQueue(updated.workflowId, `steward.${node}`)).filter((step) => step.activityType?.name === 'runClientTaskOnNode');
+    const [opened] = await new NodeRoutingCodec({ nodeName: node, nodeKey: deriveNodeKey(stack.masterKey, node) }).decode(scheduled!.input!.payloads as Payload[]);
+    const { run } = JSON.parse(Buffer.from(opened!.data!).toString('utf8'));
+    expect(run.packages.catalogue.map((planned: { id: string }) => planned.id)).toEqual([second]);
+    const fetchPackage = (id: string, grant: string) => fetch(new URL(`/node/packages/${id}`, stack.api.url), { headers: { authorization: `Bearer ${grant}` } });
+    // The job has ended, so its grant fetches nothing more; it never covered another package, and a changed one is nobody's.
+    const afterTheJob = await fetchPackage(second, run.packages.grant);
+    expect(afterTheJob.status).toBe(403);
+    expect(await afterTheJob.text()).toBe(`Job ${updated.id} is not running`);
+    expect((await fetchPackage(first, run.packages.grant)).status).toBe(403);
+    const [claims, signature] = (run.packages.grant as string).split('.');
+    const widened = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(claims!, 'base64url').toString('utf8')), packageIds: [first, second] })).toString('base64url');
+    expect((await fetchPackage(first, `${widened}.${signature}`)).status).toBe(401);
+    expect((await fetchPackage(second, '')).status).toBe(401);
+  });
+
+  it('refuses a keyless worker whose node is not registered, or whose key is not the one the API gives its node', async () => {
+    const stranger = uniqueName('stranger');
+    await expect(
+      startWorkerProcess({
+        nodeName: stranger,
+        withoutEnv: ['DATABASE_URL', 'STEWARD_MASTER_KEY', 'STEWARD_PREVIOUS_MASTER_KEYS'],
+        extraEnv: { STEWARD_NODE_KEY: deriveNodeKey(stack.masterKey, stranger).toString('base64'), STEWARD_API_URL: stack.api.url },
+        readyTimeoutMs: 30_000,
+      }),
+    ).rejects.toThrow(/exited before serving its task queue \(exit code 1[^]*cannot serve: Node .*is not registered/);
+    expect(await sayHello(stack.api.url, node, deriveNodeKey(randomBytes(32), node))).toMatchObject({ registered: false, why: expect.stringContaining('not signed with the key this server gives that node') });
+    expect(await sayHello(stack.api.url, node, deriveNodeKey(stack.masterKey, node))).toEqual({ registered: true });
   });
 
   it('looks from the node at a system an assignment fires on, and ends the job when the node cannot reach it', async () => {

@@ -35,6 +35,11 @@ function decodeTarball(tarballBase64: string): Buffer {
   return bytes;
 }
 
+/** The repository's order: by product, then version, the newest of each product last. */
+export function byProductThenVersion(a: Pick<ProductPackage, 'product' | 'version'>, b: Pick<ProductPackage, 'product' | 'version'>): number {
+  return a.product.localeCompare(b.product) || compareVersions(a.version, b.version);
+}
+
 /** The repository of product packages (ePO's Master Repository): what Deployment, Update and Mirror take to endpoints. */
 export class PackageRepositoryService {
   constructor(private readonly em: EntityManager) {}
@@ -93,10 +98,10 @@ export class PackageRepositoryService {
   /** Every package, or every version of the named products; by product, then version. */
   async ofProducts(products: readonly string[] | null): Promise<ProductPackage[]> {
     const packages = await this.em.find(ProductPackage, products ? { product: { $in: [...products] } } : {});
-    return packages.sort((a, b) => a.product.localeCompare(b.product) || compareVersions(a.version, b.version));
+    return packages.sort(byProductThenVersion);
   }
 
-  async content(repositoryPackage: ProductPackage): Promise<Buffer> {
+  async content(repositoryPackage: Pick<ProductPackage, 'id'>): Promise<Buffer> {
     const loaded = await this.em.findOneOrFail(ProductPackage, { id: repositoryPackage.id }, { populate: ['content'] });
     return loaded.content;
   }

@@ -5,8 +5,10 @@ import type { JobOutputLog } from '../../jobs/job-output-log';
 import type { PackageRepositoryService } from '../package-repository';
 import { settingsChecker } from '../settings';
 import type { VaultSecrets } from '../../shared/vault-secrets';
+import type { NodeCredentials } from '../../jobs/node-credentials';
 import { isCompatible } from './compatibility';
 import { systemLogin, withSystemConnection } from './connection';
+import { packageCatalogueOf, repositoryPackageOf } from './drivers';
 import { driverFor, type EndpointRunOptions, type EndpointRunPlan, type EndpointRunResult, runPlannedTask } from './endpoint-run';
 import { PermanentFailure } from '../../shared/permanent-failure';
 import { REPORT_PREFIX } from './report';
@@ -29,10 +31,15 @@ export class ClientEndpointService {
     private readonly secrets: VaultSecrets,
     private readonly repository: PackageRepositoryService,
     private readonly output: JobOutputLog,
+    private readonly credentials: NodeCredentials,
   ) {}
 
-  /** Checks the request and gathers all a run needs, the system's login included. */
-  async plan(request: EndpointRunRequest): Promise<EndpointRunPlan> {
+  /**
+   * Checks the request and gathers all a run needs, the system's login included. A run planned
+   * for a remote node also gets the packages it may take, and a grant to fetch their tarballs
+   * from the API while its job runs.
+   */
+  async plan(request: EndpointRunRequest, forNode?: string): Promise<EndpointRunPlan> {
     if (!RUN_LABEL.test(request.runLabel)) throw new PermanentFailure('A run label is 1–128 letters, digits, ".", "_" or "-"');
     const system = await this.em.findOne(ManagedSystem, { id: request.systemId });
     if (!system) throw new PermanentFailure(`System ${request.systemId} no longer exists`);
@@ -43,9 +50,13 @@ export class ClientEndpointService {
     const problem = settingsChecker(taskType)(request.settings);
     if (problem) throw new PermanentFailure(problem);
     const plannedType = { product: product.name, name: taskType.name, command: taskType.command ?? null };
-    driverFor(plannedType); // a type that cannot run fails before anything is sent anywhere
+    const catalogue = packageCatalogueOf(driverFor(plannedType)); // a type that cannot run fails before anything is sent anywhere
+    const packages = forNode && catalogue ? (await catalogue(this.repository, request.settings)).map(repositoryPackageOf) : null;
     const target = await systemLogin(this.em, this.secrets, system);
-    return { target, systemId: system.id, taskType: plannedType, settings: request.settings, runLabel: request.runLabel };
+    const plan: EndpointRunPlan = { target, systemId: system.id, taskType: plannedType, settings: request.settings, runLabel: request.runLabel };
+    if (!forNode || !packages) return plan;
+    const grant = this.credentials.grantPackages(forNode, request.jobId ?? request.runLabel, packages.map((planned) => planned.id));
+    return { ...plan, packages: { catalogue: packages, grant } };
   }
 
   /** Runs the task here: the drivers read the package repository and keep what they learn of the system as they go. */

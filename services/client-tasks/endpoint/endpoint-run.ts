@@ -1,6 +1,6 @@
 import type { ExecOptions, SshSession, SshTarget } from '../../../infra/ssh';
 import { PermanentFailure } from '../../shared/permanent-failure';
-import { builtInDriver, type EndpointDriver, type PackageSource, runProductCommand } from './drivers';
+import { builtInDriver, type EndpointDriver, type PackageSource, type RepositoryPackage, runProductCommand } from './drivers';
 import { EndpointSession } from './endpoint-session';
 import type { Report } from './report';
 import type { SystemStateWriter } from './system-state';
@@ -18,6 +18,14 @@ export interface EndpointRunPlan {
   settings: Record<string, unknown>;
   /** Unique per job, e.g. the job id; names the remote pid file so a run can be stopped. */
   runLabel: string;
+  /** For a node: the packages a driver that takes packages may take, and the grant to fetch their tarballs (planned-packages.ts). */
+  packages?: PackagePlan;
+}
+
+export interface PackagePlan {
+  catalogue: RepositoryPackage[];
+  /** Signed centrally (services/jobs/node-credentials.ts); the API hands out only these tarballs, and only while the job runs. */
+  grant: string;
 }
 
 export interface EndpointRunResult {

@@ -1,8 +1,7 @@
 import type { InstalledProduct, SystemProperties, SystemStatistics } from '../../../db/entities';
 import { withSshSession } from '../../../infra/ssh';
-import { PermanentFailure } from '../../shared/permanent-failure';
-import type { PackageSource } from './drivers';
 import { type EndpointRunOptions, type EndpointRunPlan, type EndpointRunResult, runPlannedTask } from './endpoint-run';
+import { type PackageFetch, PlannedPackages } from './planned-packages';
 import type { SystemReports, SystemStateWriter } from './system-state';
 
 /** What a run on a node hands back: its result, and what it learned of the system for the central worker to keep. */
@@ -27,19 +26,15 @@ class GatheredReports implements SystemStateWriter {
   }
 }
 
-/** Packages live in the central database, and a node has none: the task types that take packages to endpoints need a node worker with database access. */
-function refused(): never {
-  throw new PermanentFailure('Packages are not sent to keyless nodes: Product Deployment, Product Update and Mirror Repositories need a worker of this node with database access');
-}
-const NO_PACKAGES: PackageSource = { find: refused, newest: refused, ofProducts: refused, content: refused };
-
 /**
- * Carries out a centrally planned client task on a keyless node: no database and no master key,
- * only the plan. Nobody follows its output live; the whole output comes back with the result.
+ * Carries out a centrally planned client task on a remote node, keyless or not: only the plan,
+ * and the tarballs of the packages planned for it. Nobody follows its output live; the whole
+ * output comes back with the result.
  */
-export async function runOnNode(plan: EndpointRunPlan, options: EndpointRunOptions): Promise<NodeRunResult> {
+export async function runOnNode(plan: EndpointRunPlan, options: EndpointRunOptions, fetchPackage: PackageFetch): Promise<NodeRunResult> {
   const gathered = new GatheredReports();
+  const repository = new PlannedPackages(plan.packages, fetchPackage);
   options.heartbeat(`Connecting to ${plan.target.host}:${plan.target.port}`);
-  const result = await withSshSession(plan.target, (ssh) => runPlannedTask(ssh, plan, { repository: NO_PACKAGES, state: gathered }, options));
+  const result = await withSshSession(plan.target, (ssh) => runPlannedTask(ssh, plan, { repository, state: gathered }, options));
   return { ...result, systemReports: gathered.reports };
 }

@@ -113,7 +113,9 @@ export class ClientJobService {
 
   /** Everything the system's node needs to run the job's task there, its login included (sealed for that node on its way). */
   async planOnNode(jobId: string): Promise<EndpointRunPlan> {
-    return this.endpoint.plan(await this.runRequest(jobId));
+    const request = await this.runRequest(jobId);
+    const system = await this.em.findOneOrFail(ManagedSystem, { id: request.systemId });
+    return this.endpoint.plan(request, system.executionNode);
   }
 
   /** Keeps what a run on the system's node reported, and the node's contact with the system. Returns the job's one-line result. */

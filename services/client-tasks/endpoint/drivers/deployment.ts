@@ -1,7 +1,6 @@
-import type { ProductPackage } from '../../../../db/entities';
 import { PACKAGE_PRODUCT_NAME } from '../../package-repository';
 import { PermanentFailure } from '../../../shared/permanent-failure';
-import type { EndpointDriver, PackageSource } from './driver';
+import type { EndpointDriver, PackageCatalogue, PackageSource, RepositoryPackage } from './driver';
 import { describeInstalled } from './installed-products';
 import { installPackage, removeProduct } from './product-install';
 
@@ -12,7 +11,7 @@ interface DeploymentSettings {
   installRoot?: string;
 }
 
-async function packageToInstall(repository: PackageSource, product: string, version: string | undefined): Promise<ProductPackage> {
+async function packageToInstall(repository: PackageSource, product: string, version: string | undefined): Promise<RepositoryPackage> {
   const found = version ? await repository.find(product, version) : await repository.newest(product);
   if (!found) throw new PermanentFailure(`The repository has no package ${product}${version ? ` ${version}` : ''}`);
   return found;
@@ -34,4 +33,10 @@ export const deployProduct: EndpointDriver = async ({ session, repository, state
   await state.recordInstalledProducts(system.id, outcome.installedProducts);
   const summary = outcome.changed ? `Installed ${product} ${chosen.version} in ${outcome.installDir}` : `${product} ${chosen.version} was already installed`;
   return { summary: `${summary}; installed: ${describeInstalled(outcome.installedProducts)}`, report: { action, product, version: chosen.version, sha256: chosen.sha256, ...outcome } };
+};
+
+/** A node installing a package gets that one; removing takes none. */
+export const deploymentPackages: PackageCatalogue = async (repository, settings) => {
+  const { action, product, version } = settings as unknown as DeploymentSettings;
+  return action === 'install' ? [await packageToInstall(repository, product, version)] : [];
 };

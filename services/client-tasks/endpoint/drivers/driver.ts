@@ -1,11 +1,25 @@
-import type { ClientTaskType, ManagedSystem } from '../../../../db/entities';
-import type { PackageRepositoryService } from '../../package-repository';
+import type { ClientTaskType, ManagedSystem, ProductPackage } from '../../../../db/entities';
 import type { EndpointSession } from '../endpoint-session';
 import type { Report } from '../report';
 import type { SystemStateWriter } from '../system-state';
 
-/** What drivers take from the package repository. */
-export type PackageSource = Pick<PackageRepositoryService, 'find' | 'newest' | 'ofProducts' | 'content'>;
+/** A package as drivers see it: what the repository lists of it, without its tarball. */
+export type RepositoryPackage = Pick<ProductPackage, 'id' | 'product' | 'version' | 'sha256' | 'size' | 'installScript'>;
+
+/** A package's fields as a plain object, for a plan to carry. */
+export function repositoryPackageOf({ id, product, version, sha256, size, installScript }: RepositoryPackage): RepositoryPackage {
+  return { id, product, version, sha256, size, installScript };
+}
+
+/** What drivers take from the package repository: the central one, or the packages planned for a run on a node. */
+export interface PackageSource {
+  find(product: string, version: string): Promise<RepositoryPackage | null>;
+  /** The highest version of a product, or null when there is none. */
+  newest(product: string): Promise<RepositoryPackage | null>;
+  /** Every package, or every version of the named products; by product, then version. */
+  ofProducts(products: readonly string[] | null): Promise<RepositoryPackage[]>;
+  content(repositoryPackage: RepositoryPackage): Promise<Buffer>;
+}
 
 export interface DriverContext {
   session: EndpointSession;
@@ -27,3 +41,6 @@ export interface DriverOutcome {
 
 /** Carries out one kind of client task on an endpoint. */
 export type EndpointDriver = (context: DriverContext) => Promise<DriverOutcome>;
+
+/** The packages a run of a driver may take, chosen centrally when the run is planned for a node. */
+export type PackageCatalogue = (repository: PackageSource, settings: Record<string, unknown>) => Promise<RepositoryPackage[]>;

@@ -1,14 +1,15 @@
 import { BUILT_IN_TASK_TYPES, type BuiltInProduct } from '../built-in-task-types';
-import { deployProduct } from './deployment';
-import type { EndpointDriver } from './driver';
-import { mirrorRepository } from './mirror';
+import { deployProduct, deploymentPackages } from './deployment';
+import type { EndpointDriver, PackageCatalogue } from './driver';
+import { mirrorPackages, mirrorRepository } from './mirror';
 import { restoreFromQuarantine } from './restore';
 import { scanForThreats } from './scan';
 import { collectStatistics } from './statistics';
-import { updateProducts } from './update';
+import { updatePackages, updateProducts } from './update';
 import { wakeUp } from './wakeup';
 
-export type { DriverContext, DriverOutcome, EndpointDriver, PackageSource } from './driver';
+export type { DriverContext, DriverOutcome, EndpointDriver, PackageSource, RepositoryPackage } from './driver';
+export { repositoryPackageOf } from './driver';
 export { runProductCommand } from './product-command';
 
 /** One driver per built-in task type; the type makes a missing one a compile error. */
@@ -30,4 +31,16 @@ export function builtInDriver(product: string, taskType: string): EndpointDriver
   if (!Object.hasOwn(BUILT_IN_DRIVERS, product)) return null;
   const drivers = BUILT_IN_DRIVERS[product as BuiltInProduct] as Record<string, EndpointDriver>;
   return Object.hasOwn(drivers, taskType) ? drivers[taskType]! : null;
+}
+
+/** The drivers that take packages to endpoints, and which packages a run of each may take. */
+const PACKAGE_CATALOGUES = new Map<EndpointDriver, PackageCatalogue>([
+  [deployProduct, deploymentPackages],
+  [updateProducts, updatePackages],
+  [mirrorRepository, mirrorPackages],
+]);
+
+/** How to choose a driver's packages ahead of its run, or null when it takes none. */
+export function packageCatalogueOf(driver: EndpointDriver): PackageCatalogue | null {
+  return PACKAGE_CATALOGUES.get(driver) ?? null;
 }

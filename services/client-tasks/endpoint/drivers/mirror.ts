@@ -1,9 +1,8 @@
-import type { ProductPackage } from '../../../../db/entities';
 import { agentScript } from '../agent-shell';
 import { PermanentFailure } from '../../../shared/permanent-failure';
 import { endpointPath } from '../paths';
 import { checkReport, reportShape } from '../report';
-import type { EndpointDriver, PackageSource } from './driver';
+import { type EndpointDriver, type PackageCatalogue, type PackageSource, type RepositoryPackage, repositoryPackageOf } from './driver';
 
 /**
  * The mirror directory is entered with enter_dir, which creates it if need be and refuses a link
@@ -67,14 +66,14 @@ const PROBED = reportShape<{ files: { name: string; sha256: string }[] }>({
 /** One file name in the mirror directory: a single path component that starts with neither "." nor "-". */
 const MIRROR_FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9 ._+-]*$/;
 
-export function mirrorFileName(repositoryPackage: ProductPackage): string {
+export function mirrorFileName(repositoryPackage: RepositoryPackage): string {
   const name = `${repositoryPackage.product}-${repositoryPackage.version}.tar.gz`;
   // The repository checked the product name at check-in; the endpoint still gets no name it did not check here.
   if (!MIRROR_FILE_NAME.test(name)) throw new PermanentFailure(`${JSON.stringify(name)} cannot be a file name in the mirror`);
   return name;
 }
 
-async function chosenPackages(repository: PackageSource, products: string[] | undefined): Promise<ProductPackage[]> {
+async function chosenPackages(repository: PackageSource, products: string[] | undefined): Promise<RepositoryPackage[]> {
   const packages = await repository.ofProducts(products ?? null);
   const missing = (products ?? []).filter((product) => !packages.some((candidate) => candidate.product === product));
   if (missing.length) throw new PermanentFailure(`The repository has no package of ${missing.join(', ')}`);
@@ -114,3 +113,7 @@ export const mirrorRepository: EndpointDriver = async ({ session, repository, se
     report: { targetPath, copied, unchanged },
   };
 };
+
+/** A node mirroring gets the chosen packages; it copies their tarballs and never runs their install scripts, so those stay behind. */
+export const mirrorPackages: PackageCatalogue = async (repository, settings) =>
+  (await chosenPackages(repository, settings.packages as string[] | undefined)).map((repositoryPackage) => ({ ...repositoryPackageOf(repositoryPackage), installScript: '' }));

@@ -1,7 +1,7 @@
-import type { InstalledProduct, ProductPackage } from '../../../../db/entities';
+import type { InstalledProduct } from '../../../../db/entities';
 import { VERSION_PATTERN } from '../../../../lib/versions';
 import { PACKAGE_PRODUCT_NAME } from '../../package-repository';
-import type { PackageSource } from './driver';
+import type { PackageSource, RepositoryPackage } from './driver';
 import { PermanentFailure } from '../../../shared/permanent-failure';
 import { agentScript } from '../agent-shell';
 import type { EndpointSession } from '../endpoint-session';
@@ -117,7 +117,7 @@ const INVENTORIED = reportShape<{ installedProducts: InstalledProduct[] }>({
 export async function installPackage(
   session: EndpointSession,
   repository: PackageSource,
-  repositoryPackage: ProductPackage,
+  repositoryPackage: RepositoryPackage,
   installRoot: string | null,
 ): Promise<InstallOutcome> {
   const { product, version } = repositoryPackage;

@@ -1,7 +1,7 @@
 import type { InstalledProduct } from '../../../../db/entities';
 import { compareVersions } from '../../../../lib/versions';
 import { PermanentFailure } from '../../../shared/permanent-failure';
-import type { EndpointDriver } from './driver';
+import type { EndpointDriver, PackageCatalogue, RepositoryPackage } from './driver';
 import { installedProducts, installPackage } from './product-install';
 
 interface Upgrade {
@@ -50,4 +50,12 @@ export const updateProducts: EndpointDriver = async ({ session, repository, stat
       ? 'All installed products are current'
       : 'No products to update are installed';
   return { summary, report: { updated, current, notInstalled, installedProducts: installed } };
+};
+
+/** A node updating gets the newest version of each product it may update; which ones it installs depends on what the endpoint has. */
+export const updatePackages: PackageCatalogue = async (repository, settings) => {
+  const newest = new Map<string, RepositoryPackage>();
+  // By product, then version: the last of each product is its newest.
+  for (const repositoryPackage of await repository.ofProducts((settings.products as string[] | undefined) ?? null)) newest.set(repositoryPackage.product, repositoryPackage);
+  return [...newest.values()];
 };

@@ -1,0 +1,59 @@
+import { createHmac } from 'node:crypto';
+import { keyringOf, type MasterKeyring, type MasterKeys } from '../../lib/master-keyring';
+import { NODE_HELLO_FRESH_MS, nodeKeyring } from '../../lib/node-keys';
+import { signClaims, unverifiedClaims, verifiedClaims } from '../../lib/signed-claims';
+
+/** What a job's run on a node may fetch from the API: the packages planned for it, while the job runs. */
+export interface PackageGrant {
+  node: string;
+  jobId: string;
+  packageIds: string[];
+  /** Epoch milliseconds. */
+  expiresAt: number;
+}
+
+/** Long enough for a run's retries; the job's end closes a grant sooner (services/jobs/node-access.ts). */
+const PACKAGE_GRANT_MS = 12 * 60 * 60_000;
+
+function packageGrantKey(masterKey: Buffer): Buffer {
+  return createHmac('sha256', masterKey).update('steward:package-grant').digest();
+}
+
+const isString = (value: unknown): value is string => typeof value === 'string';
+
+/**
+ * What remote nodes show the API, made and checked where the master key is. A package grant is
+ * signed with a key derived from the master key, so a node cannot make one, not even with its own
+ * key; a node's hello is signed with the node's key, which proves the caller holds it.
+ */
+export class NodeCredentials {
+  private readonly keyring: MasterKeyring;
+
+  constructor(masterKeys: MasterKeys) {
+    this.keyring = keyringOf(masterKeys);
+  }
+
+  grantPackages(node: string, jobId: string, packageIds: string[], now = Date.now()): string {
+    const grant: PackageGrant = { node, jobId, packageIds, expiresAt: now + PACKAGE_GRANT_MS };
+    return signClaims(packageGrantKey(this.keyring.current), grant);
+  }
+
+  /** The grant when this server signed it (under any master key it still holds) and it has not expired, else null. */
+  openPackageGrant(token: string, now = Date.now()): PackageGrant | null {
+    const keys = [this.keyring.current, ...this.keyring.previous].map(packageGrantKey);
+    const claims = verifiedClaims(keys, token);
+    if (!claims || !isString(claims.node) || !isString(claims.jobId) || typeof claims.expiresAt !== 'number') return null;
+    if (!Array.isArray(claims.packageIds) || !claims.packageIds.every(isString)) return null;
+    return claims.expiresAt > now ? (claims as unknown as PackageGrant) : null;
+  }
+
+  /** The node whose key signed this hello, when it was signed lately, else null. */
+  openHello(token: string, now = Date.now()): string | null {
+    const node = unverifiedClaims(token)?.node;
+    if (!isString(node)) return null;
+    const keyring = nodeKeyring(this.keyring, node);
+    const claims = verifiedClaims([keyring.current, ...keyring.previous], token);
+    if (!claims || typeof claims.at !== 'number' || Math.abs(now - claims.at) > NODE_HELLO_FRESH_MS) return null;
+    return node;
+  }
+}
