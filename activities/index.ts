@@ -1,6 +1,7 @@
 import { createAccessRequestActivities } from './access-request';
 import { createClientJobActivities } from './client-job';
-import { type ActivityDependencies, servicesFor } from './dependencies';
+import type { ActivityDependencies } from './dependencies';
+import { reachThroughDatabase } from './central-reach';
 import { createLockActivities } from './lock';
 import { createNodeHostStepActivities } from './node-host-steps';
 import { createReconciliationActivities } from './reconciliation';
@@ -20,8 +21,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createClientJobActivities(deps),
     ...createShareSyncActivities(deps),
     ...createWebhookDeliveryActivities(deps),
-    // A worker with the database reads planned packages there, grant or not.
-    ...createNodeHostStepActivities((repositoryPackage) => servicesFor(deps)().packageRepository.content(repositoryPackage)),
+    ...createNodeHostStepActivities(reachThroughDatabase(deps)),
   };
 }
 

@@ -17,8 +17,8 @@ import {
 } from '../services/vault/host-change';
 import { PASS_BUDGET_MS } from '../services/vault/pending-settler';
 import type { EndpointRunPlan } from '../services/client-tasks/endpoint';
-import { type NodeRunResult, runOnNode } from '../services/client-tasks/endpoint/node-run';
-import type { PackageFetch } from '../services/client-tasks/endpoint/planned-packages';
+import { type CentralReach, type NodeRunResult, runOnNode } from '../services/client-tasks/endpoint/node-run';
+
 import { unreachableReason } from '../services/client-tasks/runs/unreachable-systems';
 import { onHost } from './host-work';
 import { permanentFailuresAreFinal } from './permanent-failures';
@@ -40,11 +40,11 @@ async function guardedOnNode<T>(work: () => Promise<T>): Promise<T> {
  * The host steps of a remote node's jobs: they get all they need in their input, sealed with the
  * node's key (temporal/node-codec.ts), and hand back what happened for the central bookkeeping to
  * record. They touch neither the database nor the master key, so a node's worker runs them
- * without either (scripts/worker.ts); every worker serves them. Only a planned package's tarball
- * comes from elsewhere: `fetchPackage` gets it from the API on a keyless worker, from the database
- * on a full one.
+ * without either (scripts/worker.ts); every worker serves them. A client task's run reaches the
+ * center only for its packages' tarballs and its live output (`central`): through the API on a
+ * keyless worker, in the database on a full one.
  */
-export function createNodeHostStepActivities(fetchPackage: PackageFetch) {
+export function createNodeHostStepActivities(central: CentralReach) {
   return {
     /** Answers once a worker of the node is there: a job waits on it, still Scheduled, while its node is away. */
     async awaitNode(_input: SealedForNode): Promise<void> {},
@@ -60,7 +60,7 @@ export function createNodeHostStepActivities(fetchPackage: PackageFetch) {
 
     /** A client task on a system the node reaches, planned centrally; what it learns of the system comes back with its result. */
     async runClientTaskOnNode({ run }: SealedForNode & { run: EndpointRunPlan }): Promise<NodeRunResult> {
-      return onHost((host) => permanentFailuresAreFinal(() => guardedOnNode(() => runOnNode(run, host, fetchPackage))));
+      return onHost((host) => permanentFailuresAreFinal(() => guardedOnNode(() => runOnNode(run, host, central))));
     },
 
     /** A planned command (a Custom Command, a library verify script); its outcome goes back for the central worker to judge. */

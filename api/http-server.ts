@@ -175,7 +175,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
       if (url.pathname === '/graphql') return handleGraphql(req, res, url);
       if (url.pathname === '/codec/encode') return handleCodec(req, res, 'encode');
       if (url.pathname === '/codec/decode') return handleCodec(req, res, 'decode');
-      if (isNodeRequest(url)) return serveNodeRequest(req, res, url, bearerToken(req), createServices(options.orm.em.fork(), options.ports, options.accounts));
+      if (isNodeRequest(url)) return serveNodeRequest(req, res, url, bearerToken(req), () => readBody(req), createServices(options.orm.em.fork(), options.ports, options.accounts));
       if (url.pathname === '/healthz') {
         res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
         return;

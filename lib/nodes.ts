@@ -23,3 +23,10 @@ export const NODE_HELLO_PATH = '/node/hello';
 
 /** Where on the API a remote node fetches a package its job was granted. */
 export const NODE_PACKAGES_PATH = '/node/packages/';
+
+/** Where on the API a remote node streams the output lines of the jobs it runs: `<this><job id>/output`. */
+export const NODE_JOBS_PATH = '/node/jobs/';
+
+export function nodeJobOutputPath(jobId: string): string {
+  return `${NODE_JOBS_PATH}${encodeURIComponent(jobId)}/output`;
+}

@@ -141,7 +141,7 @@ export function createServices(em: EntityManager, ports: ServicePorts, accounts:
     systemTree,
     hostKeys: new HostKeyScanner(em),
     nodes,
-    nodeAccess: new NodeAccessService(em, ports.nodeCredentials, packageRepository),
+    nodeAccess: new NodeAccessService(em, ports.nodeCredentials, packageRepository, jobOutput),
     records,
     access,
     grants: new RecordGrants(em),

@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createNodeHostStepActivities } from '../activities/node-host-steps';
-import { apiPackageFetch } from '../services/client-tasks/endpoint/api-package-fetch';
+import { reachThroughApi } from '../activities/central-reach';
 import { DEFAULT_SHUTDOWN_GRACE_SECONDS } from '../infra/config';
 import type { MasterKeys } from '../lib/master-keyring';
 import { taskQueueForNode } from '../lib/nodes';
@@ -86,7 +86,7 @@ export async function createNodeWorker(options: NodeWorkerOptions): Promise<Work
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: taskQueueForNode(options.nodeName),
-    activities: createNodeHostStepActivities(apiPackageFetch(options.apiUrl)),
+    activities: createNodeHostStepActivities(reachThroughApi(options.apiUrl)),
     dataConverter: nodeDataConverter(options.nodeName, options.nodeKey),
     interceptors: { activity: [activityLogContext] },
     ...hostWorkSettings(options.shutdownGraceMs),

@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Payload } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { JobOutputLine } from '../db/entities';
 import { canLogin } from '../infra/ssh';
 import { VaultSecrets } from '../services/shared/vault-secrets';
 import { generatePassword } from '../services/vault/password-policy';
@@ -17,6 +18,7 @@ import { ADMIN_ROLES, eventually, type StewardStack, startStewardStack, uniqueNa
 import { freePort } from './harness/ports';
 import { createRotatableRecord, finishedJob, getJob, type RotatableRecord, runOnDemand, sshTarget, unlock } from './harness/vault-fixtures';
 import { testEnvironment } from './harness/test-env';
+import { checkInProductTypes, enabledClientTask, runClientTaskNow, taskTypeId } from './harness/client-task-fixtures';
 import { startWorkerProcess, type WorkerProcess } from './harness/worker-process';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -59,22 +61,10 @@ describe('a keyless remote node', () => {
   const wakeupTask = () => agentTask('Wakeup', {});
 
   /** An enabled client task of one of the Agent's built-in types. */
-  async function agentTask(typeName: string, settings: Record<string, unknown>): Promise<string> {
-    const { products } = await ok('{ products { name taskTypes { id name } } }');
-    const type = products.find((p: { name: string }) => p.name === 'Agent').taskTypes.find((t: { name: string }) => t.name === typeName);
-    const created = await ok('mutation ($input: CreateClientTaskInput!) { createClientTask(input: $input) { clientTask { id } } }', { input: { taskTypeId: type.id, name: uniqueName(typeName), settings } });
-    const taskId = created.createClientTask.clientTask.id as string;
-    await ok('mutation ($input: SetClientTaskEnabledInput!) { setClientTaskEnabled(input: $input) { clientTask { id } } }', { input: { clientTaskId: taskId, enabled: true } });
-    return taskId;
-  }
+  const agentTask = async (typeName: string, settings: Record<string, unknown>) => enabledClientTask(stack, token, await taskTypeId(stack, token, 'Agent', typeName), settings);
 
   /** Runs a client task on one system now and waits for its job to end. */
-  async function runClientTask(clientTaskId: string, systemId: string) {
-    const run = (await ok('mutation ($input: RunClientTaskNowInput!) { runClientTaskNow(input: $input) { run { id jobs(first: 1) { edges { node { id } } } } } }', {
-      input: { clientTaskId, systemIds: [systemId] },
-    })).runClientTaskNow.run;
-    return finishedJob(stack, token, run.jobs.edges[0].node.id);
-  }
+  const runClientTask = async (clientTaskId: string, systemId: string) => finishedJob(stack, token, (await runClientTaskNow(stack, token, clientTaskId, systemId)).id);
 
   /** The activities a job's workflow scheduled on a task queue, as Temporal stores them (fetchHistory would decode them with the master key). */
   async function activitiesOnQueue(workflowId: string, taskQueue: string) {
@@ -290,17 +280,52 @@ describe('a keyless remote node', () => {
     const [scheduled] = (await activitiesOnQueue(updated.workflowId, `steward.${node}`)).filter((step) => step.activityType?.name === 'runClientTaskOnNode');
     const [opened] = await new NodeRoutingCodec({ nodeName: node, nodeKey: deriveNodeKey(stack.masterKey, node) }).decode(scheduled!.input!.payloads as Payload[]);
     const { run } = JSON.parse(Buffer.from(opened!.data!).toString('utf8'));
-    expect(run.packages.catalogue.map((planned: { id: string }) => planned.id)).toEqual([second]);
+    expect(run.packages.map((planned: { id: string }) => planned.id)).toEqual([second]);
     const fetchPackage = (id: string, grant: string) => fetch(new URL(`/node/packages/${id}`, stack.api.url), { headers: { authorization: `Bearer ${grant}` } });
     // The job has ended, so its grant fetches nothing more; it never covered another package, and a changed one is nobody's.
-    const afterTheJob = await fetchPackage(second, run.packages.grant);
+    const afterTheJob = await fetchPackage(second, run.job.grant);
     expect(afterTheJob.status).toBe(403);
     expect(await afterTheJob.text()).toBe(`Job ${updated.id} is not running`);
-    expect((await fetchPackage(first, run.packages.grant)).status).toBe(403);
-    const [claims, signature] = (run.packages.grant as string).split('.');
+    expect((await fetchPackage(first, run.job.grant)).status).toBe(403);
+    const [claims, signature] = (run.job.grant as string).split('.');
     const widened = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(claims!, 'base64url').toString('utf8')), packageIds: [first, second] })).toString('base64url');
     expect((await fetchPackage(first, `${widened}.${signature}`)).status).toBe(401);
     expect((await fetchPackage(second, '')).status).toBe(401);
+  });
+
+  it("streams a client task's output from the node to the job's live output while it runs", async () => {
+    expect(nodeWorker).toBeDefined();
+    const endpoint = await createManagedEndpoint(stack, token, { executionNode: node });
+    endpoints.push(endpoint);
+    const gate = path.join(endpoint.home, 'gate');
+    const manifest = {
+      name: uniqueName('Chatty'),
+      version: '1.0.0',
+      taskTypes: [
+        {
+          name: 'Chatty',
+          settingsSchema: { type: 'object', properties: {}, additionalProperties: false },
+          // The first line is printed, then the run waits for the test to open the gate.
+          command: ['echo "before the gate"', 'echo "to stderr" >&2', 'while [ ! -e "$HOME/gate" ]; do sleep 0.2; done', 'echo "after the gate"', 'echo "STEWARD-REPORT {\\"summary\\":\\"chatted\\"}"'].join('\n'),
+        },
+      ],
+    };
+    const [chattyType] = await checkInProductTypes(stack, token, manifest);
+    const started = (await runClientTaskNow(stack, token, await enabledClientTask(stack, token, chattyType!), endpoint.systemId)).id;
+    const liveLines = async () => (await stack.orm.em.fork().find(JobOutputLine, { job: started }, { orderBy: { id: 'asc' } })).map((line) => `${line.stream} ${line.text}`);
+
+    // While the job still runs on the node, its first lines are already in its live output.
+    await eventually(async () => ((await liveLines()).length >= 2 ? true : undefined), 60_000, 'the first lines from the node');
+    expect(await liveLines()).toEqual(expect.arrayContaining(['STDOUT before the gate', 'STDERR to stderr']));
+    expect((await getJob(stack, token, started)).state).toBe('RUNNING');
+    writeFileSync(gate, '');
+
+    const job = await finishedJob(stack, token, started);
+    expect(job).toMatchObject({ state: 'COMPLETED', nodeName: node, result: 'chatted' });
+    const lines = await liveLines();
+    expect(lines).toEqual(expect.arrayContaining(['STDOUT before the gate', 'STDERR to stderr', 'STDOUT after the gate']));
+    // The report is for Steward, not for people following the job.
+    expect(lines.some((line) => line.includes('STEWARD-REPORT'))).toBe(false);
   });
 
   it('refuses a keyless worker whose node is not registered, or whose key is not the one the API gives its node', async () => {

@@ -15,6 +15,8 @@ export interface SystemInScope {
   id: string;
   name: string;
   timeZone: string;
+  /** The node that reaches it. */
+  executionNode: string;
 }
 
 export interface ReachedNode {
@@ -38,10 +40,10 @@ function reachedBy(assignmentColumn: 'id' | 'client_task_id'): string {
       select child.id from system_groups child join reached_groups parent on child.parent_id = parent.id
       where not exists (select 1 from inheritance_breaks b where b.group_id = child.id)
     ), reached_systems as (
-      select s.id, s.name, s.time_zone from managed_systems s join reached_groups g on g.id = s.group_id
+      select s.id, s.name, s.time_zone, s.execution_node from managed_systems s join reached_groups g on g.id = s.group_id
       where not exists (select 1 from inheritance_breaks b where b.system_id = s.id)
       union
-      select s.id, s.name, s.time_zone from managed_systems s join assigned a on a.system_id = s.id
+      select s.id, s.name, s.time_zone, s.execution_node from managed_systems s join assigned a on a.system_id = s.id
     )`;
 }
 
@@ -65,15 +67,15 @@ export async function systemsInScope(em: EntityManager, assignmentId: string, op
     conditions.push('id > ?');
     params.push(afterId);
   }
-  let sql = `${reachedBy('id')} select id, name, time_zone from reached_systems`;
+  let sql = `${reachedBy('id')} select id, name, time_zone, execution_node from reached_systems`;
   if (conditions.length) sql += ` where ${conditions.join(' and ')}`;
   sql += ' order by id';
   if (limit !== undefined) {
     sql += ' limit ?';
     params.push(limit);
   }
-  const rows = await em.execute<{ id: string; name: string; time_zone: string }[]>(sql, params);
-  return rows.map((row) => ({ id: row.id, name: row.name, timeZone: row.time_zone }));
+  const rows = await em.execute<{ id: string; name: string; time_zone: string; execution_node: string }[]>(sql, params);
+  return rows.map((row) => ({ id: row.id, name: row.name, timeZone: row.time_zone, executionNode: row.execution_node }));
 }
 
 /** The distinct time zones of the systems an assignment reaches now, sorted by code point. */

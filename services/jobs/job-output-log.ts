@@ -1,12 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { JobOutputLine } from '../../db/entities';
-import { logger } from '../../infra/logger';
-import { OutputStream } from '../../lib/enums';
-import { LineSplitter } from '../../lib/output-lines';
-import { redact } from '../shared/redaction';
+import { BATCH_LINES, type HiddenLine, JobOutputWriter, type OutputRow } from './output-writer';
 
-/** At most this many lines per insert, and per read by a subscriber. */
-const BATCH_LINES = 500;
 
 /**
  * The output lines of jobs as their commands print them (JobOutputLine): written while a command
@@ -22,65 +17,12 @@ export class JobOutputLog {
 
   /** A writer for one run of a command of the job; its lines are redacted of `secrets`, and those `hidden` says are left out. */
   writer(jobId: string, secrets: readonly string[], hidden: HiddenLine = () => false): JobOutputWriter {
-    return new JobOutputWriter(this.em, jobId, secrets, hidden);
+    return new JobOutputWriter((rows) => this.append(jobId, rows), jobId, secrets, hidden);
+  }
+
+  /** Adds lines to a running job's output, as they were printed; a remote node's come through the API (services/jobs/node-access.ts). */
+  async append(jobId: string, rows: readonly OutputRow[]): Promise<void> {
+    await this.em.insertMany(JobOutputLine, rows.map((row) => ({ ...row, job: jobId })));
   }
 }
 
-/** Lines not meant for people, such as an endpoint's machine-readable report. */
-export type HiddenLine = (stream: 'stdout' | 'stderr', line: string) => boolean;
-
-type Row = Pick<JobOutputLine, 'stream' | 'text' | 'at'> & { job: string };
-
-/**
- * Takes a command's output chunks (`onOutput`), cuts them into lines and writes them in order,
- * in the background, a batch at a time. Streaming is a view of a running job: a failed write is
- * logged and never fails the command, whose output is kept in full when it ends.
- */
-export class JobOutputWriter {
-  private readonly splitters = { stdout: new LineSplitter(), stderr: new LineSplitter() };
-  private queued: Row[] = [];
-  private flushing: Promise<void> | null = null;
-
-  constructor(
-    private readonly em: EntityManager,
-    private readonly jobId: string,
-    private readonly secrets: readonly string[],
-    private readonly hidden: HiddenLine,
-  ) {}
-
-  readonly onOutput = (stream: 'stdout' | 'stderr', chunk: Buffer): void => {
-    this.enqueue(stream, this.splitters[stream].push(chunk));
-  };
-
-  /** Writes the last lines (those without a final line break) and waits for every write. */
-  async end(): Promise<void> {
-    this.enqueue('stdout', this.splitters.stdout.end());
-    this.enqueue('stderr', this.splitters.stderr.end());
-    while (this.flushing) await this.flushing;
-  }
-
-  private enqueue(stream: 'stdout' | 'stderr', lines: string[]): void {
-    if (!lines.length) return;
-    const at = new Date();
-    const kind = stream === 'stdout' ? OutputStream.STDOUT : OutputStream.STDERR;
-    // PostgreSQL text cannot hold NUL; the kept final output is the record of what was printed.
-    for (const line of lines) {
-      if (this.hidden(stream, line)) continue;
-      this.queued.push({ job: this.jobId, stream: kind, text: redact(line, this.secrets).replace(/\0/g, ''), at });
-    }
-    // flush() clears `flushing` at once when there is nothing to write, so it only starts with rows.
-    if (this.queued.length) this.flushing ??= this.flush();
-  }
-
-  private async flush(): Promise<void> {
-    while (this.queued.length) {
-      const batch = this.queued.splice(0, BATCH_LINES);
-      try {
-        await this.em.insertMany(JobOutputLine, batch);
-      } catch (error) {
-        logger.warn({ err: error, jobId: this.jobId }, 'could not stream output lines of a running job; its final output is kept when it ends');
-      }
-    }
-    this.flushing = null;
-  }
-}

@@ -1,20 +1,27 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Job, ProductPackage, WorkerNode } from '../../db/entities';
-import { JobState } from '../../lib/enums';
-import { DomainError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../shared/errors';
+import { JobState, OutputStream } from '../../lib/enums';
+import { BadInputError, DomainError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../shared/errors';
 import type { PackageRepositoryService } from '../client-tasks/package-repository';
-import type { NodeCredentials } from './node-credentials';
+import type { JobOutputLog } from './job-output-log';
+import type { JobGrant, NodeCredentials } from './node-credentials';
+import { BATCH_LINES } from './output-writer';
+
+/** A line of output as long as a node may send one; longer ones are cut. */
+const MAX_LINE_CHARS = 64 * 1024;
 
 /**
  * What a remote node may ask of the API (api/node-endpoint.ts): whether it is registered under
- * the key it holds, and the packages a job it runs was granted. A keyless node has no database,
- * so this is its only way to them, and each answer is held to what the node showed.
+ * the key it holds; and, for a job it runs, to add to the job's live output and fetch the packages
+ * the job was granted. A keyless node has no database, so this is its only way to them, and each
+ * answer is held to what the node showed.
  */
 export class NodeAccessService {
   constructor(
     private readonly em: EntityManager,
     private readonly credentials: NodeCredentials,
     private readonly repository: PackageRepositoryService,
+    private readonly output: JobOutputLog,
   ) {}
 
   /** The node that signed the hello, when it is registered. */
@@ -27,14 +34,42 @@ export class NodeAccessService {
 
   /** A package's tarball, for a node whose job was granted it and is still running. */
   async grantedPackage(token: string, packageId: string): Promise<{ content: Buffer; sha256: string }> {
-    const grant = this.credentials.openPackageGrant(token);
-    if (!grant) throw new UnauthenticatedError('The package grant is not one this server signed, or it has expired');
+    const grant = this.openGrant(token);
     if (!grant.packageIds.includes(packageId)) throw new ForbiddenError(`Package ${packageId} was not granted to job ${grant.jobId}`);
-    if (!(await this.em.count(WorkerNode, { name: grant.node }))) throw new ForbiddenError(`Node "${grant.node}" is no longer registered`);
-    // The grant lives as long as its job runs: a leaked one is worth nothing after the job ends.
-    if (!(await this.em.count(Job, { id: grant.jobId, state: JobState.RUNNING }))) throw new ForbiddenError(`Job ${grant.jobId} is not running`);
+    await this.assertStillGranted(grant);
     const found = await this.em.findOne(ProductPackage, { id: packageId });
     if (!found) throw new NotFoundError('Package', packageId);
     return { content: await this.repository.content(found), sha256: found.sha256 };
+  }
+
+  /** Adds lines a node's run of the job printed (redacted there) to the job's live output; returns how many. */
+  async appendOutput(token: string, jobId: string, body: unknown): Promise<number> {
+    const grant = this.openGrant(token);
+    if (grant.jobId !== jobId) throw new ForbiddenError(`The grant is for job ${grant.jobId}, not ${jobId}`);
+    const lines = (body as { lines?: unknown } | null)?.lines;
+    if (!Array.isArray(lines) || lines.length > BATCH_LINES) throw new BadInputError(`Send { lines: [{ stream, text }] }, at most ${BATCH_LINES} at a time`, 'lines');
+    const at = new Date();
+    const rows = lines.map((line: { stream?: unknown; text?: unknown }) => {
+      if ((line.stream !== OutputStream.STDOUT && line.stream !== OutputStream.STDERR) || typeof line.text !== 'string') {
+        throw new BadInputError('Each line is { stream: STDOUT or STDERR, text }', 'lines');
+      }
+      // PostgreSQL text cannot hold NUL.
+      return { stream: line.stream, text: line.text.slice(0, MAX_LINE_CHARS).replace(/\0/g, ''), at };
+    });
+    await this.assertStillGranted(grant);
+    await this.output.append(jobId, rows);
+    return rows.length;
+  }
+
+  private openGrant(token: string): JobGrant {
+    const grant = this.credentials.openJobGrant(token);
+    if (!grant) throw new UnauthenticatedError('The job grant is not one this server signed, or it has expired');
+    return grant;
+  }
+
+  /** A grant lives as long as its job runs, on a node still registered: a leaked one is worth nothing after. */
+  private async assertStillGranted(grant: JobGrant): Promise<void> {
+    if (!(await this.em.count(WorkerNode, { name: grant.node }))) throw new ForbiddenError(`Node "${grant.node}" is no longer registered`);
+    if (!(await this.em.count(Job, { id: grant.jobId, state: JobState.RUNNING }))) throw new ForbiddenError(`Job ${grant.jobId} is not running`);
   }
 }

@@ -3,8 +3,8 @@ import { keyringOf, type MasterKeyring, type MasterKeys } from '../../lib/master
 import { NODE_HELLO_FRESH_MS, nodeKeyring } from '../../lib/node-keys';
 import { signClaims, unverifiedClaims, verifiedClaims } from '../../lib/signed-claims';
 
-/** What a job's run on a node may fetch from the API: the packages planned for it, while the job runs. */
-export interface PackageGrant {
+/** What a job's steps on a node may ask of the API while the job runs: stream its output, and fetch the packages planned for it. */
+export interface JobGrant {
   node: string;
   jobId: string;
   packageIds: string[];
@@ -13,16 +13,16 @@ export interface PackageGrant {
 }
 
 /** Long enough for a run's retries; the job's end closes a grant sooner (services/jobs/node-access.ts). */
-const PACKAGE_GRANT_MS = 12 * 60 * 60_000;
+const JOB_GRANT_MS = 12 * 60 * 60_000;
 
-function packageGrantKey(masterKey: Buffer): Buffer {
-  return createHmac('sha256', masterKey).update('steward:package-grant').digest();
+function jobGrantKey(masterKey: Buffer): Buffer {
+  return createHmac('sha256', masterKey).update('steward:job-grant').digest();
 }
 
 const isString = (value: unknown): value is string => typeof value === 'string';
 
 /**
- * What remote nodes show the API, made and checked where the master key is. A package grant is
+ * What remote nodes show the API, made and checked where the master key is. A job grant is
  * signed with a key derived from the master key, so a node cannot make one, not even with its own
  * key; a node's hello is signed with the node's key, which proves the caller holds it.
  */
@@ -33,18 +33,18 @@ export class NodeCredentials {
     this.keyring = keyringOf(masterKeys);
   }
 
-  grantPackages(node: string, jobId: string, packageIds: string[], now = Date.now()): string {
-    const grant: PackageGrant = { node, jobId, packageIds, expiresAt: now + PACKAGE_GRANT_MS };
-    return signClaims(packageGrantKey(this.keyring.current), grant);
+  grantJob(node: string, jobId: string, packageIds: string[] = [], now = Date.now()): string {
+    const grant: JobGrant = { node, jobId, packageIds, expiresAt: now + JOB_GRANT_MS };
+    return signClaims(jobGrantKey(this.keyring.current), grant);
   }
 
   /** The grant when this server signed it (under any master key it still holds) and it has not expired, else null. */
-  openPackageGrant(token: string, now = Date.now()): PackageGrant | null {
-    const keys = [this.keyring.current, ...this.keyring.previous].map(packageGrantKey);
+  openJobGrant(token: string, now = Date.now()): JobGrant | null {
+    const keys = [this.keyring.current, ...this.keyring.previous].map(jobGrantKey);
     const claims = verifiedClaims(keys, token);
     if (!claims || !isString(claims.node) || !isString(claims.jobId) || typeof claims.expiresAt !== 'number') return null;
     if (!Array.isArray(claims.packageIds) || !claims.packageIds.every(isString)) return null;
-    return claims.expiresAt > now ? (claims as unknown as PackageGrant) : null;
+    return claims.expiresAt > now ? (claims as unknown as JobGrant) : null;
   }
 
   /** The node whose key signed this hello, when it was signed lately, else null. */

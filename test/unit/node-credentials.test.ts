@@ -9,26 +9,26 @@ describe('what remote nodes show the API', () => {
   const credentials = new NodeCredentials(masterKey);
   const now = Date.parse('2026-12-02T12:00:00Z');
 
-  it('opens a package grant it signed, until it expires', () => {
-    const grant = credentials.grantPackages('edge', 'job-1', ['p1', 'p2'], now);
-    expect(credentials.openPackageGrant(grant, now + 60_000)).toMatchObject({ node: 'edge', jobId: 'job-1', packageIds: ['p1', 'p2'] });
-    expect(credentials.openPackageGrant(grant, now + 13 * 60 * 60_000)).toBeNull();
+  it('opens a job grant it signed, until it expires', () => {
+    const grant = credentials.grantJob('edge', 'job-1', ['p1', 'p2'], now);
+    expect(credentials.openJobGrant(grant, now + 60_000)).toMatchObject({ node: 'edge', jobId: 'job-1', packageIds: ['p1', 'p2'] });
+    expect(credentials.openJobGrant(grant, now + 13 * 60 * 60_000)).toBeNull();
   });
 
   it('opens a grant signed under a previous master key, and none signed by another server', () => {
     const next = randomBytes(32);
-    const grant = credentials.grantPackages('edge', 'job-1', ['p1'], now);
-    expect(new NodeCredentials(new MasterKeyring(next, [masterKey])).openPackageGrant(grant, now)).not.toBeNull();
-    expect(new NodeCredentials(randomBytes(32)).openPackageGrant(grant, now)).toBeNull();
+    const grant = credentials.grantJob('edge', 'job-1', ['p1'], now);
+    expect(new NodeCredentials(new MasterKeyring(next, [masterKey])).openJobGrant(grant, now)).not.toBeNull();
+    expect(new NodeCredentials(randomBytes(32)).openJobGrant(grant, now)).toBeNull();
   });
 
   it('refuses a grant a node made with its own key, or changed', () => {
     const claims = { node: 'edge', jobId: 'job-1', packageIds: ['p1'], expiresAt: now + 60_000 };
-    expect(credentials.openPackageGrant(signClaims(deriveNodeKey(masterKey, 'edge'), claims), now)).toBeNull();
-    const [, signature] = credentials.grantPackages('edge', 'job-1', ['p1'], now).split('.');
+    expect(credentials.openJobGrant(signClaims(deriveNodeKey(masterKey, 'edge'), claims), now)).toBeNull();
+    const [, signature] = credentials.grantJob('edge', 'job-1', ['p1'], now).split('.');
     const widened = Buffer.from(JSON.stringify({ ...claims, packageIds: ['p1', 'p2'] })).toString('base64url');
-    expect(credentials.openPackageGrant(`${widened}.${signature}`, now)).toBeNull();
-    expect(credentials.openPackageGrant('not a grant', now)).toBeNull();
+    expect(credentials.openJobGrant(`${widened}.${signature}`, now)).toBeNull();
+    expect(credentials.openJobGrant('not a grant', now)).toBeNull();
   });
 
   it("knows a node's hello by its key, and only while it is fresh", () => {

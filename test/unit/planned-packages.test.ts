@@ -15,7 +15,6 @@ const planned = (product: string, version: string, content = tarball(`${product}
 
 describe('the packages planned for a run on a node', () => {
   const catalogue = [planned('Beta', '1.10.0'), planned('Alpha', '2.0.0'), planned('Beta', '1.9.0')];
-  const plan = { catalogue, grant: 'the grant' };
   const fetched: string[] = [];
   const fromTheApi = async (repositoryPackage: RepositoryPackage, grant: string) => {
     fetched.push(`${repositoryPackage.id} with ${grant}`);
@@ -23,7 +22,7 @@ describe('the packages planned for a run on a node', () => {
   };
 
   it('answers as the repository does, from the catalogue alone', async () => {
-    const packages = new PlannedPackages(plan, fromTheApi);
+    const packages = new PlannedPackages(catalogue, 'the grant', fromTheApi);
     expect((await packages.newest('Beta'))?.version).toBe('1.10.0');
     expect(await packages.newest('Gamma')).toBeNull();
     expect((await packages.find('Beta', '1.9.0'))?.id).toBe('Beta@1.9.0');
@@ -32,15 +31,15 @@ describe('the packages planned for a run on a node', () => {
   });
 
   it("fetches a planned package's tarball with the run's grant", async () => {
-    const packages = new PlannedPackages(plan, fromTheApi);
+    const packages = new PlannedPackages(catalogue, 'the grant', fromTheApi);
     expect((await packages.content(catalogue[1]!)).toString()).toBe('Alpha 2.0.0');
     expect(fetched).toContain('Alpha@2.0.0 with the grant');
   });
 
   it('refuses a tarball other than the planned one, and a package nobody planned', async () => {
-    const substituted = new PlannedPackages(plan, async () => tarball('something else'));
+    const substituted = new PlannedPackages(catalogue, 'the grant', async () => tarball('something else'));
     await expect(substituted.content(catalogue[0]!)).rejects.toThrow(/is not the one planned/);
-    await expect(new PlannedPackages(plan, fromTheApi).content(planned('Gamma', '1.0.0'))).rejects.toThrow(PermanentFailure);
-    await expect(new PlannedPackages(undefined, fromTheApi).content(catalogue[0]!)).rejects.toThrow(/was not planned for this run/);
+    await expect(new PlannedPackages(catalogue, 'the grant', fromTheApi).content(planned('Gamma', '1.0.0'))).rejects.toThrow(PermanentFailure);
+    await expect(new PlannedPackages(undefined, undefined, fromTheApi).content(catalogue[0]!)).rejects.toThrow(/was not planned for this run/);
   });
 });

@@ -9,9 +9,8 @@ import type { NodeCredentials } from '../../jobs/node-credentials';
 import { isCompatible } from './compatibility';
 import { systemLogin, withSystemConnection } from './connection';
 import { packageCatalogueOf, repositoryPackageOf } from './drivers';
-import { driverFor, type EndpointRunOptions, type EndpointRunPlan, type EndpointRunResult, runPlannedTask } from './endpoint-run';
+import { driverFor, REPORT_LINE, type EndpointRunOptions, type EndpointRunPlan, type EndpointRunResult, runPlannedTask } from './endpoint-run';
 import { PermanentFailure } from '../../shared/permanent-failure';
-import { REPORT_PREFIX } from './report';
 import { SystemState } from './system-state';
 
 export interface EndpointRunRequest {
@@ -35,9 +34,9 @@ export class ClientEndpointService {
   ) {}
 
   /**
-   * Checks the request and gathers all a run needs, the system's login included. A run planned
-   * for a remote node also gets the packages it may take, and a grant to fetch their tarballs
-   * from the API while its job runs.
+   * Checks the request and gathers all a run needs, the system's login included. A job's run
+   * planned for a remote node also gets the packages it may take, and the job's grant: with it the
+   * node streams the job's output to the API and fetches those tarballs, while the job runs.
    */
   async plan(request: EndpointRunRequest, forNode?: string): Promise<EndpointRunPlan> {
     if (!RUN_LABEL.test(request.runLabel)) throw new PermanentFailure('A run label is 1–128 letters, digits, ".", "_" or "-"');
@@ -51,12 +50,12 @@ export class ClientEndpointService {
     if (problem) throw new PermanentFailure(problem);
     const plannedType = { product: product.name, name: taskType.name, command: taskType.command ?? null };
     const catalogue = packageCatalogueOf(driverFor(plannedType)); // a type that cannot run fails before anything is sent anywhere
-    const packages = forNode && catalogue ? (await catalogue(this.repository, request.settings)).map(repositoryPackageOf) : null;
+    const packages = forNode && catalogue ? (await catalogue(this.repository, request.settings)).map(repositoryPackageOf) : [];
     const target = await systemLogin(this.em, this.secrets, system);
     const plan: EndpointRunPlan = { target, systemId: system.id, taskType: plannedType, settings: request.settings, runLabel: request.runLabel };
-    if (!forNode || !packages) return plan;
-    const grant = this.credentials.grantPackages(forNode, request.jobId ?? request.runLabel, packages.map((planned) => planned.id));
-    return { ...plan, packages: { catalogue: packages, grant } };
+    if (!forNode || !request.jobId) return plan;
+    const grant = this.credentials.grantJob(forNode, request.jobId, packages.map((planned) => planned.id));
+    return { ...plan, ...(packages.length ? { packages } : {}), job: { jobId: request.jobId, grant } };
   }
 
   /** Runs the task here: the drivers read the package repository and keep what they learn of the system as they go. */
@@ -66,8 +65,7 @@ export class ClientEndpointService {
     return withSystemConnection(this.em, plan.target, async (ssh) => {
       const state = new SystemState(this.em);
       await state.recordContact(plan.systemId);
-      // The report line is for Steward, not for people following the job.
-      const lines = request.jobId ? this.output.writer(request.jobId, [plan.target.password], (stream, line) => stream === 'stdout' && line.startsWith(REPORT_PREFIX)) : null;
+      const lines = request.jobId ? this.output.writer(request.jobId, [plan.target.password], REPORT_LINE) : null;
       try {
         return await runPlannedTask(ssh, plan, { repository: this.repository, state, onOutput: lines?.onOutput }, options);
       } finally {

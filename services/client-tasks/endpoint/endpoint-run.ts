@@ -2,7 +2,8 @@ import type { ExecOptions, SshSession, SshTarget } from '../../../infra/ssh';
 import { PermanentFailure } from '../../shared/permanent-failure';
 import { builtInDriver, type EndpointDriver, type PackageSource, type RepositoryPackage, runProductCommand } from './drivers';
 import { EndpointSession } from './endpoint-session';
-import type { Report } from './report';
+import { type Report, REPORT_PREFIX } from './report';
+import type { HiddenLine } from '../../jobs/output-writer';
 import type { SystemStateWriter } from './system-state';
 
 /**
@@ -18,13 +19,17 @@ export interface EndpointRunPlan {
   settings: Record<string, unknown>;
   /** Unique per job, e.g. the job id; names the remote pid file so a run can be stopped. */
   runLabel: string;
-  /** For a node: the packages a driver that takes packages may take, and the grant to fetch their tarballs (planned-packages.ts). */
-  packages?: PackagePlan;
+  /** For a node: the packages a driver that takes packages may take (planned-packages.ts). */
+  packages?: RepositoryPackage[];
+  /**
+   * For a node: the job, and the grant that lets the node stream its output to the API and fetch
+   * those packages' tarballs while it runs; signed centrally (services/jobs/node-credentials.ts).
+   */
+  job?: GrantedJob;
 }
 
-export interface PackagePlan {
-  catalogue: RepositoryPackage[];
-  /** Signed centrally (services/jobs/node-credentials.ts); the API hands out only these tarballs, and only while the job runs. */
+export interface GrantedJob {
+  jobId: string;
   grant: string;
 }
 
@@ -48,6 +53,9 @@ export interface EndpointSurroundings {
   state: SystemStateWriter;
   onOutput?: ExecOptions['onOutput'];
 }
+
+/** The report line is for Steward, not for people following the job. */
+export const REPORT_LINE: HiddenLine = (stream, line) => stream === 'stdout' && line.startsWith(REPORT_PREFIX);
 
 /** A type with a command runs it; a built-in type without one runs Steward's own driver. */
 export function driverFor({ product, name, command }: EndpointRunPlan['taskType']): EndpointDriver {

@@ -1,6 +1,7 @@
 import type { InstalledProduct, SystemProperties, SystemStatistics } from '../../../db/entities';
 import { withSshSession } from '../../../infra/ssh';
-import { type EndpointRunOptions, type EndpointRunPlan, type EndpointRunResult, runPlannedTask } from './endpoint-run';
+import { type EndpointRunOptions, type EndpointRunPlan, type EndpointRunResult, type GrantedJob, REPORT_LINE, runPlannedTask } from './endpoint-run';
+import { JobOutputWriter, type OutputSink } from '../../jobs/output-writer';
 import { type PackageFetch, PlannedPackages } from './planned-packages';
 import type { SystemReports, SystemStateWriter } from './system-state';
 
@@ -26,15 +27,23 @@ class GatheredReports implements SystemStateWriter {
   }
 }
 
+/** How a node reaches what is central while it runs a job: the planned packages' tarballs, and the job's live output. */
+export interface CentralReach {
+  fetchPackage: PackageFetch;
+  /** Where the job's output lines go as they are printed; null when they can go nowhere, and the whole output comes back with the result. */
+  outputSink(job: GrantedJob): OutputSink | null;
+}
+
 /**
  * Carries out a centrally planned client task on a remote node, keyless or not: only the plan,
- * and the tarballs of the packages planned for it. Nobody follows its output live; the whole
- * output comes back with the result.
+ * the tarballs of the packages planned for it, and the job's live output, each through `central`.
  */
-export async function runOnNode(plan: EndpointRunPlan, options: EndpointRunOptions, fetchPackage: PackageFetch): Promise<NodeRunResult> {
+export async function runOnNode(plan: EndpointRunPlan, options: EndpointRunOptions, central: CentralReach): Promise<NodeRunResult> {
   const gathered = new GatheredReports();
-  const repository = new PlannedPackages(plan.packages, fetchPackage);
+  const repository = new PlannedPackages(plan.packages, plan.job?.grant, central.fetchPackage);
+  const sink = plan.job ? central.outputSink(plan.job) : null;
+  const lines = sink && plan.job ? new JobOutputWriter(sink, plan.job.jobId, [plan.target.password], REPORT_LINE) : null;
   options.heartbeat(`Connecting to ${plan.target.host}:${plan.target.port}`);
-  const result = await withSshSession(plan.target, (ssh) => runPlannedTask(ssh, plan, { repository, state: gathered }, options));
+  const result = await withSshSession(plan.target, (ssh) => runPlannedTask(ssh, plan, { repository, state: gathered, onOutput: lines?.onOutput }, options)).finally(() => lines?.end());
   return { ...result, systemReports: gathered.reports };
 }

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { PermanentFailure } from '../../shared/permanent-failure';
 import { byProductThenVersion } from '../package-repository';
 import type { PackageSource, RepositoryPackage } from './drivers';
-import type { PackagePlan } from './endpoint-run';
 
 /**
  * Where a node gets a planned package's tarball: the API, showing the run's grant, on a keyless
@@ -19,10 +18,11 @@ export class PlannedPackages implements PackageSource {
   private readonly catalogue: RepositoryPackage[];
 
   constructor(
-    private readonly plan: PackagePlan | undefined,
+    planned: readonly RepositoryPackage[] | undefined,
+    private readonly grant: string | undefined,
     private readonly fetchPackage: PackageFetch,
   ) {
-    this.catalogue = [...(plan?.catalogue ?? [])].sort(byProductThenVersion);
+    this.catalogue = [...(planned ?? [])].sort(byProductThenVersion);
   }
 
   async find(product: string, version: string): Promise<RepositoryPackage | null> {
@@ -39,8 +39,8 @@ export class PlannedPackages implements PackageSource {
 
   async content(repositoryPackage: RepositoryPackage): Promise<Buffer> {
     const planned = this.catalogue.find((candidate) => candidate.id === repositoryPackage.id);
-    if (!planned || !this.plan) throw new PermanentFailure(`${repositoryPackage.product} ${repositoryPackage.version} was not planned for this run`);
-    const content = await this.fetchPackage(planned, this.plan.grant);
+    if (!planned || !this.grant) throw new PermanentFailure(`${repositoryPackage.product} ${repositoryPackage.version} was not planned for this run`);
+    const content = await this.fetchPackage(planned, this.grant);
     const sha256 = createHash('sha256').update(content).digest('hex');
     if (sha256 !== planned.sha256 || content.length !== planned.size) {
       throw new PermanentFailure(`The tarball fetched for ${planned.product} ${planned.version} is not the one planned (SHA-256 ${sha256}, ${content.length} bytes); nothing was sent to the endpoint`);

@@ -3,7 +3,6 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import { AuditOutcome, ClientRun, ClientRunTrigger, ClientTask, ClientTaskAssignment, ClientTaskCapability, EngineCommandKind, FINAL_JOB_STATES, Job, JobEvent, JobEventKind, JobState, JobType, ManagedSystem, type User } from '../../../db/entities';
 import { randomizedOffsetMs } from '../../../lib/assignment-occurrences';
-import { LOCAL_NODE } from '../../../lib/nodes';
 import { systemsInScope } from '../../assignments/scope';
 import { actorOf, addAuditEvent, SYSTEM_ACTOR } from '../../shared/audit';
 import type { EngineOutbox } from '../../jobs/engine-outbox';
@@ -48,8 +47,11 @@ export const MAX_RUN_NOW_SYSTEMS = 10_000;
 /** Systems resolved and jobs written per round trip when an assignment fires on a large scope. */
 const FIRING_PAGE = 1000;
 
+/** What a job needs of its system: it is named after it, and waits for the node that reaches it. */
+type JobSystem = Pick<ManagedSystem, 'id' | 'name' | 'executionNode'>;
+
 interface NewClientJob {
-  system: { id: string; name: string };
+  system: JobSystem;
   scheduledFor: Date;
 }
 
@@ -91,7 +93,7 @@ export class ClientRunService {
     const malformed = unique.find((id) => !UUID.test(id));
     if (malformed) throw new BadInputError(`"${malformed}" is not a system ID`, 'systemIds');
     const task = await this.runnableTask(user, clientTaskId);
-    const systems = await this.em.find(ManagedSystem, { id: { $in: unique } }, { fields: ['id', 'name'], orderBy: { name: 'asc' } });
+    const systems = await this.em.find(ManagedSystem, { id: { $in: unique } }, { fields: ['id', 'name', 'executionNode'], orderBy: { name: 'asc' } });
     const missing = unique.filter((id) => !systems.some((system) => system.id === id));
     if (missing.length) throw new BadInputError(`No system ${missing.join(', ')} exists`, 'systemIds');
     return this.startRunNow(user, task, systems, null);
@@ -111,12 +113,12 @@ export class ClientRunService {
     }
     const ended = await this.em.find(Job, { run: original.id, state: { $in: [...RELAUNCHED_STATES[only]] } }, { fields: ['system'] });
     const systemIds = [...new Set(ended.flatMap((job) => (job.system ? [job.system.id] : [])))];
-    const systems = await this.em.find(ManagedSystem, { id: { $in: systemIds } }, { fields: ['id', 'name'], orderBy: { name: 'asc' } });
+    const systems = await this.em.find(ManagedSystem, { id: { $in: systemIds } }, { fields: ['id', 'name', 'executionNode'], orderBy: { name: 'asc' } });
     if (!systems.length) throw new ConflictError('No job of the run failed or was cancelled on a system that still exists; there is nothing to relaunch');
     return this.startRunNow(user, task, systems, original);
   }
 
-  private async startRunNow(user: User, task: ClientTask, systems: { id: string; name: string }[], relaunchedFrom: ClientRun | null): Promise<ClientRun> {
+  private async startRunNow(user: User, task: ClientTask, systems: JobSystem[], relaunchedFrom: ClientRun | null): Promise<ClientRun> {
     const firedAt = new Date();
     const run = await this.em.transactional(async (em) => {
       const created = this.newRun(em, { clientTask: task, trigger: ClientRunTrigger.RUN_NOW, firedAt, requestedBy: user, relaunchedFrom });
@@ -332,7 +334,8 @@ export class ClientRunService {
         taskName: `${task.name} on ${system.name}`,
         type,
         state: JobState.SCHEDULED,
-        nodeName: LOCAL_NODE,
+        // Shown while the job waits for that node; the worker that starts it confirms it.
+        nodeName: system.executionNode,
         workflowId: `job-${id}`,
         scheduledFor,
         requestedBy: run.requestedBy?.id ?? null,
