@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
+import type { HostAttempt } from '../infra/stoppable-exec';
 
 /**
  * How often an activity heartbeats while it works on a host. A cancel reaches an activity only
@@ -9,11 +10,13 @@ import { CancelledFailure } from '@temporalio/common';
 const HEARTBEAT_MS = 250;
 
 /** What an activity hands to work it does on a host. */
-export interface HostWork {
+export interface HostWork extends HostAttempt {
   /** Heartbeats now, saying what the work is doing; the timer repeats the last details. */
   heartbeat(details?: string): void;
   /** Aborts when the activity is cancelled: the work stops on the host, then throws. */
   signal: AbortSignal;
+  /** A retry: its worker may have died mid-run, leaving the run going on the host (`stopEarlierAttempt`). */
+  earlierAttempt: boolean;
 }
 
 /**
@@ -32,7 +35,7 @@ export async function onHost<T>(work: (host: HostWork) => Promise<T>): Promise<T
   heartbeat();
   const timer = setInterval(heartbeat, HEARTBEAT_MS);
   try {
-    return await work({ heartbeat, signal: context.cancellationSignal });
+    return await work({ heartbeat, signal: context.cancellationSignal, earlierAttempt: context.info.attempt > 1 });
   } catch (error) {
     if (context.cancellationSignal.aborted) throw new CancelledFailure('Stopped on the host');
     throw error;

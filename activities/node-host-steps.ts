@@ -65,7 +65,7 @@ export function createNodeHostStepActivities(central: CentralReach) {
 
     /** A planned command (a Custom Command, a library verify script); its outcome goes back for the central worker to judge. */
     async runCommandOnNode({ command }: SealedForNode & { command: HostCommand }): Promise<HostCommandOutcome> {
-      return onHost(({ signal }) => permanentFailuresAreFinal(() => guardedOnNode(() => commandOnHost(command, signal))));
+      return onHost(({ signal, earlierAttempt }) => permanentFailuresAreFinal(() => guardedOnNode(() => commandOnHost(command, signal, { earlierAttempt }))));
     },
 
     /** A reconciliation's sweep of the pending passwords the node's rotations left: which login each host accepts, within the sweep's budget. */

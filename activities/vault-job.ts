@@ -84,7 +84,7 @@ export function createVaultJobActivities(deps: ActivityDependencies) {
 
     async runCustomCommand({ jobId }: JobRef): Promise<number> {
       await noteRetry(jobId, 'Running the command');
-      const exitCode = await onHost(({ signal }) => permanentFailuresAreFinal(() => services().customCommands.run(jobId, signal)));
+      const exitCode = await onHost((host) => permanentFailuresAreFinal(() => services().customCommands.run(jobId, host)));
       await recordStep(jobId, 'Ran the command');
       return exitCode;
     },

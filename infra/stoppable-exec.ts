@@ -110,10 +110,29 @@ export async function execUntilAborted(ssh: SshSession, command: string, options
   throw abortError(signal);
 }
 
+/** An activity's attempt at work on a host: aborting the signal stops it there; a retry after a dead worker is an earlier attempt's heir. */
+export interface HostAttempt {
+  signal: AbortSignal;
+  /** True on a retry: an earlier attempt may have left the run going on the host. */
+  earlierAttempt?: boolean;
+}
+
 /** What stops a command: the signal, and the label its process group is recorded under. */
 export interface StopControl {
   signal: AbortSignal;
   runLabel: string;
+  /** A retry of a run whose worker died: what the earlier attempt left going under the label is stopped first. */
+  earlierAttempt?: boolean;
+}
+
+/**
+ * Stops what an earlier attempt of a run left going on the host under its label: a worker that
+ * died mid-run could not stop it, and without a terminal sshd leaves it running, so a retry would
+ * otherwise run beside it. True when something was stopped.
+ */
+export async function stopEarlierAttempt(ssh: SshSession, runLabel: string): Promise<boolean> {
+  if (!RUN_LABEL.test(runLabel)) throw new Error(`invalid run label: ${JSON.stringify(runLabel)}`);
+  return (await ssh.exec(STOP_COMMAND, { stdin: `${runLabel}\n` })).stdout.includes('stopped');
 }
 
 /**
@@ -122,8 +141,9 @@ export interface StopControl {
  * cannot be recorded (no writable home, no /proc), the command still runs, but an abort cannot
  * stop it on the host.
  */
-export function execStoppable(ssh: SshSession, command: string, options: ExecOptions, stop: StopControl): Promise<ExecResult> {
+export async function execStoppable(ssh: SshSession, command: string, options: ExecOptions, stop: StopControl): Promise<ExecResult> {
   if (!RUN_LABEL.test(stop.runLabel)) throw new Error(`invalid run label: ${JSON.stringify(stop.runLabel)}`);
+  if (stop.earlierAttempt) await stopEarlierAttempt(ssh, stop.runLabel);
   // The subshell keeps an `exit` in the command from skipping the pid file's removal.
   const wrapped = [
     `{ ${RECORD_RUN_GROUP}; } 2>/dev/null || steward_pidfile=`,

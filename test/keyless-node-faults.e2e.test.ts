@@ -1,11 +1,11 @@
-import { checkInProductTypes, enabledClientTask, runClientTaskNow, taskTypeId } from './harness/client-task-fixtures';
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { isGrpcServiceError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { deriveNodeKey } from '../lib/node-keys';
-import { createManagedEndpoint, type ManagedEndpoint } from './harness/endpoint-fixtures';
+import { checkInProductTypes, enabledClientTask, runClientTaskNow, taskTypeId } from './harness/client-task-fixtures';
+import { createManagedEndpoint, type ManagedEndpoint, processIsGone } from './harness/endpoint-fixtures';
 import { ADMIN_ROLES, eventually, type StewardStack, startStewardStack, uniqueName } from './harness/steward';
 import { finishedJob, getJob } from './harness/vault-fixtures';
 import { startWorkerProcess, type WorkerProcess } from './harness/worker-process';
@@ -113,12 +113,14 @@ describe('a keyless remote node, faults', () => {
     expect((await activitiesOnQueue(queued.workflowId, `steward.${node}`)).map((activity) => activity.name)).toEqual(['awaitNode', 'runClientTaskOnNode']);
   }, 180_000);
 
-  it('runs a client task again on another keyless worker of the node when the one running it is killed, and completes the job', async () => {
+  it('runs a client task again on another keyless worker of the node when the one running it is killed, stopping what the first left on the host', async () => {
     const node = await registerNode('killed');
     const endpoint = await createManagedEndpoint(stack, token, { executionNode: node });
     endpoints.push(endpoint);
-    // Each run leaves a line in the account's home, then takes a few seconds on the host.
+    // Each run leaves a line in the account's home. The first then sleeps far past the test, its
+    // shell's pid noted: nobody is left to stop it when its worker dies, unless the retry does.
     const runs = path.join(endpoint.home, '.steward-fault-runs');
+    const firstRun = path.join(endpoint.home, '.steward-first-run');
     const runsOnHost = () => (existsSync(runs) ? readFileSync(runs, 'utf8').split('\n').filter(Boolean).length : 0);
     const manifest = {
       name: uniqueName('Slow Tools'),
@@ -127,7 +129,11 @@ describe('a keyless remote node, faults', () => {
         {
           name: 'Slow',
           settingsSchema: { type: 'object', properties: {}, additionalProperties: false },
-          command: ['echo run >> "$HOME/.steward-fault-runs"', 'sleep 8', 'echo "STEWARD-REPORT {\\"summary\\":\\"slept\\"}"'].join('\n'),
+          command: [
+            'echo run >> "$HOME/.steward-fault-runs"',
+            'if [ "$(wc -l < "$HOME/.steward-fault-runs")" -eq 1 ]; then echo $$ > "$HOME/.steward-first-run"; sleep 600; fi',
+            'echo "STEWARD-REPORT {\\"summary\\":\\"slept\\"}"',
+          ].join('\n'),
         },
       ],
     };
@@ -137,7 +143,8 @@ describe('a keyless remote node, faults', () => {
     const queued = await runNow(slowType!, endpoint.systemId);
 
     // The task runs on the host, through the first worker.
-    await eventually(async () => (runsOnHost() === 1 ? true : undefined), 60_000, 'the task to start on the host');
+    await eventually(async () => (existsSync(firstRun) && readFileSync(firstRun, 'utf8').trim() ? true : undefined), 60_000, 'the task to start on the host');
+    const firstPid = Number(readFileSync(firstRun, 'utf8').trim());
     expect(await getJob(stack, token, queued.id)).toMatchObject({ state: 'RUNNING', nodeName: node });
     const handle = stack.client.workflow.getHandle(queued.workflowId);
     const running = (await handle.describe()).raw.pendingActivities ?? [];
@@ -164,7 +171,8 @@ describe('a keyless remote node, faults', () => {
     expect(started!.lastFailure?.timeoutFailureInfo?.timeoutType).toBe(temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_HEARTBEAT);
     expect(started!.identity).toMatch(new RegExp(`^${second.child.pid}@`));
     expect(history.some((event) => event.activityTaskCompletedEventAttributes && Number(event.activityTaskCompletedEventAttributes.scheduledEventId) === onNode[1]!.eventId)).toBe(true);
-    // Each try ran the task on the host.
+    // Each try ran the task on the host, and the retry stopped what the killed worker's try left there.
     expect(runsOnHost()).toBe(started!.attempt);
+    expect(processIsGone(firstPid)).toBe(true);
   }, 240_000);
 });

@@ -4,6 +4,7 @@ import { type LibraryRunPlan, libraryRunPlan, libraryVersionOfJob } from '../scr
 import type { JobOutputLog } from '../jobs/job-output-log';
 import type { JobService } from '../jobs/job-service';
 import { PermanentFailure } from '../shared/permanent-failure';
+import type { HostAttempt } from '../../infra/stoppable-exec';
 import { commandOnHost, type HostCommand, type HostCommandOutcome } from './host-change';
 import type { RotationService } from './rotation-service';
 import type { VaultSecrets } from '../shared/vault-secrets';
@@ -25,11 +26,11 @@ export class CustomCommandService {
   ) {}
 
   /** Runs the command here, its lines followed live; aborting the signal stops it on the host (with all it started) and throws. */
-  async run(jobId: string, signal: AbortSignal): Promise<number> {
+  async run(jobId: string, { signal, earlierAttempt }: HostAttempt): Promise<number> {
     const planned = await this.plan(jobId);
     // Subscribers of jobOutput follow the lines while the command runs.
     const lines = this.output.writer(jobId, planned.secrets);
-    const outcome = await this.rotation.guard(() => commandOnHost(planned, signal, lines.onOutput)).finally(() => lines.end());
+    const outcome = await this.rotation.guard(() => commandOnHost(planned, signal, { onOutput: lines.onOutput, earlierAttempt })).finally(() => lines.end());
     return this.record(jobId, planned.label, outcome);
   }
 

@@ -8,6 +8,12 @@ import { type HostKeySeen, hostKeySeen } from '../systems/host-key-mismatch';
  * master key: the central worker plans it, and whichever worker reaches the host, the local one
  * or a remote node's, runs it (`commandOnHost`).
  */
+/** How a command's lines are followed, and whether an earlier attempt may have left it running (`execStoppable`). */
+export interface CommandOptions {
+  onOutput?: ExecOptions['onOutput'];
+  earlierAttempt?: boolean;
+}
+
 export interface HostCommand {
   /** Who runs it: the account with its current password, or a shadow account. */
   connectAs: SshTarget;
@@ -64,10 +70,11 @@ export async function changeOnHost(change: HostChange, signal: AbortSignal): Pro
  * Runs a planned command; `onOutput` follows its lines as they are printed. Aborting the signal
  * stops it on a Unix host and throws. Host-key and authentication errors are thrown as they are.
  */
-export async function commandOnHost(planned: HostCommand, signal: AbortSignal, onOutput?: ExecOptions['onOutput']): Promise<HostCommandOutcome> {
+export async function commandOnHost(planned: HostCommand, signal: AbortSignal, options: CommandOptions = {}): Promise<HostCommandOutcome> {
+  const { onOutput, earlierAttempt } = options;
   const result = await withSshSession(planned.connectAs, (session) =>
     planned.posixShell
-      ? execStoppable(session, planned.command, { stdin: planned.stdin || undefined, env: planned.env, onOutput }, { signal, runLabel: planned.runLabel })
+      ? execStoppable(session, planned.command, { stdin: planned.stdin || undefined, env: planned.env, onOutput }, { signal, runLabel: planned.runLabel, earlierAttempt })
       : execUntilAborted(session, planned.command, { stdin: planned.stdin, onOutput }, signal, null),
   );
   return { exitCode: result.exitCode ?? -1, output: redact([result.stdout, result.stderr].filter(Boolean).join('\n').trim(), planned.secrets) };

@@ -1,4 +1,5 @@
 import type { ExecOptions, SshSession, SshTarget } from '../../../infra/ssh';
+import { type HostAttempt, stopEarlierAttempt } from '../../../infra/stoppable-exec';
 import { PermanentFailure } from '../../shared/permanent-failure';
 import { builtInDriver, type EndpointDriver, type PackageSource, type RepositoryPackage, runProductCommand } from './drivers';
 import { EndpointSession } from './endpoint-session';
@@ -40,7 +41,7 @@ export interface EndpointRunResult {
   output: string;
 }
 
-export interface EndpointRunOptions {
+export interface EndpointRunOptions extends HostAttempt {
   /** Told what the run is doing at each step; the caller keeps heartbeating in between (activities/host-work.ts). */
   heartbeat: (details: string) => void;
   /** Aborting stops the task on the endpoint, then the run throws the abort reason (Temporal's CancelledFailure in an activity). */
@@ -68,6 +69,7 @@ export function driverFor({ product, name, command }: EndpointRunPlan['taskType'
 /** Carries out a planned run over an open connection to its system. A permanent failure carries what the endpoint printed. */
 export async function runPlannedTask(ssh: SshSession, plan: EndpointRunPlan, surroundings: EndpointSurroundings, options: EndpointRunOptions): Promise<EndpointRunResult> {
   const driver = driverFor(plan.taskType);
+  if (options.earlierAttempt && (await stopEarlierAttempt(ssh, plan.runLabel))) options.heartbeat('Stopped what an earlier attempt left running');
   const secrets = [plan.target.password];
   const session = new EndpointSession(ssh, { runLabel: plan.runLabel, heartbeat: options.heartbeat, signal: options.signal, secrets, onOutput: surroundings.onOutput });
   try {
