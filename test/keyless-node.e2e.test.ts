@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
@@ -65,6 +65,13 @@ describe('a keyless remote node', () => {
 
   /** Runs a client task on one system now and waits for its job to end. */
   const runClientTask = async (clientTaskId: string, systemId: string) => finishedJob(stack, token, (await runClientTaskNow(stack, token, clientTaskId, systemId)).id);
+
+  /** The client task run plan a job sent its node, opened with the node's own key. */
+  async function runPlanSentToNode(workflowId: string) {
+    const [scheduled] = (await activitiesOnQueue(workflowId, `steward.${node}`)).filter((step) => step.activityType?.name === 'runClientTaskOnNode');
+    const [opened] = await new NodeRoutingCodec({ nodeName: node, nodeKey: deriveNodeKey(stack.masterKey, node) }).decode(scheduled!.input!.payloads as Payload[]);
+    return JSON.parse(Buffer.from(opened!.data!).toString('utf8')).run;
+  }
 
   /** The activities a job's workflow scheduled on a task queue, as Temporal stores them (fetchHistory would decode them with the master key). */
   async function activitiesOnQueue(workflowId: string, taskQueue: string) {
@@ -277,9 +284,7 @@ describe('a keyless remote node', () => {
     expect(system.properties.installedProducts).toContainEqual({ product, version: '1.1.0' });
 
     // What the node was sent, opened with its own key: the packages planned for the run, and the grant that fetched them.
-    const [scheduled] = (await activitiesOnQueue(updated.workflowId, `steward.${node}`)).filter((step) => step.activityType?.name === 'runClientTaskOnNode');
-    const [opened] = await new NodeRoutingCodec({ nodeName: node, nodeKey: deriveNodeKey(stack.masterKey, node) }).decode(scheduled!.input!.payloads as Payload[]);
-    const { run } = JSON.parse(Buffer.from(opened!.data!).toString('utf8'));
+    const run = await runPlanSentToNode(updated.workflowId);
     expect(run.packages.map((planned: { id: string }) => planned.id)).toEqual([second]);
     const fetchPackage = (id: string, grant: string) => fetch(new URL(`/node/packages/${id}`, stack.api.url), { headers: { authorization: `Bearer ${grant}` } });
     // The job has ended, so its grant fetches nothing more; it never covered another package, and a changed one is nobody's.
@@ -326,6 +331,19 @@ describe('a keyless remote node', () => {
     expect(lines).toEqual(expect.arrayContaining(['STDOUT before the gate', 'STDERR to stderr', 'STDOUT after the gate']));
     // The report is for Steward, not for people following the job.
     expect(lines.some((line) => line.includes('STEWARD-REPORT'))).toBe(false);
+
+    // The job's grant adds lines to that job only, and only while it runs.
+    const { job: granted } = await runPlanSentToNode(job.workflowId);
+    const post = (jobId: string, body: unknown) =>
+      fetch(new URL(`/node/jobs/${jobId}/output`, stack.api.url), { method: 'POST', headers: { authorization: `Bearer ${granted.grant}` }, body: JSON.stringify(body) });
+    const lateLine = { lines: [{ stream: 'STDOUT', text: 'after the end' }] };
+    expect(granted.jobId).toBe(started);
+    const late = await post(started, lateLine);
+    expect(late.status).toBe(403);
+    expect(await late.text()).toBe(`Job ${started} is not running`);
+    expect((await post(randomUUID(), lateLine)).status).toBe(403);
+    expect((await post(started, { lines: [{ stream: 'STDIN', text: 'x' }] })).status).toBe(400);
+    expect(await liveLines()).toEqual(lines);
   });
 
   it('refuses a keyless worker whose node is not registered, or whose key is not the one the API gives its node', async () => {
