@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
  * Claims carried in the clear and signed with a shared key (HMAC-SHA-256): `<claims>.<signature>`,
- * both base64url. What a remote node shows the API (services/jobs/node-credentials.ts); the
+ * both base64url. What a remote node shows the API (services/nodes/node-credentials.ts); the
  * claims are not secret, only unforgeable without the key.
  */
 export function signClaims(key: Buffer, claims: object): string {

@@ -8,7 +8,7 @@
  */
 import type { AccessRequest, ClientRun, Job, Task, VaultRecord } from '../db/entities';
 import type { VaultSecrets } from './shared/vault-secrets';
-import type { NodeCredentials } from './jobs/node-credentials';
+import type { NodeCredentials } from './nodes/node-credentials';
 import type { ServerIdentitySettings } from './federation/server-identity';
 import type { ServerKeySecrets } from './federation/server-key-secrets';
 import type { WebhookSecrets } from './webhooks/webhook-secrets';
@@ -93,7 +93,7 @@ export interface ServicePorts {
   accessWorkflows: AccessWorkflows;
   shareSchedule: ShareSchedule;
   secrets: VaultSecrets;
-  /** What remote nodes show the API: package grants for their jobs' runs, and their hellos (services/jobs/node-credentials.ts). */
+  /** What remote nodes show the API: job grants for their jobs' runs, and their hellos (services/nodes/node-credentials.ts). */
   nodeCredentials: NodeCredentials;
   /** This server's name and public GraphQL URL, and the sealing of its signing keys (services/federation/). */
   server: { identity: ServerIdentitySettings; keySecrets: ServerKeySecrets };

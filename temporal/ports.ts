@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { ServicePorts } from '../services/ports';
 import { VaultSecrets } from '../services/shared/vault-secrets';
-import { NodeCredentials } from '../services/jobs/node-credentials';
+import { NodeCredentials } from '../services/nodes/node-credentials';
 import { ServerKeySecrets } from '../services/federation/server-key-secrets';
 import type { ServerIdentitySettings } from '../services/federation/server-identity';
 import { DEFAULT_SERVER_IDENTITY } from '../infra/config';

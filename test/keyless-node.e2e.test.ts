@@ -13,7 +13,7 @@ import { deriveNodeKey } from '../lib/node-keys';
 import { NodeRoutingCodec } from '../temporal/node-codec';
 import { NODE_METADATA_KEY } from '../temporal/payload-converter';
 import { createManagedEndpoint, type ManagedEndpoint, tarballBase64 } from './harness/endpoint-fixtures';
-import { sayHello } from '../services/jobs/node-hello-client';
+import { sayHello } from '../services/nodes/node-hello-client';
 import { ADMIN_ROLES, eventually, type StewardStack, startStewardStack, uniqueName } from './harness/steward';
 import { freePort } from './harness/ports';
 import { createRotatableRecord, finishedJob, getJob, type RotatableRecord, runOnDemand, sshTarget, unlock } from './harness/vault-fixtures';

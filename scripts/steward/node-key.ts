@@ -4,7 +4,7 @@ import { loadMasterKeyring, loadServiceAddresses, writeMasterKeyFile } from '../
 import { masterKeyId } from '../../lib/master-keyring';
 import { deriveNodeKey } from '../../lib/node-keys';
 import { LOCAL_NODE } from '../../lib/nodes';
-import { NodeService } from '../../services/jobs/worker-nodes';
+import { NodeService } from '../../services/nodes/node-service';
 import { type StewardCommand, UsageError } from './command';
 
 /**

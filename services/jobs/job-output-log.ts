@@ -20,7 +20,7 @@ export class JobOutputLog {
     return new JobOutputWriter((rows) => this.append(jobId, rows), jobId, secrets, hidden);
   }
 
-  /** Adds lines to a running job's output, as they were printed; a remote node's come through the API (services/jobs/node-access.ts). */
+  /** Adds lines to a running job's output, as they were printed; a remote node's come through the API (services/nodes/node-access.ts). */
   async append(jobId: string, rows: readonly OutputRow[]): Promise<void> {
     await this.em.insertMany(JobOutputLine, rows.map((row) => ({ ...row, job: jobId })));
   }

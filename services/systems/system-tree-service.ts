@@ -5,7 +5,7 @@ import { type Actor, addAuditEvent } from '../shared/audit';
 import { BadInputError, ConflictError } from '../shared/errors';
 import { assertFingerprint, assertHost, assertNotBlank, assertPort, assertTimeZone, UUID } from '../shared/validation';
 import { findByIdOrNotFound } from '../shared/find';
-import type { NodeService } from '../jobs/worker-nodes';
+import type { NodeService } from '../nodes/node-service';
 import { LOCAL_NODE } from '../../lib/nodes';
 
 export interface SystemFields {

@@ -5,7 +5,7 @@ import { type Actor, addAuditEvent, recordAuditEventNow } from '../shared/audit'
 import { BadInputError, ConflictError } from '../shared/errors';
 import { assertFingerprint, assertHost, assertNotBlank, assertPassword, assertPort, assertTimeZone, assertUsername } from '../shared/validation';
 import type { VaultSecrets } from '../shared/vault-secrets';
-import type { NodeService } from '../jobs/worker-nodes';
+import type { NodeService } from '../nodes/node-service';
 import { passwordHostAccepts, type RevealedPassword } from './revealed-password';
 import { assertTaskSpec, createTask, type TaskSpec } from './task-spec';
 import { findByIdOrNotFound } from '../shared/find';

@@ -7,7 +7,7 @@ import { ConflictError, ForbiddenError, NotFoundError } from '../shared/errors';
 import type { RecordAccess } from './record-access';
 import type { RecordService } from './record-service';
 import type { ShadowAccounts } from './shadow-accounts';
-import type { NodeService } from '../jobs/worker-nodes';
+import type { NodeService } from '../nodes/node-service';
 import type { TaskScheduler } from './task-scheduler';
 import type { ScriptParameters } from '../../lib/script-parameters';
 import { applyTaskSpec, assertTaskSpec, createTask, specOf, type TaskSpec } from './task-spec';

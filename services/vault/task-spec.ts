@@ -8,7 +8,7 @@ import { OccurrenceRuleError } from '../../lib/occurrences';
 import { type ScriptParameters, scriptParametersProblem } from '../../lib/script-parameters';
 import { type TaskSchedule, validateTaskTiming } from '../../lib/task-occurrences';
 import { BadInputError, NotFoundError } from '../shared/errors';
-import type { NodeService } from '../jobs/worker-nodes';
+import type { NodeService } from '../nodes/node-service';
 import { assertId, assertNotBlank, assertTimeZone } from '../shared/validation';
 
 /** What a person configures on a task (Add Task, Edit Policy). */

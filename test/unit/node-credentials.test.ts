@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { MasterKeyring } from '../../lib/master-keyring';
 import { deriveNodeKey, NODE_HELLO_FRESH_MS, nodeHello } from '../../lib/node-keys';
 import { signClaims } from '../../lib/signed-claims';
-import { NodeCredentials } from '../../services/jobs/node-credentials';
+import { NodeCredentials } from '../../services/nodes/node-credentials';
 
 describe('what remote nodes show the API', () => {
   const masterKey = randomBytes(32);

@@ -5,7 +5,7 @@ import type { JobOutputLog } from '../../jobs/job-output-log';
 import type { PackageRepositoryService } from '../package-repository';
 import { settingsChecker } from '../settings';
 import type { VaultSecrets } from '../../shared/vault-secrets';
-import type { NodeCredentials } from '../../jobs/node-credentials';
+import type { NodeCredentials } from '../../nodes/node-credentials';
 import { isCompatible } from './compatibility';
 import { systemLogin, withSystemConnection } from './connection';
 import { packageCatalogueOf, repositoryPackageOf } from './drivers';

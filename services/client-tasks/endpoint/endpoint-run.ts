@@ -24,7 +24,7 @@ export interface EndpointRunPlan {
   packages?: RepositoryPackage[];
   /**
    * For a node: the job, and the grant that lets the node stream its output to the API and fetch
-   * those packages' tarballs while it runs; signed centrally (services/jobs/node-credentials.ts).
+   * those packages' tarballs while it runs; signed centrally (services/nodes/node-credentials.ts).
    */
   job?: GrantedJob;
 }

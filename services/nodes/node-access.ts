@@ -3,9 +3,9 @@ import { Job, ProductPackage, WorkerNode } from '../../db/entities';
 import { JobState, OutputStream } from '../../lib/enums';
 import { BadInputError, DomainError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../shared/errors';
 import type { PackageRepositoryService } from '../client-tasks/package-repository';
-import type { JobOutputLog } from './job-output-log';
+import type { JobOutputLog } from '../jobs/job-output-log';
 import type { JobGrant, NodeCredentials } from './node-credentials';
-import { BATCH_LINES } from './output-writer';
+import { BATCH_LINES } from '../jobs/output-writer';
 
 /** A line of output as long as a node may send one; longer ones are cut. */
 const MAX_LINE_CHARS = 64 * 1024;

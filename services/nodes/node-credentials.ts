@@ -12,7 +12,7 @@ export interface JobGrant {
   expiresAt: number;
 }
 
-/** Long enough for a run's retries; the job's end closes a grant sooner (services/jobs/node-access.ts). */
+/** Long enough for a run's retries; the job's end closes a grant sooner (services/nodes/node-access.ts). */
 const JOB_GRANT_MS = 12 * 60 * 60_000;
 
 function jobGrantKey(masterKey: Buffer): Buffer {
