@@ -21,6 +21,7 @@ import { type CentralReach, type NodeRunResult, runOnNode } from '../services/cl
 
 import { unreachableReason } from '../services/client-tasks/runs/unreachable-systems';
 import { onHost } from './host-work';
+import { liveOutputOf } from '../services/jobs/output-writer';
 import { permanentFailuresAreFinal } from './permanent-failures';
 
 /** Host-key and credential problems do not heal by retrying. */
@@ -65,7 +66,11 @@ export function createNodeHostStepActivities(central: CentralReach) {
 
     /** A planned command (a Custom Command, a library verify script); its outcome goes back for the central worker to judge. */
     async runCommandOnNode({ command }: SealedForNode & { command: HostCommand }): Promise<HostCommandOutcome> {
-      return onHost(({ signal, earlierAttempt }) => permanentFailuresAreFinal(() => guardedOnNode(() => commandOnHost(command, signal, { earlierAttempt }))));
+      // A Custom Command's lines follow the job live, as they do on the central worker.
+      const lines = command.liveOutput ? liveOutputOf(central.outputSink(command.liveOutput), command.liveOutput.jobId, command.secrets) : null;
+      return onHost(({ signal, earlierAttempt }) =>
+        permanentFailuresAreFinal(() => guardedOnNode(() => commandOnHost(command, signal, { onOutput: lines?.onOutput, earlierAttempt }))),
+      ).finally(() => lines?.end());
     },
 
     /** A reconciliation's sweep of the pending passwords the node's rotations left: which login each host accepts, within the sweep's budget. */

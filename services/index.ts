@@ -156,7 +156,7 @@ export function createServices(em: EntityManager, ports: ServicePorts, accounts:
     pendingSettler: new PendingPasswordSettler(em, rotation),
     vaultJobs: new VaultJobService(em, jobs, scheduler, sessions),
     jobOutput,
-    customCommands: new CustomCommandService(em, secrets, rotation, jobs, shadows, jobOutput),
+    customCommands: new CustomCommandService(em, secrets, rotation, jobs, shadows, jobOutput, ports.nodeCredentials),
     recordDependencies: new RecordDependencies(em, access, shadows),
     dependencyUpdates: new DependencyUpdates(em, secrets, rotation, jobs, shadows),
     tasks: new TaskService(em, records, access, shadows, scheduler, nodes),

@@ -66,6 +66,11 @@ describe('a keyless remote node', () => {
   /** Runs a client task on one system now and waits for its job to end. */
   const runClientTask = async (clientTaskId: string, systemId: string) => finishedJob(stack, token, (await runClientTaskNow(stack, token, clientTaskId, systemId)).id);
 
+  /** A job's live output so far, as `jobOutput` subscribers get it: one "STREAM text" a line. */
+  async function outputLinesOf(jobId: string): Promise<string[]> {
+    return (await stack.orm.em.fork().find(JobOutputLine, { job: jobId }, { orderBy: { id: 'asc' } })).map((line) => `${line.stream} ${line.text}`);
+  }
+
   /** The client task run plan a job sent its node, opened with the node's own key. */
   async function runPlanSentToNode(workflowId: string) {
     const [scheduled] = (await activitiesOnQueue(workflowId, `steward.${node}`)).filter((step) => step.activityType?.name === 'runClientTaskOnNode');
@@ -155,6 +160,8 @@ describe('a keyless remote node', () => {
     const run = async (record: RotatableRecord) => finishedJob(stack, token, (await runOnDemand(stack, token, record.recordId, record.taskId)).id);
     const [ran, verified] = await Promise.all([run(command), run(verify)]);
     expect(ran).toMatchObject({ state: 'COMPLETED', nodeName: node, details: { exitCode: 0, output: `hello from ${command.username}` } });
+    // The node streamed the line to the job's live output while the command ran.
+    expect(await outputLinesOf(ran.id)).toEqual([`STDOUT hello from ${command.username}`]);
     expect(verified).toMatchObject({ state: 'COMPLETED', nodeName: node });
     const onNodeOf = async (job: { workflowId: string }) => (await activitiesOnQueue(job.workflowId, `steward.${node}`)).map((scheduled) => scheduled.activityType?.name);
     expect(await onNodeOf(ran)).toEqual(['awaitNode', 'runCommandOnNode']);
@@ -317,7 +324,7 @@ describe('a keyless remote node', () => {
     };
     const [chattyType] = await checkInProductTypes(stack, token, manifest);
     const started = (await runClientTaskNow(stack, token, await enabledClientTask(stack, token, chattyType!), endpoint.systemId)).id;
-    const liveLines = async () => (await stack.orm.em.fork().find(JobOutputLine, { job: started }, { orderBy: { id: 'asc' } })).map((line) => `${line.stream} ${line.text}`);
+    const liveLines = () => outputLinesOf(started);
 
     // While the job still runs on the node, its first lines are already in its live output.
     await eventually(async () => ((await liveLines()).length >= 2 ? true : undefined), 60_000, 'the first lines from the node');

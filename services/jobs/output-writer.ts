@@ -19,6 +19,11 @@ export interface OutputRow {
 /** Where a writer's lines go: the database here (services/jobs/job-output-log.ts), the API from a keyless node (api-output-sink.ts). */
 export type OutputSink = (rows: OutputRow[]) => Promise<void>;
 
+/** A writer for one run of a job's command on a node, when its lines have somewhere to go. */
+export function liveOutputOf(sink: OutputSink | null, jobId: string, secrets: readonly string[], hidden: HiddenLine = () => false): JobOutputWriter | null {
+  return sink ? new JobOutputWriter(sink, jobId, secrets, hidden) : null;
+}
+
 /**
  * Takes a command's output chunks (`onOutput`), cuts them into lines and writes them in order,
  * in the background, a batch at a time. Streaming is a view of a running job: a failed write is

@@ -12,6 +12,12 @@ export interface JobGrant {
   expiresAt: number;
 }
 
+/** A job a remote node runs a step of, with the grant it shows the API for it (`NodeCredentials.grantJob`). */
+export interface GrantedJob {
+  jobId: string;
+  grant: string;
+}
+
 /** Long enough for a run's retries; the job's end closes a grant sooner (services/nodes/node-access.ts). */
 const JOB_GRANT_MS = 12 * 60 * 60_000;
 

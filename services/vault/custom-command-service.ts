@@ -5,6 +5,8 @@ import type { JobOutputLog } from '../jobs/job-output-log';
 import type { JobService } from '../jobs/job-service';
 import { PermanentFailure } from '../shared/permanent-failure';
 import type { HostAttempt } from '../../infra/stoppable-exec';
+import { LOCAL_NODE } from '../../lib/nodes';
+import type { NodeCredentials } from '../nodes/node-credentials';
 import { commandOnHost, type HostCommand, type HostCommandOutcome } from './host-change';
 import type { RotationService } from './rotation-service';
 import type { VaultSecrets } from '../shared/vault-secrets';
@@ -23,6 +25,7 @@ export class CustomCommandService {
     private readonly jobs: JobService,
     private readonly shadows: ShadowAccounts,
     private readonly output: JobOutputLog,
+    private readonly credentials: NodeCredentials,
   ) {}
 
   /** Runs the command here, its lines followed live; aborting the signal stops it on the host (with all it started) and throws. */
@@ -54,6 +57,8 @@ export class CustomCommandService {
       runLabel: job.id,
       label: run.label,
       secrets: [password, shadow?.password ?? ''],
+      // A remote node streams the lines to the API with the job's grant; here they are written directly (run).
+      ...(job.nodeName !== LOCAL_NODE ? { liveOutput: { jobId: job.id, grant: this.credentials.grantJob(job.nodeName, job.id) } } : {}),
     };
   }
 

@@ -2,18 +2,19 @@ import { canLogin, type ExecOptions, HostKeyMismatchError, SshAuthenticationErro
 import { execStoppable, execUntilAborted } from '../../infra/stoppable-exec';
 import { redact } from '../shared/redaction';
 import { type HostKeySeen, hostKeySeen } from '../systems/host-key-mismatch';
+import type { GrantedJob } from '../nodes/node-credentials';
 
-/**
- * A command to run on a record's host, with all it needs and nothing from the database or the
- * master key: the central worker plans it, and whichever worker reaches the host, the local one
- * or a remote node's, runs it (`commandOnHost`).
- */
 /** How a command's lines are followed, and whether an earlier attempt may have left it running (`execStoppable`). */
 export interface CommandOptions {
   onOutput?: ExecOptions['onOutput'];
   earlierAttempt?: boolean;
 }
 
+/**
+ * A command to run on a record's host, with all it needs and nothing from the database or the
+ * master key: the central worker plans it, and whichever worker reaches the host, the local one
+ * or a remote node's, runs it (`commandOnHost`).
+ */
 export interface HostCommand {
   /** Who runs it: the account with its current password, or a shadow account. */
   connectAs: SshTarget;
@@ -28,6 +29,8 @@ export interface HostCommand {
   label: string;
   /** Never shown in the output kept: the passwords involved. */
   secrets: string[];
+  /** For a remote node: the job whose live output follows the command's lines, and its grant (a Custom Command's). */
+  liveOutput?: GrantedJob;
 }
 
 export interface HostCommandOutcome {

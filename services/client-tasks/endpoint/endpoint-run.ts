@@ -5,6 +5,7 @@ import { builtInDriver, type EndpointDriver, type PackageSource, type Repository
 import { EndpointSession } from './endpoint-session';
 import { type Report, REPORT_PREFIX } from './report';
 import type { HiddenLine } from '../../jobs/output-writer';
+import type { GrantedJob } from '../../nodes/node-credentials';
 import type { SystemStateWriter } from './system-state';
 
 /**
@@ -27,11 +28,6 @@ export interface EndpointRunPlan {
    * those packages' tarballs while it runs; signed centrally (services/nodes/node-credentials.ts).
    */
   job?: GrantedJob;
-}
-
-export interface GrantedJob {
-  jobId: string;
-  grant: string;
 }
 
 export interface EndpointRunResult {

@@ -1,7 +1,8 @@
 import type { InstalledProduct, SystemProperties, SystemStatistics } from '../../../db/entities';
 import { withSshSession } from '../../../infra/ssh';
-import { type EndpointRunOptions, type EndpointRunPlan, type EndpointRunResult, type GrantedJob, REPORT_LINE, runPlannedTask } from './endpoint-run';
-import { JobOutputWriter, type OutputSink } from '../../jobs/output-writer';
+import { type EndpointRunOptions, type EndpointRunPlan, type EndpointRunResult, REPORT_LINE, runPlannedTask } from './endpoint-run';
+import { liveOutputOf, type OutputSink } from '../../jobs/output-writer';
+import type { GrantedJob } from '../../nodes/node-credentials';
 import { type PackageFetch, PlannedPackages } from './planned-packages';
 import type { SystemReports, SystemStateWriter } from './system-state';
 
@@ -41,8 +42,7 @@ export interface CentralReach {
 export async function runOnNode(plan: EndpointRunPlan, options: EndpointRunOptions, central: CentralReach): Promise<NodeRunResult> {
   const gathered = new GatheredReports();
   const repository = new PlannedPackages(plan.packages, plan.job?.grant, central.fetchPackage);
-  const sink = plan.job ? central.outputSink(plan.job) : null;
-  const lines = sink && plan.job ? new JobOutputWriter(sink, plan.job.jobId, [plan.target.password], REPORT_LINE) : null;
+  const lines = plan.job ? liveOutputOf(central.outputSink(plan.job), plan.job.jobId, [plan.target.password], REPORT_LINE) : null;
   options.heartbeat(`Connecting to ${plan.target.host}:${plan.target.port}`);
   const result = await withSshSession(plan.target, (ssh) => runPlannedTask(ssh, plan, { repository, state: gathered, onOutput: lines?.onOutput }, options)).finally(() => lines?.end());
   return { ...result, systemReports: gathered.reports };
