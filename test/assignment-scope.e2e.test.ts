@@ -113,7 +113,7 @@ describe('which systems an assignment reaches', () => {
     expect(await scopeIds(aOther)).toEqual(sorted(h1));
     await expectScopesAgreeWithEffectiveTasks(systems);
 
-    expect(await systemsInScope(em(), aTop, { timeZone: NEW_YORK })).toEqual([{ id: e2.id, name: 'e2', timeZone: NEW_YORK }]);
+    expect(await systemsInScope(em(), aTop, { timeZone: NEW_YORK })).toEqual([{ id: e2.id, name: 'e2', timeZone: NEW_YORK, executionNode: 'local' }]);
     expect(await timeZonesInScope(em(), aTop)).toEqual([NEW_YORK, BERLIN, 'UTC']);
     expect(await timeZonesInScope(em(), aLow)).toEqual([TOKYO, BERLIN]);
 
