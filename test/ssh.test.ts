@@ -3,6 +3,7 @@
  * Starts its own sshd, so it needs no global setup; needs root and openssh-server.
  */
 import { execFileSync } from 'child_process';
+import { existsSync, readFileSync } from 'fs';
 import { randomInt } from 'crypto';
 import net from 'net';
 import {
@@ -14,6 +15,9 @@ import {
   withSshSession,
   type SshTarget,
 } from '../infra/ssh';
+import { execStoppable } from '../infra/stoppable-exec';
+import { processIsGone } from './harness/endpoint-fixtures';
+import { homeOf } from './harness/host-shell';
 import { createTestUser, readSshdLog, startSshd, type SshdHandle } from './harness/sshd';
 
 jest.setTimeout(60_000);
@@ -167,6 +171,31 @@ describe('lib/ssh against a real sshd', () => {
       await expect(s.exec('true', { env: { 'BAD-NAME': 'x' } })).rejects.toThrow(/invalid environment variable name/);
       await expect(s.exec('true', { env: { 'X;id': 'x' } })).rejects.toThrow(/invalid environment variable name/);
     });
+  });
+
+  it('leaves a command running when its connection dies, and a retry marked as such stops it first', async () => {
+    const runLabel = `retried-${randomInt(1_000_000)}`;
+    const pidFile = `${homeOf(target.username)}/first-attempt`;
+    const notedPid = () => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) || null : null);
+    const noSignal = new AbortController().signal;
+    // The first attempt's worker "dies": its connection closes while the command runs, and nobody stops it.
+    await withSshSession(target, async (s) => {
+      void execStoppable(s, 'echo $$ > "$HOME/first-attempt"; sleep 600', {}, { signal: noSignal, runLabel }).catch(() => undefined);
+      while (!notedPid()) await new Promise((resolve) => setTimeout(resolve, 50));
+    });
+    const first = notedPid()!;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(processIsGone(first)).toBe(false);
+    try {
+      // A retry that does not say so runs beside it; one that does stops it before it starts.
+      await withSshSession(target, (s) => execStoppable(s, 'true', {}, { signal: noSignal, runLabel: `${runLabel}-other` }));
+      expect(processIsGone(first)).toBe(false);
+      const retried = await withSshSession(target, (s) => execStoppable(s, 'echo second', {}, { signal: noSignal, runLabel, earlierAttempt: true }));
+      expect(retried).toMatchObject({ exitCode: 0, stdout: 'second\n' });
+      expect(processIsGone(first)).toBe(true);
+    } finally {
+      if (!processIsGone(first)) process.kill(first, 'SIGKILL');
+    }
   });
 
   it('reports an unreachable host as a connection error', async () => {
