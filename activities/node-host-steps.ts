@@ -18,10 +18,9 @@ import {
 import { PASS_BUDGET_MS } from '../services/vault/pending-settler';
 import type { EndpointRunPlan } from '../services/client-tasks/endpoint';
 import { type CentralReach, type NodeRunResult, runOnNode } from '../services/client-tasks/endpoint/node-run';
-
 import { unreachableReason } from '../services/client-tasks/runs/unreachable-systems';
-import { onHost } from './host-work';
 import { liveOutputOf } from '../services/jobs/output-writer';
+import { onHost } from './host-work';
 import { permanentFailuresAreFinal } from './permanent-failures';
 
 /** Host-key and credential problems do not heal by retrying. */
