@@ -350,6 +350,7 @@ describe('a keyless remote node', () => {
     expect(await late.text()).toBe(`Job ${started} is not running`);
     expect((await post(randomUUID(), lateLine)).status).toBe(403);
     expect((await post(started, { lines: [{ stream: 'STDIN', text: 'x' }] })).status).toBe(400);
+    expect((await post(started, { lines: [null] })).status).toBe(400);
     expect(await liveLines()).toEqual(lines);
   });
 

@@ -49,8 +49,8 @@ export class NodeAccessService {
     const lines = (body as { lines?: unknown } | null)?.lines;
     if (!Array.isArray(lines) || lines.length > BATCH_LINES) throw new BadInputError(`Send { lines: [{ stream, text }] }, at most ${BATCH_LINES} at a time`, 'lines');
     const at = new Date();
-    const rows = lines.map((line: { stream?: unknown; text?: unknown }) => {
-      if ((line.stream !== OutputStream.STDOUT && line.stream !== OutputStream.STDERR) || typeof line.text !== 'string') {
+    const rows = lines.map((line: { stream?: unknown; text?: unknown } | null) => {
+      if (!line || (line.stream !== OutputStream.STDOUT && line.stream !== OutputStream.STDERR) || typeof line.text !== 'string') {
         throw new BadInputError('Each line is { stream: STDOUT or STDERR, text }', 'lines');
       }
       // PostgreSQL text cannot hold NUL.
