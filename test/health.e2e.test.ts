@@ -128,8 +128,13 @@ describe('health: liveness, readiness, and a graceful stop', () => {
       stopping.kill('SIGTERM');
       const exitCode = stopping.exitCode ?? (await new Promise<number | null>((resolve) => stopping.once('exit', resolve)));
       expect(exitCode).toBe(0);
-      // The step ran to its end before the worker went; the job's last bookkeeping waits for a worker of its node.
-      const stepped = await getJob(stack, token, job.id);
+      // The step ran to its end before the worker went. The central worker records what the node
+      // reported once Temporal hands it the step's result, which may be a moment after the node's
+      // worker has gone; a step cut short would be recorded by no one, no worker of the node being left.
+      const stepped = await eventually(async () => {
+        const read = await getJob(stack, token, job.id);
+        return read.details ? read : undefined;
+      }, 30_000, "the node's step to be recorded");
       expect(stepped.details).toEqual({ exitCode: 0, output: 'finished' });
       expect(stepped.events.map((event: { message: string }) => event.message)).toContain('Ran the command');
 
